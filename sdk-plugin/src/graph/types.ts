@@ -1,0 +1,121 @@
+/**
+ * The graph document: the JSON form of an agent graph, shared by the builder, the runtime and
+ * plugin authors. Export and import use this same document.
+ */
+
+/** Backoff strategy between attempts of a task. */
+export const BACKOFF_KINDS = ['fixed', 'exponential'] as const;
+/** Backoff strategy between attempts of a task. */
+export type BackoffKind = (typeof BACKOFF_KINDS)[number];
+
+/** How a node waits for its incoming `main` edges. */
+export const JOIN_MODES = ['all', 'any'] as const;
+/** How a node waits for its incoming `main` edges. */
+export type JoinMode = (typeof JOIN_MODES)[number];
+
+/** Edge kinds: `main` carries an output, `error` carries a failed node's error. */
+export const EDGE_KINDS = ['main', 'error'] as const;
+/** Edge kinds: `main` carries an output, `error` carries a failed node's error. */
+export type EdgeKind = (typeof EDGE_KINDS)[number];
+
+/** Retry policy of one node. Attempts count the first one, so `maxAttempts: 1` never retries. */
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoff: BackoffKind;
+  delayMs: number;
+  maxDelayMs?: number;
+  jitter?: boolean;
+  /** Error codes, or `timeout`, `5xx`, `429`, that may be retried; absent means any retryable error. */
+  retryOn?: string[];
+}
+
+/** A position on the canvas, in canvas pixels. */
+export interface Position {
+  x: number;
+  y: number;
+}
+
+/** One box on the canvas. `type` names an action as `<plugin>/<action>@<major>`. */
+export interface GraphNode {
+  id: string;
+  type: string;
+  label?: string;
+  position: Position;
+  config?: Record<string, unknown>;
+  credentials?: Record<string, string>;
+  retry?: RetryPolicy;
+  timeoutMs?: number;
+  join?: JoinMode;
+}
+
+/** Joins an output port of `source` to an input port of `target`. */
+export interface GraphEdge {
+  id: string;
+  source: string;
+  sourcePort: string;
+  target: string;
+  targetPort: string;
+  kind?: EdgeKind;
+}
+
+/** Webhook trigger options of one graph. */
+export interface WebhookSettings {
+  /** `async` replies 202 with the run id; `sync` waits for a `core/respond` node. */
+  mode?: 'async' | 'sync';
+  /** How long a sync reply waits for `core/respond` before it replies 202 with the run id. */
+  syncTimeoutMs?: number;
+  /** A shared token the caller sends in a header. */
+  token?: { header?: string; value: string };
+  /** HMAC-SHA256 over `<timestamp>.<raw body>`, hex encoded, with a timestamp window. */
+  hmac?: {
+    secret: string;
+    header?: string;
+    timestampHeader?: string;
+    toleranceSeconds?: number;
+  };
+  /** Header whose value identifies a delivery; a repeated value starts no second run. */
+  eventIdHeader?: string;
+}
+
+/** Graph-wide settings. */
+export interface GraphSettings {
+  /** Wall-clock limit of a whole run. */
+  timeoutMs?: number;
+  /** How many tasks of one run may execute at once. */
+  concurrency?: number;
+  errorGraphId?: string;
+  timezone?: string;
+  webhook?: WebhookSettings;
+}
+
+/** An agent graph: nodes joined by edges. */
+export interface GraphDocument {
+  id?: string;
+  name: string;
+  description?: string;
+  version?: number;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+  settings?: GraphSettings;
+}
+
+/** One problem found in a graph document, located by a JSON pointer into the document. */
+export interface GraphProblem {
+  pointer: string;
+  message: string;
+  code: GraphProblemCode;
+}
+
+/** Codes of graph problems. */
+export const GRAPH_PROBLEM_CODES = [
+  'GRAPH_SCHEMA',
+  'GRAPH_DUPLICATE_ID',
+  'GRAPH_DANGLING_EDGE',
+  'GRAPH_UNKNOWN_NODE_TYPE',
+  'GRAPH_UNKNOWN_PORT',
+  'GRAPH_CYCLE',
+  'GRAPH_CONFIG_INVALID',
+  'GRAPH_EDGE_TYPE_MISMATCH',
+] as const;
+/** Codes of graph problems. */
+export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];

@@ -1,0 +1,2 @@
+export * from './graph/types.js';
+export * from './node-type.js';

@@ -1,0 +1,2 @@
+export * from './types.js';
+export { openSqliteStorage, type SqliteStorageOptions } from './sqlite/index.js';
