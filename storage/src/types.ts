@@ -278,3 +278,21 @@ export class StorageConflictError extends Error {
     this.name = 'StorageConflictError';
   }
 }
+
+/**
+ * Opening a store whose schema was written by a newer release than this code. The store is left
+ * untouched, because older code cannot know what the newer migrations changed.
+ */
+export class StorageSchemaTooNewError extends Error {
+  readonly code = 'STORAGE_SCHEMA_TOO_NEW';
+  /** The newest schema version recorded in the store. */
+  readonly storedVersion: number;
+  /** The newest schema version this code can migrate to. */
+  readonly supportedVersion: number;
+  constructor(message: string, versions: { storedVersion: number; supportedVersion: number }) {
+    super(message);
+    this.name = 'StorageSchemaTooNewError';
+    this.storedVersion = versions.storedVersion;
+    this.supportedVersion = versions.supportedVersion;
+  }
+}

@@ -1,0 +1,123 @@
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyWebsocket from '@fastify/websocket';
+import type { Storage } from '@gestorlead/storage';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from './config.js';
+import type { StudioContext } from './context.js';
+import { installErrorHandlers } from './error-handler.js';
+import { EventBus } from './events/event-bus.js';
+import { Executor } from './executor/executor.js';
+import type { NodeType, NodeTypeRegistry } from './executor/node-type.js';
+import { InMemoryNodeTypeRegistry } from './executor/registry.js';
+import { GraphCache } from './graph-cache.js';
+import { newId } from './ids.js';
+import { createMetrics } from './metrics.js';
+import { BUILT_IN_NODE_TYPES } from './nodes/index.js';
+import { graphRoutes } from './routes/graphs.js';
+import { healthRoutes } from './routes/health.js';
+import { hookRoutes } from './routes/hooks.js';
+import { runRoutes } from './routes/runs.js';
+import { wsRoutes } from './routes/ws.js';
+
+/** What `createStudio` needs; node types beyond the built-in ones come from `extraNodeTypes`. */
+export interface StudioOptions {
+  config: RuntimeConfig;
+  storage: Storage;
+  log: Logger;
+  extraNodeTypes?: NodeType[];
+  registry?: NodeTypeRegistry;
+  random?: () => number;
+}
+
+/** A studio instance: the Fastify app and the services behind it. */
+export interface Studio {
+  app: FastifyInstance;
+  ctx: StudioContext;
+  /** Stops taking requests, lets running runs end, flushes events and closes storage. */
+  close(): Promise<void>;
+}
+
+/** Builds the Fastify app with every route, the executor and the event bus. */
+export async function createStudio(options: StudioOptions): Promise<Studio> {
+  const { config, storage, log } = options;
+  const registry =
+    options.registry ?? new InMemoryNodeTypeRegistry([...BUILT_IN_NODE_TYPES, ...(options.extraNodeTypes ?? [])]);
+  const events = new EventBus(storage.events, log.child({ component: 'events' }));
+  const executor = new Executor({
+    storage,
+    events,
+    registry,
+    log,
+    taskTimeoutMs: config.taskTimeoutMs,
+    runConcurrency: config.runConcurrency,
+    recovery: config.recovery,
+    random: options.random,
+  });
+  const metrics = createMetrics({
+    activeRuns: () => executor.activeRuns,
+    queuedRuns: () => executor.dispatcher.queued,
+  });
+  events.subscribeAll((event) => {
+    if (event.type === 'run.finished') {
+      const status = (event.data as { status?: string } | null)?.status ?? 'unknown';
+      metrics.runsFinished.inc({ status });
+    }
+  });
+  const ctx: StudioContext = {
+    config,
+    storage,
+    events,
+    executor,
+    registry,
+    graphs: new GraphCache(storage),
+    metrics,
+    log,
+  };
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log,
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
+    bodyLimit: config.apiBodyLimitBytes,
+    genReqId: () => newId('req'),
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+  }) as unknown as FastifyInstance;
+  installErrorHandlers(app);
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });
+    metrics.httpDuration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+    if (reply.statusCode >= 500) request.log.error({ status: reply.statusCode, route }, 'request completed');
+    else request.log.debug({ status: reply.statusCode, route, ms: reply.elapsedTime }, 'request completed');
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'GestorLead Studio API',
+        version: '0.1.0',
+        description: 'Graphs, runs, webhook triggers and live run events.',
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+
+  await app.register(async (scope) => graphRoutes(scope, ctx));
+  await app.register(async (scope) => runRoutes(scope, ctx));
+  await app.register(async (scope) => healthRoutes(scope, ctx));
+  await app.register(async (scope) => wsRoutes(scope, ctx));
+  await app.register(async (scope) => hookRoutes(scope, ctx));
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close();
+      await executor.close();
+      await storage.close();
+    })();
+    return closing;
+  };
+  return { app, ctx, close };
+}

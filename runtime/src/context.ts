@@ -1,0 +1,20 @@
+import type { Storage } from '@gestorlead/storage';
+import type { Logger } from 'pino';
+import type { RuntimeConfig } from './config.js';
+import type { EventBus } from './events/event-bus.js';
+import type { Executor } from './executor/executor.js';
+import type { NodeTypeRegistry } from './executor/node-type.js';
+import type { GraphCache } from './graph-cache.js';
+import type { StudioMetrics } from './metrics.js';
+
+/** Everything the routes share: configuration, storage, executor, events and metrics. */
+export interface StudioContext {
+  config: RuntimeConfig;
+  storage: Storage;
+  events: EventBus;
+  executor: Executor;
+  registry: NodeTypeRegistry;
+  graphs: GraphCache;
+  metrics: StudioMetrics;
+  log: Logger;
+}

@@ -1,0 +1,94 @@
+/**
+ * The runtime's error catalogue. Each code is stable and never reused; `docs/errors.md` lists
+ * what happened and how to fix it. `status` is the HTTP status when the error reaches a client.
+ */
+
+/** One problem inside a request or document, located by a JSON pointer. */
+export interface ProblemDetail {
+  pointer: string;
+  message: string;
+  code?: string;
+}
+
+interface CatalogueEntry {
+  status: number;
+  retryable: boolean;
+}
+
+/** Every code the runtime raises, with its HTTP status and whether a retry may help. */
+export const ERROR_CATALOGUE = {
+  REQUEST_INVALID: { status: 400, retryable: false },
+  REQUEST_BODY_TOO_LARGE: { status: 413, retryable: false },
+  REQUEST_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  GRAPH_INVALID: { status: 400, retryable: false },
+  GRAPH_NOT_FOUND: { status: 404, retryable: false },
+  GRAPH_VERSION_NOT_FOUND: { status: 404, retryable: false },
+  GRAPH_NOT_PUBLISHED: { status: 404, retryable: false },
+  RUN_NOT_FOUND: { status: 404, retryable: false },
+  RUN_NOT_CANCELLABLE: { status: 409, retryable: false },
+  RUN_NOT_RESUMABLE: { status: 409, retryable: false },
+  TASK_NOT_FOUND: { status: 404, retryable: false },
+  WEBHOOK_TOKEN_INVALID: { status: 401, retryable: false },
+  WEBHOOK_SIGNATURE_INVALID: { status: 401, retryable: false },
+  WEBHOOK_TIMESTAMP_STALE: { status: 401, retryable: false },
+  WEBHOOK_REPLAYED: { status: 409, retryable: false },
+  WEBHOOK_BODY_INVALID: { status: 400, retryable: false },
+  STORAGE_UNAVAILABLE: { status: 503, retryable: true },
+  RUNTIME_TASK_TIMEOUT: { status: 504, retryable: true },
+  RUNTIME_RUN_TIMEOUT: { status: 504, retryable: false },
+  RUNTIME_TASK_CANCELLED: { status: 409, retryable: false },
+  RUNTIME_NODE_TYPE_UNKNOWN: { status: 400, retryable: false },
+  RUNTIME_NODE_FAILED: { status: 500, retryable: true },
+  RUNTIME_PROCESS_RESTARTED: { status: 500, retryable: false },
+  RUNTIME_UPSTREAM_FAILED: { status: 500, retryable: false },
+  RUN_FAILED: { status: 500, retryable: false },
+  INTERNAL: { status: 500, retryable: false },
+} as const satisfies Record<string, CatalogueEntry>;
+
+/** A code of the runtime's error catalogue. */
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** An error with a catalogue code, an HTTP status and optional located problems. */
+export class StudioError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly retryable: boolean;
+  readonly problems: ProblemDetail[];
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { problems?: ProblemDetail[]; details?: Record<string, unknown>; cause?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = 'StudioError';
+    this.code = code;
+    this.status = ERROR_CATALOGUE[code].status;
+    this.retryable = ERROR_CATALOGUE[code].retryable;
+    this.problems = options.problems ?? [];
+    this.details = options.details;
+  }
+}
+
+/** The JSON body of every error reply. */
+export interface ErrorBody {
+  statusCode: number;
+  code: string;
+  message: string;
+  errors: ProblemDetail[];
+  details?: Record<string, unknown>;
+}
+
+/** Builds the JSON body sent for a `StudioError`. */
+export function toErrorBody(error: StudioError): ErrorBody {
+  const body: ErrorBody = {
+    statusCode: error.status,
+    code: error.code,
+    message: error.message,
+    errors: error.problems,
+  };
+  if (error.details) body.details = error.details;
+  return body;
+}

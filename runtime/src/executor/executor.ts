@@ -1,0 +1,321 @@
+import type {
+  DeliveryRecord,
+  RunRecord,
+  RunResponse,
+  RunStatus,
+  Storage,
+  TaskRecord,
+  TriggerKind,
+} from '@gestorlead/storage';
+import type { Logger } from 'pino';
+import { StudioError } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import { newId } from '../ids.js';
+import { InProcessDispatcher, type RunDispatcher } from './dispatcher.js';
+import type { NodeTypeRegistry } from './node-type.js';
+import { RunExecution } from './run-execution.js';
+import { buildRunPlan, type RunPlan } from './run-plan.js';
+
+/** Settings of the executor. */
+export interface ExecutorOptions {
+  storage: Storage;
+  events: EventBus;
+  registry: NodeTypeRegistry;
+  log: Logger;
+  taskTimeoutMs: number;
+  runConcurrency: number;
+  /** Tasks of one run that may execute at once when the graph sets none. */
+  taskConcurrency?: number;
+  /** What `recover` does with runs a dead process left running. */
+  recovery?: 'resume' | 'fail';
+  random?: () => number;
+}
+
+/** What a caller waiting for a run's reply gets. */
+export type RunReply =
+  | { kind: 'response'; response: RunResponse }
+  | { kind: 'finished'; run: RunRecord }
+  | { kind: 'timeout' };
+
+/** Input of `Executor.createRun`. */
+export interface NewRun {
+  graphId: string;
+  version: number;
+  input: unknown;
+  trigger: TriggerKind;
+  delivery?: Omit<DeliveryRecord, 'runId'>;
+  /** A run id chosen by the caller, so it can wait for the run before it starts. */
+  id?: string;
+}
+
+/** Makes the id of a new run. */
+export function newRunId(): string {
+  return newId('run');
+}
+
+const PLAN_CACHE_SIZE = 256;
+const DEFAULT_TASK_CONCURRENCY = 32;
+
+/**
+ * Accepts runs, hands them to the dispatcher, and drives each through a `RunExecution`. It
+ * also cancels, resumes, recovers after a crash, and tells webhook callers when a run replied.
+ */
+export class Executor {
+  readonly #options: ExecutorOptions;
+  readonly #log: Logger;
+  readonly #executions = new Map<string, RunExecution>();
+  readonly #plans = new Map<string, RunPlan>();
+  readonly #replyWaiters = new Map<string, Set<(reply: RunReply) => void>>();
+  readonly dispatcher: RunDispatcher;
+
+  constructor(options: ExecutorOptions, dispatcher?: RunDispatcher) {
+    this.#options = options;
+    this.#log = options.log.child({ component: 'executor' });
+    this.dispatcher =
+      dispatcher ?? new InProcessDispatcher((runId) => this.execute(runId), options.runConcurrency);
+  }
+
+  /** Number of runs executing in this process. */
+  get activeRuns(): number {
+    return this.#executions.size;
+  }
+
+  /** Stores a queued run (with its delivery, atomically) and dispatches it. */
+  async createRun(newRun: NewRun): Promise<RunRecord> {
+    const at = new Date().toISOString();
+    const run: RunRecord = {
+      id: newRun.id ?? newRunId(),
+      graphId: newRun.graphId,
+      graphVersion: newRun.version,
+      status: 'queued',
+      trigger: newRun.trigger,
+      input: newRun.input ?? null,
+      output: null,
+      error: null,
+      response: null,
+      deliveryId: newRun.delivery?.id ?? null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    const delivery = newRun.delivery ? { ...newRun.delivery, runId: run.id } : undefined;
+    await this.#options.storage.runs.create(run, delivery);
+    this.#options.events.publish(run.id, run.graphId, {
+      type: 'run.queued',
+      data: { version: run.graphVersion, trigger: run.trigger },
+    });
+    this.dispatcher.dispatch(run.id);
+    return run;
+  }
+
+  /** Executes a stored run to its end; used by the dispatcher. Resolves with the final status. */
+  async execute(runId: string): Promise<RunStatus | null> {
+    if (this.#executions.has(runId)) return null;
+    const storage = this.#options.storage;
+    const run = await storage.runs.get(runId);
+    if (!run || (run.status !== 'queued' && run.status !== 'running')) return null;
+
+    const plan = await this.#planOf(run);
+    if (!plan) {
+      await this.#failUnstartable(run, 'GRAPH_VERSION_NOT_FOUND', `graph version ${run.graphVersion} no longer exists`);
+      return 'failed';
+    }
+    const tasks = await storage.tasks.listByRun(runId);
+    const interrupted = await this.#markInterrupted(tasks);
+    await this.#options.events.openRun(runId);
+
+    const execution = new RunExecution(
+      {
+        storage,
+        events: this.#options.events,
+        registry: this.#options.registry,
+        log: this.#options.log,
+        taskTimeoutMs: this.#options.taskTimeoutMs,
+        defaultConcurrency: this.#options.taskConcurrency ?? DEFAULT_TASK_CONCURRENCY,
+        onRespond: (id, response) => this.#notifyReply(id, { kind: 'response', response }),
+        random: this.#options.random,
+      },
+      run,
+      plan,
+      tasks,
+      interrupted,
+    );
+    this.#executions.set(runId, execution);
+    try {
+      const resumed = run.status === 'running' || tasks.length > 0;
+      return await execution.start(resumed);
+    } finally {
+      this.#executions.delete(runId);
+      this.#options.events.closeRun(runId);
+      const finished = await storage.runs.get(runId);
+      if (finished) this.#notifyReply(runId, { kind: 'finished', run: finished });
+    }
+  }
+
+  /** Cancels a queued or running run. */
+  async cancel(runId: string): Promise<RunRecord> {
+    const storage = this.#options.storage;
+    const execution = this.#executions.get(runId);
+    if (execution) {
+      execution.stop({
+        status: 'cancelled',
+        error: { code: 'RUNTIME_TASK_CANCELLED', message: 'run was cancelled', retryable: false },
+      });
+      await execution.done;
+      return (await storage.runs.get(runId))!;
+    }
+    const run = await storage.runs.get(runId);
+    if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
+    if (run.status !== 'queued') {
+      throw new StudioError('RUN_NOT_CANCELLABLE', `run "${runId}" is ${run.status}; only queued or running runs can be cancelled`, {
+        details: { runId, status: run.status },
+      });
+    }
+    await this.#failUnstartable(run, 'RUNTIME_TASK_CANCELLED', 'run was cancelled', 'cancelled');
+    return (await storage.runs.get(runId))!;
+  }
+
+  /**
+   * Resumes a failed or cancelled run from the nodes that did not complete. Completed tasks keep
+   * their outputs and are not executed again.
+   */
+  async resume(runId: string): Promise<RunRecord> {
+    const storage = this.#options.storage;
+    const run = await storage.runs.get(runId);
+    if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
+    if ((run.status !== 'failed' && run.status !== 'cancelled') || this.#executions.has(runId)) {
+      throw new StudioError('RUN_NOT_RESUMABLE', `run "${runId}" is ${run.status}; only failed or cancelled runs can be resumed`, {
+        details: { runId, status: run.status },
+      });
+    }
+    for (const task of await storage.tasks.listByRun(runId)) {
+      if (task.status === 'COMPLETED') continue;
+      await storage.tasks.update(task.id, { status: 'PENDING', error: null, output: null, finishedAt: null });
+    }
+    await storage.runs.update(runId, { status: 'running', error: null, finishedAt: null, response: null });
+    this.dispatcher.dispatch(runId);
+    return (await storage.runs.get(runId))!;
+  }
+
+  /**
+   * Handles runs a dead process left `queued` or `running`: dispatches them again, or fails the
+   * running ones when recovery is `fail`. Returns how many runs it handled.
+   */
+  async recover(): Promise<number> {
+    const storage = this.#options.storage;
+    const runs = await storage.runs.listByStatus(['queued', 'running']);
+    for (const run of runs) {
+      if (this.#executions.has(run.id)) continue;
+      if (run.status === 'running' && this.#options.recovery === 'fail') {
+        await this.#failUnstartable(run, 'RUNTIME_PROCESS_RESTARTED', 'the studio restarted while this run was running');
+        continue;
+      }
+      this.dispatcher.dispatch(run.id);
+    }
+    if (runs.length > 0) this.#log.info({ runs: runs.length }, 'recovered unfinished runs');
+    return runs.length;
+  }
+
+  /**
+   * Waits until a run's `core/respond` node replies, the run finishes, or `timeoutMs` passes.
+   * `cancel` stops waiting (for a caller that went away).
+   */
+  waitForReply(runId: string, timeoutMs: number): { reply: Promise<RunReply>; cancel: () => void } {
+    let listener!: (reply: RunReply) => void;
+    let timer: NodeJS.Timeout | undefined;
+    const remove = (): void => {
+      clearTimeout(timer);
+      const waiters = this.#replyWaiters.get(runId);
+      waiters?.delete(listener);
+      if (waiters?.size === 0) this.#replyWaiters.delete(runId);
+    };
+    const reply = new Promise<RunReply>((resolve) => {
+      listener = (value) => {
+        remove();
+        resolve(value);
+      };
+      let waiters = this.#replyWaiters.get(runId);
+      if (!waiters) {
+        waiters = new Set();
+        this.#replyWaiters.set(runId, waiters);
+      }
+      waiters.add(listener);
+      timer = setTimeout(() => listener({ kind: 'timeout' }), timeoutMs);
+    });
+    return { reply, cancel: remove };
+  }
+
+  /** Stops dispatching and waits for the runs executing here to end. */
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+    await this.#options.events.flush();
+  }
+
+  async #planOf(run: RunRecord): Promise<RunPlan | null> {
+    const version = await this.#options.storage.graphs.getVersion(run.graphId, run.graphVersion);
+    if (!version) return null;
+    const key = `${run.graphId}@${run.graphVersion}@${version.updatedAt}`;
+    let plan = this.#plans.get(key);
+    if (!plan) {
+      plan = buildRunPlan(run.graphId, run.graphVersion, version.document);
+      if (this.#plans.size >= PLAN_CACHE_SIZE) {
+        this.#plans.delete(this.#plans.keys().next().value!);
+      }
+      this.#plans.set(key, plan);
+    }
+    return plan;
+  }
+
+  /** Marks the open attempt of each task a dead process was running; returns counts per task. */
+  async #markInterrupted(tasks: TaskRecord[]): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    const storage = this.#options.storage;
+    for (const task of tasks) {
+      if (task.status !== 'IN_PROGRESS' && task.status !== 'PENDING') continue;
+      const attempts = await storage.tasks.listAttempts(task.id);
+      let interrupted = 0;
+      for (const attempt of attempts) {
+        if (attempt.status === 'IN_PROGRESS') {
+          await storage.tasks.updateAttempt(task.id, attempt.attempt, {
+            status: 'INTERRUPTED',
+            finishedAt: new Date().toISOString(),
+            error: { code: 'RUNTIME_PROCESS_RESTARTED', message: 'the process running this attempt stopped', retryable: true },
+          });
+          interrupted += 1;
+        } else if (attempt.status === 'INTERRUPTED') {
+          interrupted += 1;
+        }
+      }
+      if (interrupted > 0) counts.set(task.id, interrupted);
+    }
+    return counts;
+  }
+
+  async #failUnstartable(
+    run: RunRecord,
+    code: string,
+    message: string,
+    status: Extract<RunStatus, 'failed' | 'cancelled'> = 'failed',
+  ): Promise<void> {
+    const storage = this.#options.storage;
+    const error = { code, message, retryable: false };
+    const finishedAt = new Date().toISOString();
+    for (const task of await storage.tasks.listByRun(run.id)) {
+      if (task.status === 'IN_PROGRESS' || task.status === 'PENDING') {
+        await storage.tasks.update(task.id, { status: 'CANCELLED', error, finishedAt });
+      }
+    }
+    await storage.runs.update(run.id, { status, error, finishedAt });
+    await this.#options.events.openRun(run.id);
+    this.#options.events.publish(run.id, run.graphId, { type: 'run.finished', data: { status, error } });
+    this.#options.events.closeRun(run.id);
+    this.#notifyReply(run.id, { kind: 'finished', run: (await storage.runs.get(run.id))! });
+  }
+
+  #notifyReply(runId: string, reply: RunReply): void {
+    const waiters = this.#replyWaiters.get(runId);
+    if (!waiters) return;
+    for (const waiter of [...waiters]) waiter(reply);
+  }
+}

@@ -1,0 +1,514 @@
+import type {
+  ErrorData,
+  RunRecord,
+  RunResponse,
+  RunStatus,
+  Storage,
+  TaskRecord,
+  TaskStatus,
+} from '@gestorlead/storage';
+import type { Logger } from 'pino';
+import type { EventBus } from '../events/event-bus.js';
+import { newId } from '../ids.js';
+import type { NodeTypeRegistry, TaskLogLevel } from './node-type.js';
+import {
+  collectDeliveries,
+  evaluateReadiness,
+  inputByPort,
+  type NodeState,
+} from './readiness.js';
+import { NO_RETRY, retryDelayMs, shouldRetry } from './retry-policy.js';
+import { CANCELLED_CODE, runAttempt, type AttemptOutcome } from './run-attempt.js';
+import type { PlanNode, RunPlan } from './run-plan.js';
+
+/** What one run execution needs from the executor. */
+export interface ExecutionDeps {
+  storage: Storage;
+  events: EventBus;
+  registry: NodeTypeRegistry;
+  log: Logger;
+  taskTimeoutMs: number;
+  /** Tasks of one run that may execute at once when the graph sets no `concurrency`. */
+  defaultConcurrency: number;
+  onRespond(runId: string, response: RunResponse): void;
+  random?: () => number;
+}
+
+/** How a stopped run ends. */
+interface StopReason {
+  status: Extract<RunStatus, 'cancelled' | 'failed'>;
+  error: ErrorData;
+}
+
+const FINAL: ReadonlySet<TaskStatus | undefined> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'SKIPPED',
+  'CANCELLED',
+]);
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * Executes one run of a plan: schedules nodes as their inputs resolve, runs tasks with retries
+ * and timeouts, persists every change in order, and ends every node in one final status. The
+ * same class starts new runs, resumes failed ones and recovers runs after a crash, because it
+ * rebuilds its state from the stored tasks.
+ */
+export class RunExecution {
+  readonly runId: string;
+  readonly #deps: ExecutionDeps;
+  readonly #run: RunRecord;
+  readonly #plan: RunPlan;
+  readonly #log: Logger;
+  readonly #states = new Map<string, NodeState>();
+  readonly #tasks = new Map<string, { id: string; attempts: number; interrupted: number; exists: boolean }>();
+  readonly #queue: string[] = [];
+  readonly #controller = new AbortController();
+  readonly #concurrency: number;
+  #inFlight = 0;
+  #writes: Promise<void> = Promise.resolve();
+  #stop: StopReason | null = null;
+  #finishing = false;
+  #runTimer: NodeJS.Timeout | undefined;
+  #resolveDone!: (status: RunStatus) => void;
+  readonly done: Promise<RunStatus>;
+
+  constructor(
+    deps: ExecutionDeps,
+    run: RunRecord,
+    plan: RunPlan,
+    tasks: TaskRecord[],
+    interruptedAttempts: Map<string, number> = new Map(),
+  ) {
+    this.runId = run.id;
+    this.#deps = deps;
+    this.#run = run;
+    this.#plan = plan;
+    this.#log = deps.log.child({ runId: run.id, graphId: run.graphId });
+    this.#concurrency = plan.document.settings?.concurrency ?? deps.defaultConcurrency;
+    this.done = new Promise((resolve) => {
+      this.#resolveDone = resolve;
+    });
+    for (const task of tasks) {
+      const final = FINAL.has(task.status);
+      this.#states.set(task.nodeId, {
+        status: final ? task.status : undefined,
+        output: task.output,
+        error: task.error,
+      });
+      this.#tasks.set(task.nodeId, {
+        id: task.id,
+        attempts: task.attempts,
+        interrupted: interruptedAttempts.get(task.id) ?? 0,
+        exists: true,
+      });
+    }
+  }
+
+  /** Starts scheduling; `done` resolves with the run's final status. */
+  async start(resumed: boolean): Promise<RunStatus> {
+    const startedAt = this.#run.startedAt ?? now();
+    await this.#deps.storage.runs.update(this.runId, { status: 'running', startedAt });
+    this.#publish({ type: resumed ? 'run.resumed' : 'run.started', data: { version: this.#plan.version } });
+    this.#log.info({ version: this.#plan.version, resumed }, 'run started');
+
+    const runTimeoutMs = this.#plan.document.settings?.timeoutMs;
+    if (runTimeoutMs !== undefined) {
+      this.#runTimer = setTimeout(() => {
+        this.stop({
+          status: 'failed',
+          error: {
+            code: 'RUNTIME_RUN_TIMEOUT',
+            message: `run timed out after ${runTimeoutMs} ms`,
+            retryable: false,
+            details: { timeoutMs: runTimeoutMs },
+          },
+        });
+      }, runTimeoutMs);
+    }
+
+    for (const nodeId of this.#plan.nodes.keys()) this.#evaluate(nodeId);
+    this.#maybeFinish();
+    return this.done;
+  }
+
+  /** Stops the run: running tasks end at once, nodes not started are cancelled. */
+  stop(reason: StopReason): void {
+    if (this.#stop || this.#finishing) return;
+    this.#stop = reason;
+    this.#log.info({ status: reason.status, code: reason.error.code }, 'run stopping');
+    this.#controller.abort(reason.error);
+    this.#queue.length = 0;
+    this.#maybeFinish();
+  }
+
+  #stopError(): ErrorData | undefined {
+    return this.#stop?.error;
+  }
+
+  get stopping(): boolean {
+    return this.#stop !== null || this.#finishing;
+  }
+
+  #evaluate(nodeId: string): void {
+    if (this.#stop) return;
+    const state = this.#states.get(nodeId);
+    if (state && (state.status !== undefined || state.output === STARTED)) return;
+    const planNode = this.#plan.nodes.get(nodeId);
+    if (!planNode) return;
+
+    const readiness = evaluateReadiness(planNode, this.#states);
+    if (readiness === 'wait') return;
+    if (readiness === 'skip') {
+      this.#finishNode(planNode, 'SKIPPED', null, null);
+      return;
+    }
+    this.#states.set(nodeId, { status: undefined, output: STARTED, error: null });
+    this.#queue.push(nodeId);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && !this.#stop) {
+      const nodeId = this.#queue.shift()!;
+      this.#inFlight += 1;
+      this.#runTask(nodeId)
+        .catch((error: unknown) => {
+          this.#log.error({ err: error, nodeId }, 'task crashed the executor loop');
+          const planNode = this.#plan.nodes.get(nodeId)!;
+          this.#finishNode(planNode, 'FAILED', null, {
+            code: 'INTERNAL',
+            message: 'the executor failed while running this task',
+            retryable: false,
+          });
+        })
+        .finally(() => {
+          this.#inFlight -= 1;
+          this.#pump();
+          this.#maybeFinish();
+        });
+    }
+  }
+
+  async #runTask(nodeId: string): Promise<void> {
+    const planNode = this.#plan.nodes.get(nodeId)!;
+    const node = planNode.node;
+    const task = this.#taskOf(nodeId);
+    const deliveries = collectDeliveries(planNode, this.#states);
+    const isEntry = planNode.incoming.length === 0;
+    const input = isEntry ? { in: this.#run.input } : inputByPort(deliveries);
+    const nodeType = this.#deps.registry.get(node.type);
+    if (!nodeType) {
+      this.#finishNode(planNode, 'FAILED', null, {
+        code: 'RUNTIME_NODE_TYPE_UNKNOWN',
+        message: `node type "${node.type}" is not installed`,
+        retryable: false,
+        details: { nodeId, type: node.type },
+      });
+      return;
+    }
+    const policy = node.retry ?? NO_RETRY;
+    const timeoutMs = node.timeoutMs ?? this.#deps.taskTimeoutMs;
+    const taskLog = this.#log.child({ taskId: task.id, nodeId });
+
+    for (;;) {
+      task.attempts += 1;
+      const attempt = task.attempts;
+      const startedAt = now();
+      this.#persistAttemptStart(planNode, task, attempt, input, startedAt);
+      this.#publish({ type: 'task.started', taskId: task.id, nodeId, data: { attempt, nodeType: node.type } });
+      taskLog.debug({ attempt }, 'task attempt started');
+
+      const outcome: AttemptOutcome = await runAttempt(
+        nodeType,
+        {
+          runId: this.runId,
+          graphId: this.#run.graphId,
+          taskId: task.id,
+          nodeId,
+          attempt,
+          config: node.config ?? {},
+          input,
+          deliveries,
+          runInput: this.#run.input,
+          log: (level, message, data) => this.#taskLog(task.id, nodeId, level, message, data),
+          respond: (response) => this.#respond(response),
+        },
+        timeoutMs,
+        this.#controller.signal,
+      );
+
+      if (outcome.ok) {
+        this.#persistAttemptEnd(task.id, attempt, 'COMPLETED', null);
+        this.#finishNode(planNode, 'COMPLETED', outcome.result.outputs, null);
+        return;
+      }
+      if (outcome.cancelled || this.#stop) {
+        this.#endStopped(planNode, task, attempt, outcome.error);
+        return;
+      }
+      this.#persistAttemptEnd(task.id, attempt, 'FAILED', outcome.error);
+      if (!shouldRetry(policy, attempt - task.interrupted, outcome.error)) {
+        this.#finishNode(planNode, 'FAILED', null, outcome.error);
+        return;
+      }
+      const delayMs = retryDelayMs(policy, attempt - task.interrupted, outcome.error, this.#deps.random);
+      this.#publish({
+        type: 'task.retrying',
+        taskId: task.id,
+        nodeId,
+        data: { attempt, delayMs, error: outcome.error },
+      });
+      taskLog.warn({ attempt, delayMs, code: outcome.error.code }, 'retrying task');
+      if (!(await this.#sleep(delayMs))) {
+        this.#endStopped(planNode, task, null, this.#stopError() ?? outcome.error);
+        return;
+      }
+    }
+  }
+
+  /** Ends a task caught by a cancel or a run timeout. */
+  #endStopped(planNode: PlanNode, task: { id: string }, attempt: number | null, error: ErrorData): void {
+    const cancelled = this.#stop?.status !== 'failed';
+    if (attempt !== null) {
+      this.#persistAttemptEnd(task.id, attempt, cancelled ? 'CANCELLED' : 'FAILED', error);
+    }
+    this.#finishNode(planNode, cancelled ? 'CANCELLED' : 'FAILED', null, error);
+  }
+
+  #taskOf(nodeId: string): { id: string; attempts: number; interrupted: number; exists: boolean } {
+    let task = this.#tasks.get(nodeId);
+    if (!task) {
+      task = { id: newId('task'), attempts: 0, interrupted: 0, exists: false };
+      this.#tasks.set(nodeId, task);
+    }
+    return task;
+  }
+
+  #persistAttemptStart(
+    planNode: PlanNode,
+    task: { id: string; attempts: number; exists: boolean },
+    attempt: number,
+    input: unknown,
+    startedAt: string,
+  ): void {
+    const storage = this.#deps.storage;
+    const exists = task.exists;
+    task.exists = true;
+    this.#write(async () => {
+      if (exists) {
+        await storage.tasks.update(task.id, {
+          status: 'IN_PROGRESS',
+          attempts: attempt,
+          input,
+          error: null,
+          startedAt,
+          finishedAt: null,
+        });
+      } else {
+        await storage.tasks.create({
+          id: task.id,
+          runId: this.runId,
+          nodeId: planNode.node.id,
+          nodeType: planNode.node.type,
+          status: 'IN_PROGRESS',
+          attempts: attempt,
+          input,
+          output: null,
+          error: null,
+          createdAt: startedAt,
+          updatedAt: startedAt,
+          startedAt,
+          finishedAt: null,
+        });
+      }
+      await storage.tasks.createAttempt({
+        taskId: task.id,
+        runId: this.runId,
+        attempt,
+        status: 'IN_PROGRESS',
+        error: null,
+        startedAt,
+        finishedAt: null,
+      });
+    });
+  }
+
+  #persistAttemptEnd(
+    taskId: string,
+    attempt: number,
+    status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
+    error: ErrorData | null,
+  ): void {
+    const finishedAt = now();
+    this.#write(() =>
+      this.#deps.storage.tasks.updateAttempt(taskId, attempt, { status, error, finishedAt }).then(() => {}),
+    );
+  }
+
+  /** Records a node's final status, persists it, and schedules the nodes it feeds. */
+  #finishNode(
+    planNode: PlanNode,
+    status: Extract<TaskStatus, 'COMPLETED' | 'FAILED' | 'SKIPPED' | 'CANCELLED'>,
+    output: Record<string, unknown> | null,
+    error: ErrorData | null,
+  ): void {
+    const nodeId = planNode.node.id;
+    this.#states.set(nodeId, { status, output, error });
+    const task = this.#taskOf(nodeId);
+    const finishedAt = now();
+    const storage = this.#deps.storage;
+    const exists = task.exists;
+    task.exists = true;
+    this.#write(async () => {
+      if (exists) {
+        await storage.tasks.update(task.id, { status, output, error, finishedAt });
+        return;
+      }
+      await storage.tasks.create({
+        id: task.id,
+        runId: this.runId,
+        nodeId,
+        nodeType: planNode.node.type,
+        status,
+        attempts: task.attempts,
+        input: null,
+        output,
+        error,
+        createdAt: finishedAt,
+        updatedAt: finishedAt,
+        startedAt: null,
+        finishedAt,
+      });
+    });
+    const type = EVENT_OF_STATUS[status];
+    this.#publish({ type, taskId: task.id, nodeId, data: status === 'COMPLETED' ? { output } : error ? { error } : null });
+    if (status === 'FAILED') this.#log.info({ nodeId, code: error?.code }, 'task failed');
+
+    if (!this.#stop) {
+      const targets = new Set<string>();
+      for (const edge of planNode.outgoing) targets.add(edge.target);
+      for (const target of targets) this.#evaluate(target);
+    }
+  }
+
+  #taskLog(taskId: string, nodeId: string, level: TaskLogLevel, message: string, data?: unknown): void {
+    this.#publish({ type: 'task.log', taskId, nodeId, data: { level, message, data: data ?? null } });
+  }
+
+  #respond(response: RunResponse): void {
+    this.#write(() => this.#deps.storage.runs.update(this.runId, { response }).then(() => {}));
+    this.#publish({ type: 'run.responded', data: { status: response.status } });
+    this.#deps.onRespond(this.runId, response);
+  }
+
+  #sleep(ms: number): Promise<boolean> {
+    const signal = this.#controller.signal;
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      }, ms);
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #maybeFinish(): void {
+    if (this.#finishing || this.#inFlight > 0) return;
+    if (!this.#stop) {
+      if (this.#queue.length > 0) return;
+      for (const nodeId of this.#plan.nodes.keys()) {
+        if (!FINAL.has(this.#states.get(nodeId)?.status)) return;
+      }
+    }
+    this.#finishing = true;
+    clearTimeout(this.#runTimer);
+    this.#finishRun().catch((error: unknown) => {
+      this.#log.error({ err: error }, 'run could not be finished');
+      this.#resolveDone('failed');
+    });
+  }
+
+  async #finishRun(): Promise<void> {
+    if (this.#stop) {
+      for (const planNode of this.#plan.nodes.values()) {
+        if (!FINAL.has(this.#states.get(planNode.node.id)?.status)) {
+          this.#finishNode(planNode, 'CANCELLED', null, this.#stop.error);
+        }
+      }
+    }
+    const { status, error } = this.#outcome();
+    const output = this.#sinkOutputs();
+    const finishedAt = now();
+    this.#write(() =>
+      this.#deps.storage.runs.update(this.runId, { status, output, error, finishedAt }).then(() => {}),
+    );
+    await this.#writes;
+    this.#publish({ type: 'run.finished', data: { status, error } });
+    if (status === 'failed') this.#log.error({ code: error?.code }, 'run failed');
+    else this.#log.info({ status }, 'run finished');
+    this.#resolveDone(status);
+  }
+
+  #outcome(): { status: RunStatus; error: ErrorData | null } {
+    if (this.#stop) return { status: this.#stop.status, error: this.#stop.error };
+    for (const planNode of this.#plan.nodes.values()) {
+      const state = this.#states.get(planNode.node.id);
+      if (state?.status === 'FAILED' && !planNode.handlesErrors) {
+        const cause = state.error;
+        return {
+          status: 'failed',
+          error: {
+            code: cause?.code ?? 'RUNTIME_NODE_FAILED',
+            message: `node "${planNode.node.id}" failed: ${cause?.message ?? 'unknown error'}`,
+            retryable: false,
+            details: { nodeId: planNode.node.id, taskId: this.#tasks.get(planNode.node.id)?.id },
+          },
+        };
+      }
+    }
+    return { status: 'succeeded', error: null };
+  }
+
+  /** Outputs of completed nodes that feed no other node, keyed by node id. */
+  #sinkOutputs(): Record<string, unknown> {
+    const output: Record<string, unknown> = {};
+    for (const planNode of this.#plan.nodes.values()) {
+      if (planNode.outgoing.length > 0) continue;
+      const state = this.#states.get(planNode.node.id);
+      if (state?.status !== 'COMPLETED' || !state.output) continue;
+      const ports = Object.keys(state.output);
+      output[planNode.node.id] = ports.length === 1 ? state.output[ports[0]] : state.output;
+    }
+    return output;
+  }
+
+  #publish(event: { type: string; taskId?: string; nodeId?: string; data?: unknown }): void {
+    this.#deps.events.publish(this.runId, this.#run.graphId, event);
+  }
+
+  /** Chains a storage write after the previous ones, so the stored order is the event order. */
+  #write(operation: () => Promise<void>): void {
+    this.#writes = this.#writes.then(operation).catch((error: unknown) => {
+      this.#log.error({ err: error }, 'run state write failed');
+    });
+  }
+}
+
+/** Marks a node that is queued or running; it has no final status yet. */
+const STARTED: Record<string, unknown> = Object.freeze({}) as Record<string, unknown>;
+
+const EVENT_OF_STATUS = {
+  COMPLETED: 'task.completed',
+  FAILED: 'task.failed',
+  SKIPPED: 'task.skipped',
+  CANCELLED: 'task.cancelled',
+} as const;
+
+export { CANCELLED_CODE };

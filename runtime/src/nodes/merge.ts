@@ -1,0 +1,31 @@
+import type { NodeContext, NodeResult, NodeType } from '../executor/node-type.js';
+import { IN_PORT } from './scope.js';
+
+async function executeMerge(ctx: NodeContext): Promise<NodeResult> {
+  const mode = (ctx.config.mode as string | undefined) ?? 'object';
+  const main = ctx.deliveries.filter((delivery) => delivery.kind === 'main');
+  if (mode === 'array') return { outputs: { out: main.map((delivery) => delivery.value) } };
+  if (mode === 'first') return { outputs: { out: main[0]?.value ?? null } };
+  const merged: Record<string, unknown> = {};
+  for (const delivery of main) merged[delivery.source] = delivery.value;
+  return { outputs: { out: merged } };
+}
+
+/**
+ * `core/merge@1`: joins branches. `object` keys each delivered value by its source node id,
+ * `array` lists them in edge order, `first` keeps the first. Skipped branches deliver nothing.
+ */
+export const mergeNode: NodeType = {
+  type: 'core/merge@1',
+  displayName: 'Merge',
+  description: 'Waits for its branches and combines what they delivered.',
+  group: 'Flow',
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { mode: { type: 'string', enum: ['object', 'array', 'first'], default: 'object' } },
+  },
+  inputs: [IN_PORT],
+  outputs: [{ name: 'out', displayName: 'Output' }],
+  execute: executeMerge,
+};

@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { StudioContext } from '../context.js';
+
+/** `GET /health` (storage reachable) and `GET /metrics` (Prometheus text format). */
+export async function healthRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
+  app.get('/health', {
+    schema: { tags: ['operations'], summary: 'Whether the studio and its storage answer' },
+  }, async (_request, reply) => {
+    try {
+      await ctx.storage.ping();
+      return { status: 'ok', storage: ctx.storage.kind };
+    } catch (error) {
+      ctx.log.error({ err: error }, 'storage health check failed');
+      return reply.status(503).send({
+        statusCode: 503,
+        code: 'STORAGE_UNAVAILABLE',
+        message: 'storage does not answer',
+        errors: [],
+      });
+    }
+  });
+
+  app.get('/metrics', {
+    schema: { tags: ['operations'], summary: 'Prometheus metrics' },
+  }, async (_request, reply) => {
+    const text = await ctx.metrics.registry.metrics();
+    return reply.header('content-type', ctx.metrics.registry.contentType).send(text);
+  });
+}

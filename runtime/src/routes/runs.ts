@@ -1,0 +1,166 @@
+import type { FastifyInstance } from 'fastify';
+import type { StudioContext } from '../context.js';
+import { StudioError } from '../errors.js';
+import { graphIdParams, idParams, RUN_STATUS_VALUES, versionNumber } from './schemas.js';
+
+function runNotFound(id: string): StudioError {
+  return new StudioError('RUN_NOT_FOUND', `run "${id}" does not exist`, {
+    problems: [{ pointer: '/params/id', message: 'matches no run' }],
+  });
+}
+
+function taskNotFound(id: string): StudioError {
+  return new StudioError('TASK_NOT_FOUND', `task "${id}" does not exist`, {
+    problems: [{ pointer: '/params/id', message: 'matches no task' }],
+  });
+}
+
+/** Manual runs, run history, cancel, resume, run events and task logs. */
+export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
+  app.post('/v1/graphs/:id/runs', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Start a manual run of a version (the latest by default)',
+      params: graphIdParams,
+      body: {
+        type: ['object', 'null'],
+        additionalProperties: false,
+        properties: { input: {}, version: versionNumber },
+      },
+      response: {
+        202: { type: 'object', properties: { runId: { type: 'string' } } },
+      },
+    },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const body = (request.body ?? {}) as { input?: unknown; version?: number };
+    const graph = await ctx.storage.graphs.get(id);
+    if (!graph) {
+      throw new StudioError('GRAPH_NOT_FOUND', `graph "${id}" does not exist`, {
+        problems: [{ pointer: '/params/id', message: 'matches no graph' }],
+      });
+    }
+    const version = body.version ?? graph.latestVersion;
+    if (!(await ctx.storage.graphs.getVersion(id, version))) {
+      throw new StudioError('GRAPH_VERSION_NOT_FOUND', `graph "${id}" has no version ${version}`, {
+        problems: [{ pointer: '/body/version', message: 'matches no version of this graph' }],
+      });
+    }
+    const run = await ctx.executor.createRun({ graphId: id, version, input: body.input ?? null, trigger: 'manual' });
+    return reply.status(202).send({ runId: run.id });
+  });
+
+  app.get('/v1/runs', {
+    schema: {
+      tags: ['runs'],
+      summary: 'List runs, newest first',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          graphId: { type: 'string', maxLength: 64 },
+          status: {
+            anyOf: [
+              { type: 'string', enum: [...RUN_STATUS_VALUES] },
+              { type: 'array', items: { type: 'string', enum: [...RUN_STATUS_VALUES] } },
+            ],
+          },
+          limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+          before: { type: 'string', format: 'date-time' },
+        },
+      },
+    },
+  }, async (request) => {
+    const query = request.query as { graphId?: string; status?: string | string[]; limit: number; before?: string };
+    const status = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
+    const items = await ctx.storage.runs.list({
+      graphId: query.graphId,
+      status: status as (typeof RUN_STATUS_VALUES)[number][] | undefined,
+      limit: query.limit,
+      before: query.before,
+    });
+    return { items };
+  });
+
+  app.get('/v1/runs/:id', {
+    schema: { tags: ['runs'], summary: 'Get a run with its tasks', params: idParams },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const run = await ctx.storage.runs.get(id);
+    if (!run) throw runNotFound(id);
+    return { ...run, tasks: await ctx.storage.tasks.listByRun(id) };
+  });
+
+  app.post('/v1/runs/:id/cancel', {
+    schema: { tags: ['runs'], summary: 'Cancel a queued or running run', params: idParams },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    return ctx.executor.cancel(id);
+  });
+
+  app.post('/v1/runs/:id/resume', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Resume a failed or cancelled run from the nodes that did not complete',
+      params: idParams,
+    },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    return reply.status(202).send(await ctx.executor.resume(id));
+  });
+
+  app.get('/v1/runs/:id/events', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Events of a run after a sequence number, in order',
+      params: idParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          after: { type: 'integer', minimum: 0, default: 0 },
+          limit: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 },
+        },
+      },
+    },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { after, limit } = request.query as { after: number; limit: number };
+    if (!(await ctx.storage.runs.get(id))) throw runNotFound(id);
+    await ctx.events.flush();
+    const items = await ctx.storage.events.listByRun(id, { after, limit });
+    return { items, lastSeq: items.length > 0 ? items[items.length - 1].seq : after };
+  });
+
+  app.get('/v1/tasks/:id', {
+    schema: { tags: ['runs'], summary: 'Get a task with its attempts', params: idParams },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const task = await ctx.storage.tasks.get(id);
+    if (!task) throw taskNotFound(id);
+    return { ...task, attemptHistory: await ctx.storage.tasks.listAttempts(id) };
+  });
+
+  app.get('/v1/tasks/:id/logs', {
+    schema: {
+      tags: ['runs'],
+      summary: 'The task log: every event of the task, in order',
+      params: idParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 } },
+      },
+    },
+  }, async (request) => {
+    const { id } = request.params as { id: string };
+    const { limit } = request.query as { limit: number };
+    if (!(await ctx.storage.tasks.get(id))) throw taskNotFound(id);
+    await ctx.events.flush();
+    return { items: await ctx.storage.events.listByTask(id, { limit }) };
+  });
+
+  app.get('/v1/node-types', {
+    schema: { tags: ['graphs'], summary: 'Node types the executor can run, with their schemas' },
+  }, async () => ({ items: ctx.registry.list() }));
+}

@@ -1,0 +1,146 @@
+/**
+ * JSON Schema (draft-07, as Ajv 8 compiles by default) of `GraphDocument` in `types.ts`.
+ * Nodes, edges and settings reject unknown properties so that a misspelled key is reported.
+ * Node `config` is free-form here and is checked against the node type's `configSchema`.
+ */
+import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES } from './types.js';
+
+/** Pattern of node and edge ids: 1 to 64 letters, digits, `_` or `-`. */
+export const GRAPH_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+
+/**
+ * Pattern of node types, `<plugin>/<action>@<major>` such as `core/condition@1`. The plugin is
+ * lowercase letters, digits and `-`. The action is letters, digits, `-`, `_` and `.`.
+ * The major version is a non-negative integer without leading zeros.
+ */
+export const NODE_TYPE_PATTERN = '^[a-z0-9-]+/[A-Za-z0-9._-]+@(?:0|[1-9][0-9]*)$';
+
+/** Pattern of HTTP header names: one or more token characters (RFC 9110, section 5.6.2). */
+export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
+
+/** Maximum retry delay, in milliseconds (one hour). */
+export const MAX_RETRY_DELAY_MS = 3_600_000;
+/** Maximum node timeout, in milliseconds (one day). */
+export const MAX_NODE_TIMEOUT_MS = 86_400_000;
+/** Maximum `retry.maxAttempts`, counting the first attempt. */
+export const MAX_RETRY_ATTEMPTS = 20;
+
+const nonEmptyString = { type: 'string', minLength: 1 } as const;
+const headerName = { type: 'string', pattern: HEADER_NAME_PATTERN } as const;
+
+const retryPolicySchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['maxAttempts', 'backoff', 'delayMs'],
+  properties: {
+    maxAttempts: { type: 'integer', minimum: 1, maximum: MAX_RETRY_ATTEMPTS },
+    backoff: { type: 'string', enum: [...BACKOFF_KINDS] },
+    delayMs: { type: 'integer', minimum: 0, maximum: MAX_RETRY_DELAY_MS },
+    maxDelayMs: { type: 'integer', minimum: 0, maximum: MAX_RETRY_DELAY_MS },
+    jitter: { type: 'boolean' },
+    retryOn: { type: 'array', items: nonEmptyString },
+  },
+} as const;
+
+const positionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['x', 'y'],
+  properties: {
+    x: { type: 'number' },
+    y: { type: 'number' },
+  },
+} as const;
+
+const nodeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'type', 'position'],
+  properties: {
+    id: { type: 'string', pattern: GRAPH_ID_PATTERN },
+    type: { type: 'string', pattern: NODE_TYPE_PATTERN },
+    label: { type: 'string' },
+    position: positionSchema,
+    config: { type: 'object' },
+    credentials: { type: 'object', additionalProperties: { type: 'string' } },
+    retry: retryPolicySchema,
+    timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_NODE_TIMEOUT_MS },
+    join: { type: 'string', enum: [...JOIN_MODES] },
+  },
+} as const;
+
+const edgeSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'source', 'sourcePort', 'target', 'targetPort'],
+  properties: {
+    id: { type: 'string', pattern: GRAPH_ID_PATTERN },
+    // Source and target are not pattern-checked: an unknown id is reported as a dangling edge.
+    source: nonEmptyString,
+    sourcePort: nonEmptyString,
+    target: nonEmptyString,
+    targetPort: nonEmptyString,
+    kind: { type: 'string', enum: [...EDGE_KINDS] },
+  },
+} as const;
+
+const webhookSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { type: 'string', enum: ['async', 'sync'] },
+    syncTimeoutMs: { type: 'integer', minimum: 1 },
+    token: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['value'],
+      properties: {
+        header: headerName,
+        value: nonEmptyString,
+      },
+    },
+    hmac: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secret'],
+      properties: {
+        secret: nonEmptyString,
+        header: headerName,
+        timestampHeader: headerName,
+        toleranceSeconds: { type: 'integer', minimum: 1 },
+      },
+    },
+    eventIdHeader: headerName,
+  },
+} as const;
+
+const settingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    timeoutMs: { type: 'integer', minimum: 1 },
+    concurrency: { type: 'integer', minimum: 1 },
+    errorGraphId: nonEmptyString,
+    timezone: nonEmptyString,
+    webhook: webhookSettingsSchema,
+  },
+} as const;
+
+/**
+ * JSON Schema of a whole graph document. It is plain data without `$id`, so Fastify route
+ * schemas can embed it in several routes without an id conflict.
+ */
+export const GRAPH_DOCUMENT_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'nodes', 'edges'],
+  properties: {
+    id: nonEmptyString,
+    name: { type: 'string' },
+    description: { type: 'string' },
+    version: { type: 'integer', minimum: 1 },
+    settings: settingsSchema,
+    nodes: { type: 'array', items: nodeSchema },
+    edges: { type: 'array', items: edgeSchema },
+  },
+} as const;

@@ -1,0 +1,252 @@
+import type Database from 'better-sqlite3';
+import type { GraphDocument } from '@gestorlead/sdk-plugin';
+import { LIMITS, resolveLimit, resolveOffset } from '../query-limits.js';
+import type { GraphListQuery, GraphRecord, GraphRepository, GraphVersionRecord } from '../types.js';
+import { translateConflict } from './conflict.js';
+
+interface GraphRow {
+  id: string;
+  name: string;
+  description: string | null;
+  latest_version: number;
+  published_version: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+interface GraphVersionRow {
+  graph_id: string;
+  version: number;
+  document: string;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+}
+
+const GRAPH_COLUMNS =
+  'id, name, description, latest_version, published_version, created_at, updated_at';
+const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at';
+
+function toGraphRecord(row: GraphRow): GraphRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    latestVersion: row.latest_version,
+    publishedVersion: row.published_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toVersionRecord(row: GraphVersionRow): GraphVersionRecord {
+  return {
+    graphId: row.graph_id,
+    version: row.version,
+    document: JSON.parse(row.document) as GraphDocument,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    publishedAt: row.published_at,
+  };
+}
+
+/** Graphs in the `graphs` table and their versions in `graph_versions`. */
+export class SqliteGraphRepository implements GraphRepository {
+  private readonly insertGraph: Database.Statement<[GraphRow & { name_lower: string }]>;
+  private readonly selectGraph: Database.Statement<[string], GraphRow>;
+  private readonly selectPage: Database.Statement<
+    [{ search: string | null; limit: number; offset: number }],
+    GraphRow
+  >;
+  private readonly updateGraphDocumentFields: Database.Statement<
+    [{ id: string; name: string; name_lower: string; description: string | null; latest_version: number; updated_at: string }]
+  >;
+  private readonly updatePublishedVersion: Database.Statement<[{ id: string; version: number; updated_at: string }]>;
+  private readonly deleteGraphRow: Database.Statement<[string]>;
+  private readonly countGraphs: Database.Statement<[], number>;
+  private readonly insertVersion: Database.Statement<[GraphVersionRow]>;
+  private readonly selectVersion: Database.Statement<[string, number], GraphVersionRow>;
+  private readonly selectVersions: Database.Statement<[string], GraphVersionRow>;
+  private readonly updateVersionDocument: Database.Statement<
+    [{ graph_id: string; version: number; document: string; updated_at: string }]
+  >;
+  private readonly updateVersionPublishedAt: Database.Statement<[{ graph_id: string; version: number; published_at: string }]>;
+  private readonly deleteVersions: Database.Statement<[string]>;
+
+  private readonly createTransaction: (
+    id: string,
+    document: GraphDocument,
+  ) => { graph: GraphRecord; version: GraphVersionRecord };
+  private readonly saveDraftTransaction: (id: string, document: GraphDocument) => GraphVersionRecord | null;
+  private readonly publishTransaction: (id: string, version: number) => GraphRecord | null;
+  private readonly deleteTransaction: (id: string) => boolean;
+
+  constructor(db: Database.Database) {
+    this.insertGraph = db.prepare(
+      `insert into graphs (${GRAPH_COLUMNS}, name_lower)
+       values (@id, @name, @description, @latest_version, @published_version, @created_at, @updated_at, @name_lower)`,
+    );
+    this.selectGraph = db.prepare(`select ${GRAPH_COLUMNS} from graphs where id = ?`);
+    // instr() matches the search text literally, so `%` and `_` in it are no wildcards.
+    this.selectPage = db.prepare(
+      `select ${GRAPH_COLUMNS} from graphs
+       where @search is null or instr(name_lower, @search) > 0
+       order by updated_at desc, id desc
+       limit @limit offset @offset`,
+    );
+    this.updateGraphDocumentFields = db.prepare(
+      `update graphs
+       set name = @name, name_lower = @name_lower, description = @description,
+           latest_version = @latest_version, updated_at = @updated_at
+       where id = @id`,
+    );
+    this.updatePublishedVersion = db.prepare(
+      'update graphs set published_version = @version, updated_at = @updated_at where id = @id',
+    );
+    this.deleteGraphRow = db.prepare('delete from graphs where id = ?');
+    this.countGraphs = db.prepare<[], number>('select count(*) from graphs').pluck();
+    this.insertVersion = db.prepare(
+      `insert into graph_versions (${VERSION_COLUMNS})
+       values (@graph_id, @version, @document, @created_at, @updated_at, @published_at)`,
+    );
+    this.selectVersion = db.prepare(
+      `select ${VERSION_COLUMNS} from graph_versions where graph_id = ? and version = ?`,
+    );
+    this.selectVersions = db.prepare(
+      `select ${VERSION_COLUMNS} from graph_versions where graph_id = ? order by version desc`,
+    );
+    this.updateVersionDocument = db.prepare(
+      `update graph_versions set document = @document, updated_at = @updated_at
+       where graph_id = @graph_id and version = @version`,
+    );
+    this.updateVersionPublishedAt = db.prepare(
+      `update graph_versions set published_at = @published_at
+       where graph_id = @graph_id and version = @version`,
+    );
+    this.deleteVersions = db.prepare('delete from graph_versions where graph_id = ?');
+
+    this.createTransaction = db.transaction((id: string, document: GraphDocument) => this.insertNew(id, document));
+    this.saveDraftTransaction = db.transaction((id: string, document: GraphDocument) =>
+      this.storeDraft(id, document),
+    );
+    this.publishTransaction = db.transaction((id: string, version: number) => this.markPublished(id, version));
+    this.deleteTransaction = db.transaction((id: string) => {
+      this.deleteVersions.run(id);
+      return this.deleteGraphRow.run(id).changes > 0;
+    });
+  }
+
+  async create(id: string, document: GraphDocument): Promise<{ graph: GraphRecord; version: GraphVersionRecord }> {
+    return translateConflict(`graph "${id}"`, () => this.createTransaction(id, document));
+  }
+
+  async get(id: string): Promise<GraphRecord | null> {
+    const row = this.selectGraph.get(id);
+    return row === undefined ? null : toGraphRecord(row);
+  }
+
+  async list(query: GraphListQuery = {}): Promise<GraphRecord[]> {
+    const search = query.search === undefined || query.search === '' ? null : query.search.toLowerCase();
+    const rows = this.selectPage.all({
+      search,
+      limit: resolveLimit(query.limit, LIMITS.graphs),
+      offset: resolveOffset(query.offset),
+    });
+    return rows.map(toGraphRecord);
+  }
+
+  async saveDraft(id: string, document: GraphDocument): Promise<GraphVersionRecord | null> {
+    return this.saveDraftTransaction(id, document);
+  }
+
+  async getVersion(id: string, version: number): Promise<GraphVersionRecord | null> {
+    const row = this.selectVersion.get(id, version);
+    return row === undefined ? null : toVersionRecord(row);
+  }
+
+  async listVersions(id: string): Promise<GraphVersionRecord[]> {
+    return this.selectVersions.all(id).map(toVersionRecord);
+  }
+
+  async publish(id: string, version: number): Promise<GraphRecord | null> {
+    return this.publishTransaction(id, version);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.deleteTransaction(id);
+  }
+
+  async count(): Promise<number> {
+    return this.countGraphs.get()!;
+  }
+
+  private insertNew(id: string, document: GraphDocument): { graph: GraphRecord; version: GraphVersionRecord } {
+    const now = new Date().toISOString();
+    const graphRow: GraphRow = {
+      id,
+      name: document.name,
+      description: document.description ?? null,
+      latest_version: 1,
+      published_version: null,
+      created_at: now,
+      updated_at: now,
+    };
+    this.insertGraph.run({ ...graphRow, name_lower: document.name.toLowerCase() });
+    const versionRow: GraphVersionRow = {
+      graph_id: id,
+      version: 1,
+      document: JSON.stringify(document),
+      created_at: now,
+      updated_at: now,
+      published_at: null,
+    };
+    this.insertVersion.run(versionRow);
+    return { graph: toGraphRecord(graphRow), version: toVersionRecord(versionRow) };
+  }
+
+  private storeDraft(id: string, document: GraphDocument): GraphVersionRecord | null {
+    const graph = this.selectGraph.get(id);
+    if (graph === undefined) {
+      return null;
+    }
+    const now = new Date().toISOString();
+    const latest = this.selectVersion.get(id, graph.latest_version)!;
+    const text = JSON.stringify(document);
+
+    let draftVersion: number;
+    if (latest.published_at === null) {
+      draftVersion = latest.version;
+      this.updateVersionDocument.run({ graph_id: id, version: draftVersion, document: text, updated_at: now });
+    } else {
+      draftVersion = latest.version + 1;
+      this.insertVersion.run({
+        graph_id: id,
+        version: draftVersion,
+        document: text,
+        created_at: now,
+        updated_at: now,
+        published_at: null,
+      });
+    }
+
+    this.updateGraphDocumentFields.run({
+      id,
+      name: document.name,
+      name_lower: document.name.toLowerCase(),
+      description: document.description ?? null,
+      latest_version: draftVersion,
+      updated_at: now,
+    });
+    return toVersionRecord(this.selectVersion.get(id, draftVersion)!);
+  }
+
+  private markPublished(id: string, version: number): GraphRecord | null {
+    if (this.selectVersion.get(id, version) === undefined) {
+      return null;
+    }
+    const now = new Date().toISOString();
+    this.updateVersionPublishedAt.run({ graph_id: id, version, published_at: now });
+    this.updatePublishedVersion.run({ id, version, updated_at: now });
+    return toGraphRecord(this.selectGraph.get(id)!);
+  }
+}

@@ -1,0 +1,64 @@
+import type Database from 'better-sqlite3';
+import type { Storage } from '../types.js';
+import { SqliteDeliveryRepository } from './delivery-repository.js';
+import { SqliteEventRepository } from './event-repository.js';
+import { SqliteGraphRepository } from './graph-repository.js';
+import { openConnection } from './connection.js';
+import { applyMigrations } from './migrations.js';
+import { SqliteRunRepository } from './run-repository.js';
+import { SqliteTaskRepository } from './task-repository.js';
+
+/** Options of `openSqliteStorage`. */
+export interface SqliteStorageOptions {
+  /** Database file path, or `:memory:` for a private in-memory database. */
+  path: string;
+}
+
+/** A `Storage` over one better-sqlite3 connection whose schema is already migrated. */
+export class SqliteStorage implements Storage {
+  readonly kind = 'sqlite';
+  readonly graphs: SqliteGraphRepository;
+  readonly runs: SqliteRunRepository;
+  readonly tasks: SqliteTaskRepository;
+  readonly events: SqliteEventRepository;
+  readonly deliveries: SqliteDeliveryRepository;
+  private readonly db: Database.Database;
+  private readonly selectOne: Database.Statement<[], number>;
+
+  constructor(db: Database.Database) {
+    this.db = db;
+    this.deliveries = new SqliteDeliveryRepository(db);
+    this.graphs = new SqliteGraphRepository(db);
+    this.runs = new SqliteRunRepository(db, this.deliveries);
+    this.tasks = new SqliteTaskRepository(db);
+    this.events = new SqliteEventRepository(db);
+    this.selectOne = db.prepare<[], number>('select 1').pluck();
+  }
+
+  async ping(): Promise<void> {
+    this.selectOne.get();
+  }
+
+  /** Closes the connection. Calling it again does nothing; other methods throw once it is closed. */
+  async close(): Promise<void> {
+    if (this.db.open) {
+      this.db.close();
+    }
+  }
+}
+
+/**
+ * Opens the SQLite database at `options.path`, creating the file and its parent directory when
+ * missing, and applies pending migrations. Throws StorageSchemaTooNewError when a newer release
+ * migrated the file.
+ */
+export function openSqliteStorage(options: SqliteStorageOptions): Storage {
+  const db = openConnection(options.path);
+  try {
+    applyMigrations(db, options.path);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return new SqliteStorage(db);
+}

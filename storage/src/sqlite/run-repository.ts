@@ -1,0 +1,190 @@
+import type Database from 'better-sqlite3';
+import { LIMITS, resolveLimit } from '../query-limits.js';
+import type {
+  DeliveryRecord,
+  ErrorData,
+  RunListQuery,
+  RunPatch,
+  RunRecord,
+  RunRepository,
+  RunResponse,
+  RunStatus,
+  TriggerKind,
+} from '../types.js';
+import { translateConflict } from './conflict.js';
+import type { SqliteDeliveryRepository } from './delivery-repository.js';
+import { fromJsonText, toJsonText } from './json-columns.js';
+import { PatchUpdate } from './patch-update.js';
+
+interface RunRow {
+  id: string;
+  graph_id: string;
+  graph_version: number;
+  status: string;
+  trigger_kind: string;
+  input: string | null;
+  output: string | null;
+  error: string | null;
+  response: string | null;
+  delivery_id: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+const RUN_COLUMNS =
+  'id, graph_id, graph_version, status, trigger_kind, input, output, error, response, delivery_id, ' +
+  'created_at, updated_at, started_at, finished_at';
+
+function toRunRow(run: RunRecord): RunRow {
+  return {
+    id: run.id,
+    graph_id: run.graphId,
+    graph_version: run.graphVersion,
+    status: run.status,
+    trigger_kind: run.trigger,
+    input: toJsonText(run.input),
+    output: toJsonText(run.output),
+    error: toJsonText(run.error),
+    response: toJsonText(run.response),
+    delivery_id: run.deliveryId,
+    created_at: run.createdAt,
+    updated_at: run.updatedAt,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+  };
+}
+
+function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    graphId: row.graph_id,
+    graphVersion: row.graph_version,
+    status: row.status as RunStatus,
+    trigger: row.trigger_kind as TriggerKind,
+    input: fromJsonText(row.input),
+    output: fromJsonText(row.output),
+    error: fromJsonText<ErrorData>(row.error),
+    response: fromJsonText<RunResponse>(row.response),
+    deliveryId: row.delivery_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+/** Named parameters of a `runs.list` query; a null filter matches every run. */
+interface RunListParameters {
+  graph_id: string | null;
+  statuses: string | null;
+  before: string | null;
+  limit: number;
+}
+
+/** Runs in the `runs` table. */
+export class SqliteRunRepository implements RunRepository {
+  private readonly db: Database.Database;
+  private readonly insertRow: Database.Statement<[RunRow]>;
+  private readonly selectById: Database.Statement<[string], RunRow>;
+  private readonly selectByStatus: Database.Statement<[string], RunRow>;
+  private readonly patchRow: PatchUpdate<RunPatch>;
+  /** `runs.list` statements by filter combination, each prepared on first use. */
+  private readonly listStatements = new Map<string, Database.Statement<[RunListParameters], RunRow>>();
+  private readonly createTransaction: (run: RunRecord, delivery: DeliveryRecord | undefined) => void;
+
+  constructor(db: Database.Database, deliveries: SqliteDeliveryRepository) {
+    this.db = db;
+    this.insertRow = db.prepare(
+      `insert into runs (${RUN_COLUMNS})
+       values (@id, @graph_id, @graph_version, @status, @trigger_kind, @input, @output, @error, @response,
+               @delivery_id, @created_at, @updated_at, @started_at, @finished_at)`,
+    );
+    this.selectById = db.prepare(`select ${RUN_COLUMNS} from runs where id = ?`);
+    // The statuses arrive as one JSON array, so a single statement serves any number of them.
+    this.selectByStatus = db.prepare(
+      `select ${RUN_COLUMNS} from runs
+       where status in (select value from json_each(?))
+       order by created_at, id`,
+    );
+    this.patchRow = new PatchUpdate<RunPatch>(
+      db,
+      'runs',
+      ['id'],
+      [
+        { field: 'status', column: 'status' },
+        { field: 'output', column: 'output', toColumn: toJsonText },
+        { field: 'error', column: 'error', toColumn: toJsonText },
+        { field: 'response', column: 'response', toColumn: toJsonText },
+        { field: 'startedAt', column: 'started_at' },
+        { field: 'finishedAt', column: 'finished_at' },
+      ],
+      'updated_at',
+    );
+    this.createTransaction = db.transaction((run: RunRecord, delivery: DeliveryRecord | undefined) => {
+      translateConflict(`run "${run.id}"`, () => this.insertRow.run(toRunRow(run)));
+      if (delivery !== undefined) {
+        deliveries.insert(delivery);
+      }
+    });
+  }
+
+  async create(run: RunRecord, delivery?: DeliveryRecord): Promise<void> {
+    this.createTransaction(run, delivery);
+  }
+
+  async get(id: string): Promise<RunRecord | null> {
+    const row = this.selectById.get(id);
+    return row === undefined ? null : toRunRecord(row);
+  }
+
+  /** Runs newest first by `createdAt`, then by id descending. An empty `status` matches none. */
+  async list(query: RunListQuery = {}): Promise<RunRecord[]> {
+    const parameters: RunListParameters = {
+      graph_id: query.graphId ?? null,
+      statuses: query.status === undefined ? null : JSON.stringify(query.status),
+      before: query.before ?? null,
+      limit: resolveLimit(query.limit, LIMITS.runs),
+    };
+    return this.listStatement(parameters).all(parameters).map(toRunRecord);
+  }
+
+  async update(id: string, patch: RunPatch): Promise<boolean> {
+    return this.patchRow.run({ id }, patch);
+  }
+
+  async listByStatus(statuses: RunStatus[]): Promise<RunRecord[]> {
+    return this.selectByStatus.all(JSON.stringify(statuses)).map(toRunRecord);
+  }
+
+  /**
+   * Returns the statement for the filters that `parameters` sets. Each combination has its own
+   * WHERE clause, because `(@x is null or column = @x)` would keep SQLite from using an index.
+   */
+  private listStatement(parameters: RunListParameters): Database.Statement<[RunListParameters], RunRow> {
+    const conditions: string[] = [];
+    if (parameters.graph_id !== null) {
+      conditions.push('graph_id = @graph_id');
+    }
+    if (parameters.statuses !== null) {
+      conditions.push('status in (select value from json_each(@statuses))');
+    }
+    if (parameters.before !== null) {
+      conditions.push('created_at < @before');
+    }
+    const key = conditions.join(' and ');
+
+    let statement = this.listStatements.get(key);
+    if (statement === undefined) {
+      const where = conditions.length === 0 ? '' : `where ${key}`;
+      statement = this.db.prepare<[RunListParameters], RunRow>(
+        `select ${RUN_COLUMNS} from runs ${where}
+         order by created_at desc, id desc
+         limit @limit`,
+      );
+      this.listStatements.set(key, statement);
+    }
+    return statement;
+  }
+}

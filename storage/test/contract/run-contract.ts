@@ -1,0 +1,300 @@
+import { describe, expect, it } from 'vitest';
+import type { RunRecord } from '../../src/types.js';
+import type { ContractContext } from './context.js';
+import { buildDelivery, buildRun, expectConflict, isoAt } from './fixtures.js';
+
+export function defineRunContract(context: ContractContext): void {
+  describe('runs', () => {
+    async function createRuns(runs: RunRecord[]): Promise<void> {
+      for (const run of runs) {
+        await context.storage().runs.create(run);
+      }
+    }
+
+    it('create stores every run field', async () => {
+      const run = buildRun({
+        graphVersion: 3,
+        status: 'failed',
+        trigger: 'webhook',
+        input: { lead: { name: 'Ana', tags: ['hot', 'b2b'] } },
+        output: { forward: { status: 201 } },
+        error: { code: 'HTTP_ERROR', message: 'CRM replied 500', retryable: true, details: { status: 500 } },
+        response: { status: 202, headers: { 'x-run-id': 'run-1' }, body: { accepted: true } },
+        deliveryId: 'delivery-1',
+        createdAt: isoAt(0),
+        updatedAt: isoAt(5000),
+        startedAt: isoAt(10),
+        finishedAt: isoAt(4000),
+      });
+
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.get(run.id)).toEqual(run);
+    });
+
+    it('get of missing run returns null', async () => {
+      expect(await context.storage().runs.get('missing')).toBeNull();
+    });
+
+    it('create with duplicate id conflicts', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+
+      await expectConflict(context.storage().runs.create({ ...run, status: 'queued' }));
+      expect((await context.storage().runs.get(run.id))?.status).toBe('running');
+    });
+
+    it('create stores delivery with run', async () => {
+      const run = buildRun({ trigger: 'webhook' });
+      const delivery = buildDelivery({ runId: run.id, eventId: 'evt-1' });
+
+      await context.storage().runs.create({ ...run, deliveryId: delivery.id }, delivery);
+
+      expect((await context.storage().runs.get(run.id))?.deliveryId).toBe(delivery.id);
+      expect(await context.storage().deliveries.get(delivery.id)).toEqual(delivery);
+    });
+
+    it('repeated event id inserts no run', async () => {
+      const first = buildRun();
+      await context.storage().runs.create(first, buildDelivery({ runId: first.id, eventId: 'evt-1' }));
+      const second = buildRun();
+      const repeated = buildDelivery({ runId: second.id, eventId: 'evt-1' });
+
+      await expectConflict(context.storage().runs.create(second, repeated));
+
+      expect(await context.storage().runs.get(second.id)).toBeNull();
+      expect(await context.storage().deliveries.get(repeated.id)).toBeNull();
+      expect((await context.storage().deliveries.findByEventId('graph-1', 'evt-1'))?.runId).toBe(first.id);
+    });
+
+    it('repeated delivery id inserts no run', async () => {
+      const first = buildRun();
+      const delivery = buildDelivery({ runId: first.id });
+      await context.storage().runs.create(first, delivery);
+      const second = buildRun();
+
+      await expectConflict(context.storage().runs.create(second, { ...delivery, runId: second.id }));
+
+      expect(await context.storage().runs.get(second.id)).toBeNull();
+      expect((await context.storage().deliveries.get(delivery.id))?.runId).toBe(first.id);
+    });
+
+    it('repeated run id inserts no delivery', async () => {
+      const run = buildRun();
+      await context.storage().runs.create(run);
+      const delivery = buildDelivery({ runId: run.id, eventId: 'evt-1' });
+
+      await expectConflict(context.storage().runs.create(run, delivery));
+
+      expect(await context.storage().deliveries.get(delivery.id)).toBeNull();
+    });
+
+    it('same event id in other graph', async () => {
+      const first = buildRun({ graphId: 'graph-1' });
+      const second = buildRun({ graphId: 'graph-2' });
+      await context.storage().runs.create(first, buildDelivery({ graphId: 'graph-1', runId: first.id, eventId: 'evt-1' }));
+
+      await context.storage().runs.create(second, buildDelivery({ graphId: 'graph-2', runId: second.id, eventId: 'evt-1' }));
+
+      expect((await context.storage().deliveries.findByEventId('graph-2', 'evt-1'))?.runId).toBe(second.id);
+    });
+
+    it('null event ids never conflict', async () => {
+      const first = buildRun();
+      const second = buildRun();
+      await context.storage().runs.create(first, buildDelivery({ runId: first.id, eventId: null }));
+
+      await context.storage().runs.create(second, buildDelivery({ runId: second.id, eventId: null }));
+
+      expect(await context.storage().deliveries.listByGraph('graph-1')).toHaveLength(2);
+    });
+
+    it('update applies patch fields', async () => {
+      const run = buildRun({ input: { lead: 'Ana' } });
+      await context.storage().runs.create(run);
+
+      const updated = await context.storage().runs.update(run.id, {
+        status: 'succeeded',
+        output: { forward: { ok: true } },
+        response: { status: 200, headers: {}, body: 'done' },
+        startedAt: isoAt(10),
+        finishedAt: isoAt(20),
+      });
+
+      expect(updated).toBe(true);
+      const stored = await context.storage().runs.get(run.id);
+      expect(stored?.status).toBe('succeeded');
+      expect(stored?.output).toEqual({ forward: { ok: true } });
+      expect(stored?.response).toEqual({ status: 200, headers: {}, body: 'done' });
+      expect(stored?.startedAt).toBe(isoAt(10));
+      expect(stored?.finishedAt).toBe(isoAt(20));
+      expect(stored?.input).toEqual({ lead: 'Ana' });
+      expect(stored?.error).toBeNull();
+      expect(stored?.createdAt).toBe(run.createdAt);
+    });
+
+    it('update sets updatedAt to now', async () => {
+      const run = buildRun({ createdAt: '2020-01-01T00:00:00.000Z', updatedAt: '2020-01-01T00:00:00.000Z' });
+      await context.storage().runs.create(run);
+      const before = new Date().toISOString();
+
+      await context.storage().runs.update(run.id, { status: 'running' });
+
+      const stored = await context.storage().runs.get(run.id);
+      expect(stored!.updatedAt >= before).toBe(true);
+      expect(stored?.createdAt).toBe('2020-01-01T00:00:00.000Z');
+    });
+
+    it('update writes null values', async () => {
+      const run = buildRun({ status: 'failed', error: { code: 'TIMEOUT', message: 'Run timed out' }, finishedAt: isoAt(9) });
+      await context.storage().runs.create(run);
+
+      await context.storage().runs.update(run.id, { status: 'queued', error: null, finishedAt: null });
+
+      const stored = await context.storage().runs.get(run.id);
+      expect(stored?.error).toBeNull();
+      expect(stored?.finishedAt).toBeNull();
+    });
+
+    it('update leaves undefined fields unchanged', async () => {
+      const run = buildRun({ output: { kept: true } });
+      await context.storage().runs.create(run);
+
+      await context.storage().runs.update(run.id, { status: 'running', output: undefined });
+
+      expect((await context.storage().runs.get(run.id))?.output).toEqual({ kept: true });
+    });
+
+    it('update of missing run returns false', async () => {
+      expect(await context.storage().runs.update('missing', { status: 'running' })).toBe(false);
+      expect(await context.storage().runs.get('missing')).toBeNull();
+    });
+
+    it('list orders newest first', async () => {
+      await createRuns([
+        buildRun({ id: 'run-old', createdAt: isoAt(0) }),
+        buildRun({ id: 'run-new', createdAt: isoAt(2000) }),
+        buildRun({ id: 'run-mid', createdAt: isoAt(1000) }),
+      ]);
+
+      const runs = await context.storage().runs.list();
+
+      expect(runs.map((run) => run.id)).toEqual(['run-new', 'run-mid', 'run-old']);
+    });
+
+    it('list breaks ties by id', async () => {
+      await createRuns([
+        buildRun({ id: 'run-a', createdAt: isoAt(0) }),
+        buildRun({ id: 'run-c', createdAt: isoAt(0) }),
+        buildRun({ id: 'run-b', createdAt: isoAt(0) }),
+      ]);
+
+      const runs = await context.storage().runs.list();
+
+      expect(runs.map((run) => run.id)).toEqual(['run-c', 'run-b', 'run-a']);
+    });
+
+    it('list filters by graph', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', graphId: 'graph-1', createdAt: isoAt(1) }),
+        buildRun({ id: 'run-2', graphId: 'graph-2', createdAt: isoAt(2) }),
+        buildRun({ id: 'run-3', graphId: 'graph-1', createdAt: isoAt(3) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ graphId: 'graph-1' });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-3', 'run-1']);
+    });
+
+    it('list filters by statuses', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', status: 'queued', createdAt: isoAt(1) }),
+        buildRun({ id: 'run-2', status: 'failed', createdAt: isoAt(2) }),
+        buildRun({ id: 'run-3', status: 'succeeded', createdAt: isoAt(3) }),
+        buildRun({ id: 'run-4', status: 'failed', createdAt: isoAt(4) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ status: ['failed', 'queued'] });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-4', 'run-2', 'run-1']);
+    });
+
+    it('list with empty statuses returns none', async () => {
+      await createRuns([buildRun()]);
+
+      expect(await context.storage().runs.list({ status: [] })).toEqual([]);
+    });
+
+    it('list before excludes equal instant', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', createdAt: isoAt(1000) }),
+        buildRun({ id: 'run-2', createdAt: isoAt(2000) }),
+        buildRun({ id: 'run-3', createdAt: isoAt(3000) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ before: isoAt(2000) });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-1']);
+    });
+
+    it('list combines all filters', async () => {
+      await createRuns([
+        buildRun({ id: 'match-old', graphId: 'graph-1', status: 'failed', createdAt: isoAt(1) }),
+        buildRun({ id: 'match-new', graphId: 'graph-1', status: 'failed', createdAt: isoAt(2) }),
+        buildRun({ id: 'other-graph', graphId: 'graph-2', status: 'failed', createdAt: isoAt(3) }),
+        buildRun({ id: 'other-status', graphId: 'graph-1', status: 'running', createdAt: isoAt(4) }),
+        buildRun({ id: 'too-new', graphId: 'graph-1', status: 'failed', createdAt: isoAt(9) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ graphId: 'graph-1', status: ['failed'], before: isoAt(9), limit: 1 });
+
+      expect(runs.map((run) => run.id)).toEqual(['match-new']);
+    });
+
+    it('list pages with before', async () => {
+      const ids = ['run-1', 'run-2', 'run-3', 'run-4', 'run-5'];
+      await createRuns(ids.map((id, index) => buildRun({ id, createdAt: isoAt(index * 1000) })));
+
+      const first = await context.storage().runs.list({ limit: 2 });
+      const second = await context.storage().runs.list({ limit: 2, before: first[1].createdAt });
+
+      expect(first.map((run) => run.id)).toEqual(['run-5', 'run-4']);
+      expect(second.map((run) => run.id)).toEqual(['run-3', 'run-2']);
+    });
+
+    it('list returns fifty by default', async () => {
+      await createRuns(Array.from({ length: 60 }, (_, index) => buildRun({ createdAt: isoAt(index) })));
+
+      expect(await context.storage().runs.list()).toHaveLength(50);
+    });
+
+    it('list caps limit at 500', async () => {
+      await createRuns(Array.from({ length: 501 }, (_, index) => buildRun({ createdAt: isoAt(index) })));
+
+      expect(await context.storage().runs.list({ limit: 1000 })).toHaveLength(500);
+    });
+
+    it('list rejects zero limit', async () => {
+      await expect(context.storage().runs.list({ limit: 0 })).rejects.toThrow(RangeError);
+    });
+
+    it('listByStatus returns oldest first', async () => {
+      await createRuns([
+        buildRun({ id: 'run-new', status: 'running', createdAt: isoAt(3) }),
+        buildRun({ id: 'run-done', status: 'succeeded', createdAt: isoAt(1) }),
+        buildRun({ id: 'run-old', status: 'queued', createdAt: isoAt(2) }),
+        buildRun({ id: 'run-tie', status: 'queued', createdAt: isoAt(2) }),
+      ]);
+
+      const runs = await context.storage().runs.listByStatus(['queued', 'running']);
+
+      expect(runs.map((run) => run.id)).toEqual(['run-old', 'run-tie', 'run-new']);
+    });
+
+    it('listByStatus without statuses returns none', async () => {
+      await createRuns([buildRun()]);
+
+      expect(await context.storage().runs.listByStatus([])).toEqual([]);
+    });
+  });
+}
