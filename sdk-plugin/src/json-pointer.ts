@@ -10,7 +10,10 @@ export function unescapePointerToken(token: string): string {
   return token.replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
-/** Appends escaped reference tokens to a pointer: `joinPointer('/nodes', 0, 'id')` is `/nodes/0/id`. */
+/**
+ * Appends escaped reference tokens to a pointer, so
+ * `joinPointer('/nodes', 0, 'id')` is `/nodes/0/id`.
+ */
 export function joinPointer(base: string, ...tokens: ReadonlyArray<string | number>): string {
   let pointer = base;
   for (const token of tokens) {

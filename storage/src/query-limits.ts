@@ -6,7 +6,7 @@
 /** Default and maximum page size of one list method. */
 export interface LimitRule {
   default: number;
-  /** Larger requested limits are lowered to this value; absent means no maximum. */
+  /** Larger requested limits are lowered to this value. Absent means no maximum. */
   max?: number;
 }
 
@@ -33,7 +33,7 @@ export function resolveLimit(limit: number | undefined, rule: LimitRule): number
   return rule.max === undefined ? limit : Math.min(limit, rule.max);
 }
 
-/** Returns the number of rows to skip; throws RangeError unless it is an integer of at least 0. */
+/** Returns the number of rows to skip. Throws RangeError unless it is an integer of at least 0. */
 export function resolveOffset(offset: number | undefined): number {
   if (offset === undefined) {
     return 0;

@@ -75,6 +75,11 @@ export class Executor {
       dispatcher ?? new InProcessDispatcher((runId) => this.execute(runId), options.runConcurrency);
   }
 
+  /** Whether a run is executing in this process now. */
+  isExecuting(runId: string): boolean {
+    return this.#executions.has(runId);
+  }
+
   /** Number of runs executing in this process. */
   get activeRuns(): number {
     return this.#executions.size;

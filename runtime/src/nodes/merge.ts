@@ -3,17 +3,18 @@ import { IN_PORT } from './scope.js';
 
 async function executeMerge(ctx: NodeContext): Promise<NodeResult> {
   const mode = (ctx.config.mode as string | undefined) ?? 'object';
-  const main = ctx.deliveries.filter((delivery) => delivery.kind === 'main');
-  if (mode === 'array') return { outputs: { out: main.map((delivery) => delivery.value) } };
-  if (mode === 'first') return { outputs: { out: main[0]?.value ?? null } };
+  const delivered = ctx.deliveries;
+  if (mode === 'array') return { outputs: { out: delivered.map((delivery) => delivery.value) } };
+  if (mode === 'first') return { outputs: { out: delivered[0]?.value ?? null } };
   const merged: Record<string, unknown> = {};
-  for (const delivery of main) merged[delivery.source] = delivery.value;
+  for (const delivery of delivered) merged[delivery.source] = delivery.value;
   return { outputs: { out: merged } };
 }
 
 /**
  * `core/merge@1`: joins branches. `object` keys each delivered value by its source node id,
- * `array` lists them in edge order, `first` keeps the first. Skipped branches deliver nothing.
+ * `array` lists them in edge order, `first` keeps the first. Skipped branches deliver nothing;
+ * an `error` edge delivers the failed node's error.
  */
 export const mergeNode: NodeType = {
   type: 'core/merge@1',

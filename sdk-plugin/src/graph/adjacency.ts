@@ -35,7 +35,10 @@ function stringField(value: unknown, key: string): string | undefined {
  * Builds the outgoing adjacency in O(nodes + edges). Edges whose source or target is not a node
  * are left out, and edges keep document order within each source.
  */
-export function buildAdjacency(nodes: readonly unknown[], edges: readonly unknown[]): GraphAdjacency {
+export function buildAdjacency(
+  nodes: readonly unknown[],
+  edges: readonly unknown[],
+): GraphAdjacency {
   const nodeIds: string[] = [];
   const indexOf = new Map<string, number>();
   for (const node of nodes) {
@@ -50,7 +53,7 @@ export function buildAdjacency(nodes: readonly unknown[], edges: readonly unknow
   const edgeSources = new Int32Array(edges.length).fill(-1);
   const edgeTargets = new Int32Array(edges.length);
   const offsets = new Int32Array(nodeCount + 1);
-  let kept = 0;
+  let keptEdgeCount = 0;
   for (let e = 0; e < edges.length; e++) {
     const sourceId = stringField(edges[e], 'source');
     const targetId = stringField(edges[e], 'target');
@@ -62,14 +65,14 @@ export function buildAdjacency(nodes: readonly unknown[], edges: readonly unknow
     edgeSources[e] = source;
     edgeTargets[e] = target;
     offsets[source + 1]++;
-    kept++;
+    keptEdgeCount++;
   }
   for (let i = 0; i < nodeCount; i++) {
     offsets[i + 1] += offsets[i];
   }
 
-  const targets = new Int32Array(kept);
-  const edgeIndices = new Int32Array(kept);
+  const targets = new Int32Array(keptEdgeCount);
+  const edgeIndices = new Int32Array(keptEdgeCount);
   const cursor = offsets.slice(0, nodeCount);
   for (let e = 0; e < edges.length; e++) {
     const source = edgeSources[e];

@@ -63,8 +63,10 @@ export function describeAjvError(error: ErrorObject): string {
       return 'is not allowed';
     case 'type':
       return `must be ${describeTypes(params.type)}`;
-    case 'enum':
-      return `must be one of: ${(params.allowedValues as unknown[]).map(formatAllowedValue).join(', ')}`;
+    case 'enum': {
+      const allowedValues = (params.allowedValues as unknown[]).map(formatAllowedValue);
+      return `must be one of: ${allowedValues.join(', ')}`;
+    }
     case 'const':
       return `must be ${formatAllowedValue(params.allowedValue)}`;
     case 'pattern': {
@@ -74,8 +76,10 @@ export function describeAjvError(error: ErrorObject): string {
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-      return `must be ${COMPARISON_WORDS[String(params.comparison)] ?? params.comparison} ${params.limit}`;
+    case 'exclusiveMaximum': {
+      const comparison = String(params.comparison);
+      return `must be ${COMPARISON_WORDS[comparison] ?? comparison} ${params.limit}`;
+    }
     case 'minLength':
       return params.limit === 1
         ? 'must not be empty'

@@ -1,4 +1,4 @@
-/** Checks of node config against the `configSchema` of the node's type, with compiled validators cached. */
+/** Checks of node config against the `configSchema` of the node's type, with validators cached. */
 import type { ValidateFunction } from 'ajv';
 
 import { joinPointer } from '../json-pointer.js';
@@ -7,7 +7,7 @@ import { createAjv, problemsFromAjvErrors } from './ajv-problems.js';
 import type { GraphProblem } from './types.js';
 
 interface CachedValidator {
-  /** The schema object compiled, so a descriptor replaced under the same type string is recompiled. */
+  /** The compiled schema object. A descriptor replaced under the same type is recompiled. */
   schema: Record<string, unknown>;
   validate?: ValidateFunction;
   /** Ajv's message when the schema does not compile. */

@@ -2,7 +2,11 @@
  * Graph documents as files: export writes pretty JSON with a `format` marker and a stable key
  * order, so exported files diff cleanly. Import reads that form back and validates it.
  */
-import { validateGraph, type ValidateGraphOptions, type ValidateGraphResult } from './validate-graph.js';
+import {
+  validateGraph,
+  type ValidateGraphOptions,
+  type ValidateGraphResult,
+} from './validate-graph.js';
 import type { GraphDocument, GraphProblem } from './types.js';
 
 /** Value of the `format` field of exported graph files. */

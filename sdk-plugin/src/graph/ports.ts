@@ -7,7 +7,10 @@ import type { NodeTypeDescriptor, PortSpec } from '../node-type.js';
  * of the config array at `outputsFromConfig.path`, named by the item's `outputsFromConfig.key`.
  * Items without a non-empty string name are skipped, and each name appears once.
  */
-export function outputPortsOf(node: { config?: unknown }, descriptor: NodeTypeDescriptor): string[] {
+export function outputPortsOf(
+  node: { config?: unknown },
+  descriptor: NodeTypeDescriptor,
+): string[] {
   const names = new Set<string>();
   for (const port of descriptor.outputs) {
     names.add(port.name);
@@ -62,22 +65,28 @@ function typesOf(schema: unknown): string[] | undefined {
   }
   const type: unknown = (schema as Record<string, unknown>).type;
   const types = typeof type === 'string' ? [type] : Array.isArray(type) ? type : [];
-  if (types.length === 0 || !types.every((name) => typeof name === 'string' && JSON_TYPES.has(name))) {
+  const known = types.every((name) => typeof name === 'string' && JSON_TYPES.has(name));
+  if (types.length === 0 || !known) {
     return undefined;
   }
   return types as string[];
 }
 
-function typeFits(sourceType: string, targetType: string): boolean {
-  return sourceType === targetType || (sourceType === 'integer' && targetType === 'number');
+/** Returns whether some value has both types. Every integer is a number, so the two overlap. */
+function typesOverlap(sourceType: string, targetType: string): boolean {
+  if (sourceType === targetType) {
+    return true;
+  }
+  const pair = new Set([sourceType, targetType]);
+  return pair.has('integer') && pair.has('number');
 }
 
 /**
  * Checks whether an output with `sourceSchema` may connect to an input with `targetSchema`,
- * using only the JSON Schema `type` keyword. A missing schema or `type` accepts anything, and
- * `integer` fits `number`. With type arrays, one fitting pair of types is enough, so
- * `["string", "null"]` may connect to `string`.
- * Returns the reason when no type of the output fits a type of the input, otherwise null.
+ * using only the JSON Schema `type` keyword. A missing schema or `type` accepts anything.
+ * The edge is rejected only when no value could satisfy both types, so `integer` connects to
+ * `number` (and `number` to `integer`), and `["string", "null"]` connects to `string`.
+ * Returns the reason when the types are disjoint, otherwise null.
  */
 export function checkEdgeCompatibility(
   sourceSchema?: Record<string, unknown>,
@@ -89,11 +98,14 @@ export function checkEdgeCompatibility(
     return null;
   }
 
-  const fits = sourceTypes.some((sourceType) =>
-    targetTypes.some((targetType) => typeFits(sourceType, targetType)),
+  const overlap = sourceTypes.some((sourceType) =>
+    targetTypes.some((targetType) => typesOverlap(sourceType, targetType)),
   );
-  if (fits) {
+  if (overlap) {
     return null;
   }
-  return `an output of type ${sourceTypes.join(' or ')} cannot connect to an input of type ${targetTypes.join(' or ')}`;
+  return (
+    `an output of type ${sourceTypes.join(' or ')} ` +
+    `cannot connect to an input of type ${targetTypes.join(' or ')}`
+  );
 }

@@ -15,7 +15,7 @@ export const GRAPH_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
  */
 export const NODE_TYPE_PATTERN = '^[a-z0-9-]+/[A-Za-z0-9._-]+@(?:0|[1-9][0-9]*)$';
 
-/** Pattern of HTTP header names: one or more token characters (RFC 9110, section 5.6.2). */
+/** Pattern of HTTP header names: one or more token characters (`tchar` in RFC 9110). */
 export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
 
 /** Maximum retry delay, in milliseconds (one hour). */

@@ -1,7 +1,7 @@
 /**
- * Order and adjacency of graph nodes, called by the executor on every run. Edges of both kinds
- * count. Edges whose source or target is not a node are ignored, and a repeated node id counts
- * once, at its first position.
+ * Order and adjacency of graph nodes. The executor calls these on every run, so they work on
+ * typed arrays and allocate little. Edges of both kinds count. Edges whose source or target is
+ * not a node are ignored, and a repeated node id counts once, at its first position.
  */
 import { buildAdjacency, collectCycles } from './adjacency.js';
 import type { GraphDocument, GraphEdge } from './types.js';

@@ -52,10 +52,14 @@ function stringField(value: unknown, key: string): string | undefined {
 /**
  * Validates a graph document and returns either the document, typed, or every problem found.
  * The semantic checks also run on documents that fail the schema, skipping only the entries
- * they cannot read. Never raises on any input. When `options.nodeTypes` is given, node types,
- * ports, edge port types and node config are checked against it as well.
+ * they cannot read. It does not raise on any document value, but errors raised by
+ * `options.nodeTypes` or by a malformed descriptor propagate. When `options.nodeTypes` is given,
+ * node types, ports, edge port types and node config are checked against it as well.
  */
-export function validateGraph(input: unknown, options: ValidateGraphOptions = {}): ValidateGraphResult {
+export function validateGraph(
+  input: unknown,
+  options: ValidateGraphOptions = {},
+): ValidateGraphResult {
   documentValidator ??= createAjv().compile(GRAPH_DOCUMENT_SCHEMA);
   const problems: GraphProblem[] = documentValidator(input)
     ? []
@@ -143,7 +147,7 @@ function checkDanglingEdges(
   });
 }
 
-/** An `error` edge carries the failed node's error, which always leaves from port `error`. */
+/** Reports `error` edges whose source port is not `error`, the port of a failed node's error. */
 function checkErrorEdgePorts(edges: readonly unknown[], problems: GraphProblem[]): void {
   edges.forEach((edge, index) => {
     if (!isRecord(edge) || edge.kind !== 'error') {
@@ -297,7 +301,10 @@ function checkEdgePorts(
       }
     }
 
-    if (kind !== 'main' || source === undefined || target === undefined || !outputFound || !inputFound) {
+    if (kind !== 'main' || source === undefined || target === undefined) {
+      return;
+    }
+    if (!outputFound || !inputFound) {
       return;
     }
     const reason = checkEdgeCompatibility(
@@ -317,7 +324,11 @@ function checkEdgePorts(
 }
 
 /** Reports one cycle per strongly connected component, at the edge that closes the cycle. */
-function checkCycles(nodes: readonly unknown[], edges: readonly unknown[], problems: GraphProblem[]): void {
+function checkCycles(
+  nodes: readonly unknown[],
+  edges: readonly unknown[],
+  problems: GraphProblem[],
+): void {
   for (const cycle of collectCycles(buildAdjacency(nodes, edges))) {
     const closingEdge = cycle.edgeIndices[cycle.edgeIndices.length - 1];
     problems.push({

@@ -3,7 +3,7 @@ import { StorageConflictError } from '../types.js';
 /** Extended result codes of a violated PRIMARY KEY or UNIQUE constraint. */
 const UNIQUE_VIOLATION_CODES = new Set(['SQLITE_CONSTRAINT_PRIMARYKEY', 'SQLITE_CONSTRAINT_UNIQUE']);
 
-/** Whether `error` is a SqliteError raised by a PRIMARY KEY or UNIQUE constraint. */
+/** Returns true when `error` is a SqliteError raised by a PRIMARY KEY or UNIQUE constraint. */
 export function isUniqueViolation(error: unknown): boolean {
   if (!(error instanceof Error) || !('code' in error)) {
     return false;

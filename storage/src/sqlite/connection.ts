@@ -23,8 +23,8 @@ export function openConnection(path: string): Database.Database {
     // WAL lets readers in other connections run while one connection writes. An in-memory
     // database cannot use WAL and stays in journal mode `memory`.
     db.pragma('journal_mode = WAL');
-    // In WAL mode, NORMAL syncs at checkpoints only: a power loss may drop the last commits but
-    // does not corrupt the file.
+    // In WAL mode, NORMAL syncs the WAL at checkpoints only. A power loss may roll back the last
+    // commits, but the file stays consistent (SQLite documentation of PRAGMA synchronous).
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
   } catch (error) {

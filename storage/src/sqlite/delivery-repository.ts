@@ -104,7 +104,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     return row === undefined ? null : toDeliveryRecord(row);
   }
 
-  /** Deliveries of a graph, newest `receivedAt` first; `test` keeps only test or only live ones. */
+  /** Returns deliveries of a graph, newest `receivedAt` first. `test` keeps only test or only live ones. */
   async listByGraph(graphId: string, query: { limit?: number; test?: boolean } = {}): Promise<DeliveryRecord[]> {
     let test: number | null = null;
     if (query.test !== undefined) {

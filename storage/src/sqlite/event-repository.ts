@@ -16,7 +16,7 @@ interface EventRow {
 
 const EVENT_COLUMNS = 'run_id, seq, type, at, task_id, node_id, data';
 
-/** Returns the record of a row; absent `taskId`, `nodeId` and `data` read back as null. */
+/** Converts a row to a record. Absent `taskId`, `nodeId` and `data` read back as null. */
 function toEventRecord(row: EventRow): RunEventRecord {
   return {
     runId: row.run_id,
@@ -78,7 +78,7 @@ export class SqliteEventRepository implements EventRepository {
     return this.selectByRun.all(runId, query.after ?? 0, limit).map(toEventRecord);
   }
 
-  /** Events of a task ordered by run id, then seq. Without `limit` all of them are returned. */
+  /** Returns events of a task ordered by run id, then seq. Without `limit` it returns all of them. */
   async listByTask(taskId: string, query: { types?: string[]; limit?: number } = {}): Promise<RunEventRecord[]> {
     // SQLite reads a negative LIMIT as no limit.
     const limit = query.limit === undefined ? -1 : resolveLimit(query.limit, { default: 1 });

@@ -87,7 +87,7 @@ export class SqliteGraphRepository implements GraphRepository {
        values (@id, @name, @description, @latest_version, @published_version, @created_at, @updated_at, @name_lower)`,
     );
     this.selectGraph = db.prepare(`select ${GRAPH_COLUMNS} from graphs where id = ?`);
-    // instr() matches the search text literally, so `%` and `_` in it are no wildcards.
+    // instr() matches the search text literally, so `%` and `_` in it are not wildcards.
     this.selectPage = db.prepare(
       `select ${GRAPH_COLUMNS} from graphs
        where @search is null or instr(name_lower, @search) > 0
@@ -146,6 +146,7 @@ export class SqliteGraphRepository implements GraphRepository {
   }
 
   async list(query: GraphListQuery = {}): Promise<GraphRecord[]> {
+    // NOTE: toLowerCase() is not full Unicode case folding, so `ß` does not match `SS`.
     const search = query.search === undefined || query.search === '' ? null : query.search.toLowerCase();
     const rows = this.selectPage.all({
       search,

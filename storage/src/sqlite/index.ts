@@ -39,7 +39,7 @@ export class SqliteStorage implements Storage {
     this.selectOne.get();
   }
 
-  /** Closes the connection. Calling it again does nothing; other methods throw once it is closed. */
+  /** Closes the connection. Calling it again does nothing, but every other method throws afterwards. */
   async close(): Promise<void> {
     if (this.db.open) {
       this.db.close();

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { StorageSchemaTooNewError } from '../types.js';
 
-/** One schema change. Versions start at 1 and grow by 1; a released migration never changes. */
+/** One schema change. Versions start at 1 and grow by 1. A released migration is never edited. */
 export interface Migration {
   version: number;
   name: string;
@@ -120,7 +120,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** The newest schema version this code knows. */
+/** The version of the last entry in MIGRATIONS, the newest schema this code can create. */
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
@@ -136,7 +136,8 @@ export function applyMigrations(
   const supportedVersion = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
 
   // BEGIN IMMEDIATE takes the write lock before the version is read, so two processes that open
-  // a new file at once apply each migration only once: the second waits, then finds them applied.
+  // a new file at once apply each migration only once. The second waits for the lock, then finds
+  // the migrations applied.
   const migrate = db.transaction(() => {
     db.exec(`
       create table if not exists schema_migrations (

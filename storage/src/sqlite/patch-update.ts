@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
 export interface PatchColumn<P> {
   field: keyof P & string;
   column: string;
-  /** Converts the field's value to the column value; absent stores the value as it is. */
+  /** Converts the field's value to the column value. Without it the value is stored unchanged. */
   toColumn?: (value: unknown) => unknown;
 }
 

@@ -75,7 +75,7 @@ function toRunRecord(row: RunRow): RunRecord {
   };
 }
 
-/** Named parameters of a `runs.list` query; a null filter matches every run. */
+/** Named parameters of a `runs.list` query. A null filter matches every run. */
 interface RunListParameters {
   graph_id: string | null;
   statuses: string | null;
@@ -139,7 +139,7 @@ export class SqliteRunRepository implements RunRepository {
     return row === undefined ? null : toRunRecord(row);
   }
 
-  /** Runs newest first by `createdAt`, then by id descending. An empty `status` matches none. */
+  /** Returns runs newest first by `createdAt`, then by id descending. An empty `status` matches none. */
   async list(query: RunListQuery = {}): Promise<RunRecord[]> {
     const parameters: RunListParameters = {
       graph_id: query.graphId ?? null,
@@ -171,6 +171,8 @@ export class SqliteRunRepository implements RunRepository {
       conditions.push('status in (select value from json_each(@statuses))');
     }
     if (parameters.before !== null) {
+      // NOTE: `before` is a createdAt cursor without an id, so paging skips runs that share the
+      // createdAt of the last run on the previous page.
       conditions.push('created_at < @before');
     }
     const key = conditions.join(' and ');

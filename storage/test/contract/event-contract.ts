@@ -77,7 +77,9 @@ export function defineEventContract(context: ContractContext): void {
     it('conflicting batch inserts nothing', async () => {
       await context.storage().events.append(buildEvents(2));
 
-      await expectConflict(context.storage().events.append(buildEvents(3, {}, 2)));
+      const batch = [...buildEvents(2, {}, 3), buildEvent({ seq: 2 })];
+
+      await expectConflict(context.storage().events.append(batch));
 
       expect(await context.storage().events.maxSeq('run-1')).toBe(2);
       expect(await context.storage().events.listByRun('run-1')).toHaveLength(2);

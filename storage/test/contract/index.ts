@@ -19,7 +19,7 @@ export * from './fixtures.js';
 
 /**
  * Registers the contract tests. `open` must return an empty store and is called before every
- * test. `close` releases it after the test and defaults to `storage.close()`; an adapter that
+ * test. `close` releases it after the test and defaults to `storage.close()`. An adapter that
  * creates a database per test removes it there.
  */
 export function defineStorageContract(
