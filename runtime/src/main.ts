@@ -3,6 +3,7 @@ import { openSqliteStorage } from '@gestorlead/storage';
 import { createStudio } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { seedExamples } from './seed-examples.js';
 
 /** Seconds a shutdown waits for running runs before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -13,6 +14,9 @@ async function main(): Promise<void> {
   const storage = openSqliteStorage({ path: path.join(config.dataDir, 'studio.db') });
   const studio = await createStudio({ config, storage, log });
 
+  if (process.env.SEED_EXAMPLES !== 'false') {
+    await seedExamples(storage, studio.ctx.registry, log);
+  }
   const address = await studio.app.listen({ host: config.host, port: config.port });
   const recovered = await studio.ctx.executor.recover();
   log.info({ address, dataDir: config.dataDir, recovered }, 'studio ready');

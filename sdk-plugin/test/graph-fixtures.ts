@@ -15,8 +15,8 @@ export function buildEdge(
 }
 
 /**
- * A valid graph: `start` (trigger) -> `classify` (chat) -> `route` (switch with cases hot and
- * cold) -> `notify` (log) on port `hot`.
+ * Builds a valid graph: `start` (trigger) -> `classify` (chat) -> `route` (switch with cases
+ * hot and cold) -> `notify` (log) on port `hot`. Fields in `overrides` replace the defaults.
  */
 export function buildGraph(overrides: Partial<GraphDocument> = {}): GraphDocument {
   return {

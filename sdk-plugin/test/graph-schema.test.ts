@@ -128,7 +128,10 @@ describe('graph document schema', () => {
     const doc = withEdge(buildEdge({ id: 'e/4', source: 'start', target: 'notify' }));
 
     expect(problemsOf(doc)).toEqual([
-      schemaProblem('/edges/3/id', 'must be 1 to 64 characters, each a letter, a digit, "_" or "-"'),
+      schemaProblem(
+        '/edges/3/id',
+        'must be 1 to 64 characters, each a letter, a digit, "_" or "-"',
+      ),
     ]);
   });
 
@@ -162,7 +165,13 @@ describe('graph document schema', () => {
   it('checks retry policy bounds', () => {
     const doc = buildGraph();
     Object.assign(doc.nodes[0], {
-      retry: { maxAttempts: 21, backoff: 'linear', delayMs: 3_600_001, maxDelayMs: -1, retryOn: [''] },
+      retry: {
+        maxAttempts: 21,
+        backoff: 'linear',
+        delayMs: 3_600_001,
+        maxDelayMs: -1,
+        retryOn: [''],
+      },
     });
     Object.assign(doc.nodes[1], { retry: { maxAttempts: 1.5, backoff: 'fixed', delayMs: 0 } });
     Object.assign(doc.nodes[2], { retry: { maxAttempts: 0, backoff: 'fixed' } });
@@ -338,7 +347,8 @@ describe('validateGraph on garbage input', () => {
       },
       {
         pointer: '/edges/1/sourcePort',
-        message: 'output port "nope" not found on node "start" (core/trigger@1), expected one of: out',
+        message:
+          'output port "nope" not found on node "start" (core/trigger@1), expected one of: out',
         code: 'GRAPH_UNKNOWN_PORT',
       },
     ]);

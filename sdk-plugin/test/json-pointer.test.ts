@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { escapePointerToken, joinPointer, readPointer, unescapePointerToken } from '../src/index.js';
+import {
+  escapePointerToken,
+  joinPointer,
+  readPointer,
+  unescapePointerToken,
+} from '../src/index.js';
 
 describe('JSON pointer tokens', () => {
   it('escapes tilde before slash', () => {
@@ -48,7 +53,8 @@ describe('readPointer', () => {
   });
 
   it('returns undefined for missing steps', () => {
-    for (const pointer of ['/missing', '/foo/2', '/foo/-', '/foo/01', '/foo/x', '/nested/list/0/name/x']) {
+    const pointers = ['/missing', '/foo/2', '/foo/-', '/foo/01', '/foo/x', '/nested/list/0/name/x'];
+    for (const pointer of pointers) {
       expect(readPointer(document, pointer), pointer).toBeUndefined();
     }
   });

@@ -30,13 +30,22 @@ describe('outputPortsOf', () => {
   });
 
   it('lists each port name once', () => {
-    const node = buildNode({ id: 's', config: { cases: [{ port: 'hot' }, { port: 'hot' }, { port: 'default' }] } });
+    const cases = [{ port: 'hot' }, { port: 'hot' }, { port: 'default' }];
+    const node = buildNode({ id: 's', config: { cases } });
 
     expect(outputPortsOf(node, switchType)).toEqual(['default', 'hot']);
   });
 
   it('skips items without usable names', () => {
-    const cases = [{ port: '' }, { port: 7 }, { label: 'x' }, null, 'hot', ['port'], { port: 'ok' }];
+    const cases = [
+      { port: '' },
+      { port: 7 },
+      { label: 'x' },
+      null,
+      'hot',
+      ['port'],
+      { port: 'ok' },
+    ];
     const node = buildNode({ id: 's', config: { cases } });
 
     expect(outputPortsOf(node, switchType)).toEqual(['default', 'ok']);
@@ -81,7 +90,8 @@ describe('inputPortsOf', () => {
 });
 
 describe('checkEdgeCompatibility', () => {
-  const compatible: Array<[string, Record<string, unknown> | undefined, Record<string, unknown> | undefined]> = [
+  type Schema = Record<string, unknown> | undefined;
+  const compatible: Array<[string, Schema, Schema]> = [
     ['both absent', undefined, undefined],
     ['source absent', undefined, { type: 'number' }],
     ['target absent', { type: 'string' }, undefined],
@@ -107,7 +117,12 @@ describe('checkEdgeCompatibility', () => {
   });
 
   it('rejects disjoint type arrays', () => {
-    expect(checkEdgeCompatibility({ type: ['string', 'null'] }, { type: ['number', 'boolean'] })).toBe(
+    const reason = checkEdgeCompatibility(
+      { type: ['string', 'null'] },
+      { type: ['number', 'boolean'] },
+    );
+
+    expect(reason).toBe(
       'an output of type string or null cannot connect to an input of type number or boolean',
     );
   });

@@ -35,19 +35,45 @@ describe('resolvePath', () => {
   });
 
   it('returns undefined for missing paths', () => {
-    for (const path of ['lead.phone', 'lead.tags[5]', 'lead.notes.text', 'nobody.name', 'lead.score.value']) {
+    const paths = [
+      'lead.phone',
+      'lead.tags[5]',
+      'lead.notes.text',
+      'nobody.name',
+      'lead.score.value',
+    ];
+    for (const path of paths) {
       expect(resolvePath(scope, path), path).toBeUndefined();
     }
   });
 
   it('returns undefined for malformed paths', () => {
-    for (const path of ['', ' ', 'lead..name', 'lead.', '.lead', 'lead[x]', 'lead[-1]', 'lead[01]', 'lead name', 'lead.tags[0']) {
+    const paths = [
+      '',
+      ' ',
+      'lead..name',
+      'lead.',
+      '.lead',
+      'lead[x]',
+      'lead[-1]',
+      'lead[01]',
+      'lead name',
+      'lead.tags[0',
+    ];
+    for (const path of paths) {
       expect(resolvePath(scope, path), JSON.stringify(path)).toBeUndefined();
     }
   });
 
   it('blocks prototype segments', () => {
-    for (const path of ['__proto__', 'lead.constructor', 'lead.constructor.prototype', 'lead.__proto__.polluted', 'lead.tags.constructor']) {
+    const paths = [
+      '__proto__',
+      'lead.constructor',
+      'lead.constructor.prototype',
+      'lead.__proto__.polluted',
+      'lead.tags.constructor',
+    ];
+    for (const path of paths) {
       expect(resolvePath(scope, path), path).toBeUndefined();
     }
   });
@@ -78,7 +104,9 @@ describe('interpolate', () => {
   });
 
   it('stringifies placeholders inside text', () => {
-    expect(interpolate('Score: {{ lead.score }} ({{ lead.active }})', scope)).toBe('Score: 42 (true)');
+    const text = interpolate('Score: {{ lead.score }} ({{ lead.active }})', scope);
+
+    expect(text).toBe('Score: 42 (true)');
   });
 
   it('writes objects as JSON', () => {
@@ -88,11 +116,15 @@ describe('interpolate', () => {
   });
 
   it('writes missing and null as empty', () => {
-    expect(interpolate('[{{ lead.phone }}][{{ lead.notes }}][{{ lead..x }}]', scope)).toBe('[][][]');
+    const text = interpolate('[{{ lead.phone }}][{{ lead.notes }}][{{ lead..x }}]', scope);
+
+    expect(text).toBe('[][][]');
   });
 
   it('keeps unicode and emoji intact', () => {
-    expect(interpolate('Olá, {{ input.name }}! 👋 {{ input.名前 }}', scope)).toBe('Olá, José 🚀! 👋 太郎');
+    const text = interpolate('Olá, {{ input.name }}! 👋 {{ input.名前 }}', scope);
+
+    expect(text).toBe('Olá, José 🚀! 👋 太郎');
   });
 
   it('replaces repeated placeholders', () => {

@@ -35,16 +35,16 @@ describe('topologicalOrder', () => {
   });
 
   it('breaks ties by document order', () => {
-    // a and b start ready. After a, d is ready, but c comes earlier in the document once b frees it.
-    expect(topologicalOrder(graphOf(['a', 'b', 'c', 'd'], ['a>d', 'b>c']))).toEqual(['a', 'b', 'c', 'd']);
+    // a and b start ready. After a, d is ready too, but once b frees c, c precedes d.
+    const doc = graphOf(['a', 'b', 'c', 'd'], ['a>d', 'b>c']);
+
+    expect(topologicalOrder(doc)).toEqual(['a', 'b', 'c', 'd']);
   });
 
   it('waits for every incoming edge', () => {
-    expect(topologicalOrder(graphOf(['join', 'left', 'right'], ['left>join', 'right>join']))).toEqual([
-      'left',
-      'right',
-      'join',
-    ]);
+    const doc = graphOf(['join', 'left', 'right'], ['left>join', 'right>join']);
+
+    expect(topologicalOrder(doc)).toEqual(['left', 'right', 'join']);
   });
 
   it('counts parallel edges once each', () => {

@@ -27,7 +27,10 @@ function buildBatch(runId: string, firstSeq: number, size: number): RunEventReco
       at,
       taskId: `${runId}-task`,
       nodeId: 'forward',
-      data: { level: 'info', message: `POST https://crm.example.com/leads replied 201 (line ${firstSeq + offset})` },
+      data: {
+        level: 'info',
+        message: `POST https://crm.example.com/leads replied 201 (line ${firstSeq + offset})`,
+      },
     });
   }
   return events;
@@ -54,5 +57,6 @@ async function measure(batchSize: number): Promise<number> {
 
 for (const batchSize of BATCH_SIZES) {
   const rate = await measure(batchSize);
-  console.log(`batch size ${String(batchSize).padStart(4)}: ${Math.round(rate).toLocaleString('en-US')} events/s`);
+  const formattedRate = Math.round(rate).toLocaleString('en-US');
+  console.log(`batch size ${String(batchSize).padStart(4)}: ${formattedRate} events/s`);
 }

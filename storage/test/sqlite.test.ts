@@ -99,7 +99,11 @@ describe('SQLite adapter', () => {
   it('applies only pending migrations', () => {
     const db = openRaw();
     applyMigrations(db, path);
-    const next: Migration = { version: LATEST_SCHEMA_VERSION + 1, name: 'add-notes', sql: 'create table notes (id text primary key)' };
+    const next: Migration = {
+      version: LATEST_SCHEMA_VERSION + 1,
+      name: 'add-notes',
+      sql: 'create table notes (id text primary key)',
+    };
 
     applyMigrations(db, path, [...MIGRATIONS, next]);
 
@@ -154,9 +158,9 @@ describe('SQLite adapter', () => {
     await storage.graphs.create('graph-1', buildGraphDocument());
     await storage.close();
     const raw = new Database(path);
-    raw.prepare("insert into schema_migrations (version, name, applied_at) values (?, 'from-the-future', '2030-01-01T00:00:00.000Z')").run(
-      LATEST_SCHEMA_VERSION + 1,
-    );
+    raw
+      .prepare("insert into schema_migrations (version, name, applied_at) values (?, 'from-the-future', ?)")
+      .run(LATEST_SCHEMA_VERSION + 1, '2030-01-01T00:00:00.000Z');
     raw.close();
 
     let error: unknown;

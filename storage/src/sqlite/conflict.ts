@@ -21,9 +21,8 @@ export function translateConflict<T>(subject: string, write: () => T): T {
   } catch (error) {
     if (isUniqueViolation(error)) {
       const detail = (error as Error).message;
-      throw new StorageConflictError(`Cannot insert ${subject}: a record with the same key exists (${detail}).`, {
-        cause: error,
-      });
+      const message = `Cannot insert ${subject}: a record with the same key exists (${detail}).`;
+      throw new StorageConflictError(message, { cause: error });
     }
     throw error;
   }

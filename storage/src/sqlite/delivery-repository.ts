@@ -20,7 +20,8 @@ interface DeliveryRow {
 }
 
 const DELIVERY_COLUMNS =
-  'id, graph_id, event_id, run_id, test, method, headers, query, content_type, body, body_encoding, received_at';
+  'id, graph_id, event_id, run_id, test, method, headers, query, content_type, body, body_encoding, ' +
+  'received_at';
 
 function toDeliveryRow(delivery: DeliveryRecord): DeliveryRow {
   return {
@@ -105,7 +106,10 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
   }
 
   /** Returns deliveries of a graph, newest `receivedAt` first. `test` keeps only test or only live ones. */
-  async listByGraph(graphId: string, query: { limit?: number; test?: boolean } = {}): Promise<DeliveryRecord[]> {
+  async listByGraph(
+    graphId: string,
+    query: { limit?: number; test?: boolean } = {},
+  ): Promise<DeliveryRecord[]> {
     let test: number | null = null;
     if (query.test !== undefined) {
       test = query.test ? 1 : 0;

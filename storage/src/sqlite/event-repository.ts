@@ -79,7 +79,10 @@ export class SqliteEventRepository implements EventRepository {
   }
 
   /** Returns events of a task ordered by run id, then seq. Without `limit` it returns all of them. */
-  async listByTask(taskId: string, query: { types?: string[]; limit?: number } = {}): Promise<RunEventRecord[]> {
+  async listByTask(
+    taskId: string,
+    query: { types?: string[]; limit?: number } = {},
+  ): Promise<RunEventRecord[]> {
     // SQLite reads a negative LIMIT as no limit.
     const limit = query.limit === undefined ? -1 : resolveLimit(query.limit, { default: 1 });
     const rows = this.selectByTask.all({

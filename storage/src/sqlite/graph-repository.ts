@@ -59,9 +59,11 @@ export class SqliteGraphRepository implements GraphRepository {
     GraphRow
   >;
   private readonly updateGraphDocumentFields: Database.Statement<
-    [{ id: string; name: string; name_lower: string; description: string | null; latest_version: number; updated_at: string }]
+    [Omit<GraphRow, 'published_version' | 'created_at'> & { name_lower: string }]
   >;
-  private readonly updatePublishedVersion: Database.Statement<[{ id: string; version: number; updated_at: string }]>;
+  private readonly updatePublishedVersion: Database.Statement<
+    [{ id: string; version: number; updated_at: string }]
+  >;
   private readonly deleteGraphRow: Database.Statement<[string]>;
   private readonly countGraphs: Database.Statement<[], number>;
   private readonly insertVersion: Database.Statement<[GraphVersionRow]>;
@@ -70,7 +72,9 @@ export class SqliteGraphRepository implements GraphRepository {
   private readonly updateVersionDocument: Database.Statement<
     [{ graph_id: string; version: number; document: string; updated_at: string }]
   >;
-  private readonly updateVersionPublishedAt: Database.Statement<[{ graph_id: string; version: number; published_at: string }]>;
+  private readonly updateVersionPublishedAt: Database.Statement<
+    [{ graph_id: string; version: number; published_at: string }]
+  >;
   private readonly deleteVersions: Database.Statement<[string]>;
 
   private readonly createTransaction: (
@@ -84,7 +88,8 @@ export class SqliteGraphRepository implements GraphRepository {
   constructor(db: Database.Database) {
     this.insertGraph = db.prepare(
       `insert into graphs (${GRAPH_COLUMNS}, name_lower)
-       values (@id, @name, @description, @latest_version, @published_version, @created_at, @updated_at, @name_lower)`,
+       values (@id, @name, @description, @latest_version, @published_version, @created_at, @updated_at,
+               @name_lower)`,
     );
     this.selectGraph = db.prepare(`select ${GRAPH_COLUMNS} from graphs where id = ?`);
     // instr() matches the search text literally, so `%` and `_` in it are not wildcards.
@@ -125,7 +130,9 @@ export class SqliteGraphRepository implements GraphRepository {
     );
     this.deleteVersions = db.prepare('delete from graph_versions where graph_id = ?');
 
-    this.createTransaction = db.transaction((id: string, document: GraphDocument) => this.insertNew(id, document));
+    this.createTransaction = db.transaction((id: string, document: GraphDocument) =>
+      this.insertNew(id, document),
+    );
     this.saveDraftTransaction = db.transaction((id: string, document: GraphDocument) =>
       this.storeDraft(id, document),
     );
@@ -136,7 +143,10 @@ export class SqliteGraphRepository implements GraphRepository {
     });
   }
 
-  async create(id: string, document: GraphDocument): Promise<{ graph: GraphRecord; version: GraphVersionRecord }> {
+  async create(
+    id: string,
+    document: GraphDocument,
+  ): Promise<{ graph: GraphRecord; version: GraphVersionRecord }> {
     return translateConflict(`graph "${id}"`, () => this.createTransaction(id, document));
   }
 

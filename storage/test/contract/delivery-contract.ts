@@ -37,7 +37,14 @@ export function defineDeliveryContract(context: ContractContext): void {
     });
 
     it('null content type round-trips', async () => {
-      const delivery = buildDelivery({ runId: 'run-1', method: 'GET', contentType: null, body: '', headers: {}, query: {} });
+      const delivery = buildDelivery({
+        runId: 'run-1',
+        method: 'GET',
+        contentType: null,
+        body: '',
+        headers: {},
+        query: {},
+      });
 
       await createDeliveries([delivery]);
 

@@ -13,7 +13,8 @@ export function defineEventContract(context: ContractContext): void {
     });
 
     it('absent optional fields read as null', async () => {
-      await context.storage().events.append([{ runId: 'run-1', seq: 1, type: 'run.started', at: '2024-05-01T12:00:00.000Z' }]);
+      const at = '2024-05-01T12:00:00.000Z';
+      await context.storage().events.append([{ runId: 'run-1', seq: 1, type: 'run.started', at }]);
 
       const [event] = await context.storage().events.listByRun('run-1');
 
@@ -21,7 +22,7 @@ export function defineEventContract(context: ContractContext): void {
         runId: 'run-1',
         seq: 1,
         type: 'run.started',
-        at: '2024-05-01T12:00:00.000Z',
+        at,
         taskId: null,
         nodeId: null,
         data: null,
@@ -60,7 +61,8 @@ export function defineEventContract(context: ContractContext): void {
     });
 
     it('listByRun ignores other runs', async () => {
-      await context.storage().events.append([...buildEvents(2, { runId: 'run-1' }), ...buildEvents(3, { runId: 'run-2' })]);
+      await context.storage().events.append(buildEvents(2, { runId: 'run-1' }));
+      await context.storage().events.append(buildEvents(3, { runId: 'run-2' }));
 
       const events = await context.storage().events.listByRun('run-2');
 
@@ -141,7 +143,8 @@ export function defineEventContract(context: ContractContext): void {
 
       const events = await context.storage().events.listByTask('task-1');
 
-      expect(events.map((event) => `${event.runId}:${event.seq}`)).toEqual(['run-a:1', 'run-a:2', 'run-b:0', 'run-b:1']);
+      const keys = events.map((event) => `${event.runId}:${event.seq}`);
+      expect(keys).toEqual(['run-a:1', 'run-a:2', 'run-b:0', 'run-b:1']);
     });
 
     it('listByTask filters by types', async () => {
@@ -153,7 +156,8 @@ export function defineEventContract(context: ContractContext): void {
       ]);
 
       const logs = await context.storage().events.listByTask('task-1', { types: ['task.log'] });
-      const lifecycle = await context.storage().events.listByTask('task-1', { types: ['task.started', 'task.completed'] });
+      const lifecycleTypes = ['task.started', 'task.completed'];
+      const lifecycle = await context.storage().events.listByTask('task-1', { types: lifecycleTypes });
 
       expect(logs.map((event) => event.seq)).toEqual([2, 4]);
       expect(lifecycle.map((event) => event.seq)).toEqual([1, 3]);

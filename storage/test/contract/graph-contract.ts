@@ -44,7 +44,9 @@ export function defineGraphContract(context: ContractContext): void {
     });
 
     it('create without description stores null', async () => {
-      const { graph } = await context.storage().graphs.create('graph-1', buildGraphDocument({ description: undefined }));
+      const document = buildGraphDocument({ description: undefined });
+
+      const { graph } = await context.storage().graphs.create('graph-1', document);
 
       expect(graph.description).toBeNull();
     });
@@ -117,7 +119,9 @@ export function defineGraphContract(context: ContractContext): void {
       const { graph: created } = await context.storage().graphs.create('graph-1', buildGraphDocument());
       await waitForNextMillisecond();
 
-      await context.storage().graphs.saveDraft('graph-1', buildGraphDocument({ name: 'Renamed', description: undefined }));
+      const renamed = buildGraphDocument({ name: 'Renamed', description: undefined });
+
+      await context.storage().graphs.saveDraft('graph-1', renamed);
 
       const graph = await context.storage().graphs.get('graph-1');
       expect(graph?.name).toBe('Renamed');
@@ -210,7 +214,9 @@ export function defineGraphContract(context: ContractContext): void {
       await context.storage().graphs.create('graph-1', buildGraphDocument({ name: 'Old' }));
       await context.storage().graphs.delete('graph-1');
 
-      const { graph, version } = await context.storage().graphs.create('graph-1', buildGraphDocument({ name: 'New' }));
+      const document = buildGraphDocument({ name: 'New' });
+
+      const { graph, version } = await context.storage().graphs.create('graph-1', document);
 
       expect(graph.latestVersion).toBe(1);
       expect(version.document.name).toBe('New');
@@ -252,11 +258,12 @@ export function defineGraphContract(context: ContractContext): void {
     it('list search treats wildcards literally', async () => {
       await createGraphsInOrder(['100% done', '100 done', 'a_b', 'axb', 'dot.star*', 'dotxstar']);
 
-      expect((await context.storage().graphs.list({ search: '%' })).map((graph) => graph.name)).toEqual(['100% done']);
-      expect((await context.storage().graphs.list({ search: '_' })).map((graph) => graph.name)).toEqual(['a_b']);
-      expect((await context.storage().graphs.list({ search: '.star*' })).map((graph) => graph.name)).toEqual([
-        'dot.star*',
-      ]);
+      const namesFor = async (search: string) =>
+        (await context.storage().graphs.list({ search })).map((graph) => graph.name);
+
+      expect(await namesFor('%')).toEqual(['100% done']);
+      expect(await namesFor('_')).toEqual(['a_b']);
+      expect(await namesFor('.star*')).toEqual(['dot.star*']);
     });
 
     it('list without matches is empty', async () => {

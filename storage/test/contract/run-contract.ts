@@ -93,8 +93,9 @@ export function defineRunContract(context: ContractContext): void {
       const first = buildRun({ graphId: 'graph-1' });
       const second = buildRun({ graphId: 'graph-2' });
       await context.storage().runs.create(first, buildDelivery({ graphId: 'graph-1', runId: first.id, eventId: 'evt-1' }));
+      const delivery = buildDelivery({ graphId: 'graph-2', runId: second.id, eventId: 'evt-1' });
 
-      await context.storage().runs.create(second, buildDelivery({ graphId: 'graph-2', runId: second.id, eventId: 'evt-1' }));
+      await context.storage().runs.create(second, delivery);
 
       expect((await context.storage().deliveries.findByEventId('graph-2', 'evt-1'))?.runId).toBe(second.id);
     });
@@ -146,7 +147,8 @@ export function defineRunContract(context: ContractContext): void {
     });
 
     it('update writes null values', async () => {
-      const run = buildRun({ status: 'failed', error: { code: 'TIMEOUT', message: 'Run timed out' }, finishedAt: isoAt(9) });
+      const error = { code: 'TIMEOUT', message: 'Run timed out after 60000 ms' };
+      const run = buildRun({ status: 'failed', error, finishedAt: isoAt(9) });
       await context.storage().runs.create(run);
 
       await context.storage().runs.update(run.id, { status: 'queued', error: null, finishedAt: null });
@@ -246,7 +248,9 @@ export function defineRunContract(context: ContractContext): void {
         buildRun({ id: 'too-new', graphId: 'graph-1', status: 'failed', createdAt: isoAt(9) }),
       ]);
 
-      const runs = await context.storage().runs.list({ graphId: 'graph-1', status: ['failed'], before: isoAt(9), limit: 1 });
+      const query = { graphId: 'graph-1', status: ['failed' as const], before: isoAt(9), limit: 1 };
+
+      const runs = await context.storage().runs.list(query);
 
       expect(runs.map((run) => run.id)).toEqual(['match-new']);
     });

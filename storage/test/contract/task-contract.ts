@@ -138,7 +138,8 @@ export function defineTaskContract(context: ContractContext): void {
       await context.storage().tasks.createAttempt(buildAttempt({ attempt: 1, status: 'FAILED' }));
 
       await expectConflict(context.storage().tasks.createAttempt(buildAttempt({ attempt: 1 })));
-      expect((await context.storage().tasks.listAttempts('task-1')).map((attempt) => attempt.status)).toEqual(['FAILED']);
+      const attempts = await context.storage().tasks.listAttempts('task-1');
+      expect(attempts.map((attempt) => attempt.status)).toEqual(['FAILED']);
     });
 
     it('updateAttempt applies patch', async () => {

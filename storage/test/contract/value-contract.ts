@@ -14,6 +14,12 @@ const UNICODE_TEXTS: Array<[label: string, text: string]> = [
   ['astral letters', '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𝟙𝟚𝟛'],
 ];
 
+const ESCAPED_TEXT = 'quote " backslash \\ newline \n tab \t nul \u0000';
+const NESTED_OBJECT = {
+  lead: { name: 'Ana', tags: ['hot'], score: 9.5, vip: true, notes: null },
+  depth: { a: { b: { c: { d: 1 } } } },
+};
+
 /** JSON values of every kind, each with the value read back. */
 const JSON_VALUES: Array<[label: string, value: unknown, expected: unknown]> = [
   ['null', null, null],
@@ -27,15 +33,11 @@ const JSON_VALUES: Array<[label: string, value: unknown, expected: unknown]> = [
   ['empty string', '', ''],
   ['string null', 'null', 'null'],
   ['string of JSON', '{"a":1}', '{"a":1}'],
-  ['escapes', 'quote " backslash \\ newline \n tab \t nul \u0000', 'quote " backslash \\ newline \n tab \t nul \u0000'],
+  ['escapes', ESCAPED_TEXT, ESCAPED_TEXT],
   ['empty array', [], []],
   ['mixed array', [1, 'two', null, false, { three: 3 }, [4]], [1, 'two', null, false, { three: 3 }, [4]]],
   ['empty object', {}, {}],
-  [
-    'nested object',
-    { lead: { name: 'Ana', tags: ['hot'], score: 9.5, vip: true, notes: null }, depth: { a: { b: { c: { d: 1 } } } } },
-    { lead: { name: 'Ana', tags: ['hot'], score: 9.5, vip: true, notes: null }, depth: { a: { b: { c: { d: 1 } } } } },
-  ],
+  ['nested object', NESTED_OBJECT, structuredClone(NESTED_OBJECT)],
   ['unicode keys', { 'ação': 1, '🚀': 2, 'مفتاح': 3 }, { 'ação': 1, '🚀': 2, 'مفتاح': 3 }],
   ['undefined property', { kept: 1, dropped: undefined }, { kept: 1 }],
 ];
@@ -63,7 +65,8 @@ export function defineValueContract(context: ContractContext): void {
     });
 
     it.each(UNICODE_TEXTS)('run keeps %s', async (_label, text) => {
-      const run = buildRun({ id: text, graphId: text, input: { [text]: text }, error: { code: 'E', message: text } });
+      const error = { code: 'E', message: text };
+      const run = buildRun({ id: text, graphId: text, input: { [text]: text }, error });
       await context.storage().runs.create(run);
 
       const stored = await context.storage().runs.get(text);
@@ -77,20 +80,27 @@ export function defineValueContract(context: ContractContext): void {
     it.each(UNICODE_TEXTS)('task and event keep %s', async (_label, text) => {
       const task = buildTask({ nodeId: text, output: { out: text } });
       await context.storage().tasks.create(task);
-      await context.storage().events.append([buildEvent({ runId: text, type: text, nodeId: text, data: text })]);
+      const event = buildEvent({ runId: text, type: text, nodeId: text, data: text });
+      await context.storage().events.append([event]);
 
       const storedTask = await context.storage().tasks.get(task.id);
-      const [event] = await context.storage().events.listByRun(text);
+      const [storedEvent] = await context.storage().events.listByRun(text);
 
       expectSameBytes(storedTask?.nodeId, text);
       expect(storedTask?.output).toEqual({ out: text });
-      expectSameBytes(event.type, text);
-      expectSameBytes(event.nodeId, text);
-      expectSameBytes(event.data as string, text);
+      expectSameBytes(storedEvent.type, text);
+      expectSameBytes(storedEvent.nodeId, text);
+      expectSameBytes(storedEvent.data as string, text);
     });
 
     it.each(UNICODE_TEXTS)('delivery keeps %s', async (_label, text) => {
-      const delivery = buildDelivery({ runId: 'run-1', eventId: text, body: text, headers: { 'x-name': text }, query: { q: [text] } });
+      const delivery = buildDelivery({
+        runId: 'run-1',
+        eventId: text,
+        body: text,
+        headers: { 'x-name': text },
+        query: { q: [text] },
+      });
       await context.storage().runs.create(buildRun({ id: 'run-1' }), delivery);
 
       const stored = await context.storage().deliveries.findByEventId('graph-1', text);
