@@ -6,7 +6,7 @@ import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
 import type { StudioContext } from './context.js';
-import { installErrorHandlers } from './error-handler.js';
+import { installErrorHandlers, MAX_PARAM_LENGTH, replyWithError } from './error-handler.js';
 import { EventBus } from './events/event-bus.js';
 import { Executor } from './executor/executor.js';
 import type { NodeType, NodeTypeRegistry } from './executor/node-type.js';
@@ -81,9 +81,17 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: config.apiBodyLimitBytes,
     genReqId: () => newId('req'),
+    maxParamLength: MAX_PARAM_LENGTH,
+    // Malformed URLs and overlong path parameters fail in the router, before any route's error
+    // handler; this sends them the same error body as every other rejected request.
+    frameworkErrors: replyWithError,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  // The REST API takes JSON only. Fastify's default text/plain parser would hand a string to
+  // routes that expect an object; without it such bodies get the 415 reply. The webhook routes
+  // install their own parsers.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });

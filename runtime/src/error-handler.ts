@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StudioError, toErrorBody, type ProblemDetail } from './errors.js';
 
+/** Longest path parameter the router matches, in characters; app.ts passes it to Fastify. */
+export const MAX_PARAM_LENGTH = 100;
+
 interface AjvErrorLike {
   instancePath?: string;
   message?: string;
@@ -48,6 +51,18 @@ export function toStudioError(error: FastifyError): StudioError {
       return new StudioError('REQUEST_UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json', {
         problems: [{ pointer: '/headers/content-type', message: 'must be application/json' }],
       });
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new StudioError('REQUEST_INVALID', 'content-length does not match the body that was sent', {
+        problems: [{ pointer: '/headers/content-length', message: 'does not match the body length' }],
+      });
+    case 'FST_ERR_BAD_URL':
+      return new StudioError('REQUEST_INVALID', 'URL path is not valid: it holds a malformed percent-encoding', {
+        problems: [{ pointer: '/url', message: 'is not a valid URL path' }],
+      });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new StudioError('REQUEST_INVALID', `a path parameter is longer than ${MAX_PARAM_LENGTH} characters`, {
+        problems: [{ pointer: '/url', message: `has a path segment longer than ${MAX_PARAM_LENGTH} characters` }],
+      });
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new StudioError('REQUEST_INVALID', 'body is empty but content-type is application/json', {
         problems: [{ pointer: '/body', message: 'must not be empty' }],
@@ -62,20 +77,23 @@ export function toStudioError(error: FastifyError): StudioError {
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    return new StudioError('REQUEST_INVALID', error.message, { problems: [] });
+    return new StudioError('REQUEST_INVALID', error.message, { problems: [{ pointer: '', message: error.message }] });
   }
   return new StudioError('INTERNAL', 'internal error; the server log has the details', { cause: error });
 }
 
+/** Logs an error and replies with the catalogue's JSON body, unless the reply already started. */
+export function replyWithError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const studioError = toStudioError(error);
+  if (studioError.status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ code: studioError.code, status: studioError.status }, 'request rejected');
+  if (reply.raw.headersSent || reply.raw.destroyed) return;
+  void reply.status(studioError.status).send(toErrorBody(studioError));
+}
+
 /** Installs the error and not-found handlers that reply with the catalogue's JSON body. */
 export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const studioError = toStudioError(error);
-    if (studioError.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: studioError.code, status: studioError.status }, 'request rejected');
-    if (reply.raw.headersSent || reply.raw.destroyed) return;
-    void reply.status(studioError.status).send(toErrorBody(studioError));
-  });
+  app.setErrorHandler(replyWithError);
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     const error = new StudioError('ROUTE_NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`, {
       problems: [{ pointer: '/url', message: 'matches no route' }],

@@ -663,6 +663,20 @@ describe('malformed requests', () => {
     });
   });
 
+  it('malformed percent encoding is rejected', async () => {
+    const reply = await request(test, { method: 'GET', url: '/v1/graphs/%E0%A4%A' });
+
+    expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer: '/url', problemMessage: 'is not a valid URL' });
+    await expectStillServing(test);
+  });
+
+  it('overlong path parameter is rejected', async () => {
+    const reply = await request(test, { method: 'GET', url: `/v1/runs/${'a'.repeat(150)}/events` });
+
+    expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer: '/url', problemMessage: /longer than 100 characters/ });
+    await expectStillServing(test);
+  });
+
   it('unknown method returns 404', async () => {
     const reply = await request(test, { method: 'PATCH', url: '/v1/graphs' });
 

@@ -112,7 +112,7 @@ export const NODE_TYPE_DESCRIPTORS: NodeTypeDescriptor[] = [
   },
 ];
 
-/** A registry of the fixture node types, as `validateGraph` expects it. */
+/** Builds a registry of the fixture node types, as `validateGraph` expects it. */
 export function buildNodeTypes(
   descriptors: NodeTypeDescriptor[] = NODE_TYPE_DESCRIPTORS,
 ): Map<string, NodeTypeDescriptor> {

@@ -310,7 +310,17 @@ describe('validateGraph on garbage input', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
-  it('reports schema and semantic problems together', () => {
+  it('reports very many problems', () => {
+    const count = 200_000;
+    const nodes = Array.from({ length: count }, () => buildNode({ id: 'same' }));
+
+    const problems = problemsOf(buildGraph({ nodes, edges: [] }));
+
+    expect(problems).toHaveLength(count - 1);
+    expect(problems[count - 2].pointer).toBe(`/nodes/${count - 1}/id`);
+  });
+
+    it('reports schema and semantic problems together', () => {
     const doc = buildGraph({
       nodes: [
         buildNode({ id: 'start', type: 'core/trigger@1' }),

@@ -186,7 +186,13 @@ describe('exportGraph', () => {
     expect(Object.keys(JSON.parse(exportGraph(doc))).at(-1)).toBe('extra');
   });
 
-  it('does not modify the document', () => {
+  it('overrides a stray format key', () => {
+    const doc = Object.assign(buildGraph(), { format: 'other/v9' });
+
+    expect(JSON.parse(exportGraph(doc)).format).toBe(GRAPH_FORMAT);
+  });
+
+    it('does not modify the document', () => {
     const doc = buildFullGraph();
     const before = structuredClone(doc);
 

@@ -446,6 +446,22 @@ describe('validateGraph node config', () => {
     );
   });
 
+  it('rejects draft 2020-12 config schemas', () => {
+    const modern: NodeTypeDescriptor = {
+      type: 'modern/node@1',
+      displayName: 'Modern',
+      configSchema: { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object' },
+      inputs: [],
+      outputs: [],
+    };
+    const doc = withNode(buildNode({ id: 'modern', type: 'modern/node@1' }));
+
+    const problems = problemsOf(doc, buildNodeTypes([...NODE_TYPE_DESCRIPTORS, modern]));
+
+    expect(problems.map((problem) => problem.pointer)).toEqual(['/nodes/4/type']);
+    expect(problems[0].message).toContain('draft/2020-12');
+  });
+
   it('ignores unknown formats in config schemas', () => {
     const withFormat: NodeTypeDescriptor = {
       type: 'mail/send@1',

@@ -106,7 +106,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const graph = await ctx.storage.graphs.get(id);
     if (!graph) throw graphNotFound(id);
     const record = await ctx.storage.graphs.getVersion(id, version ?? graph.latestVersion);
-    if (!record) throw versionNotFound(id, version!);
+    if (!record) throw versionNotFound(id, version ?? graph.latestVersion, '/querystring/version');
     return { ...graph, version: record.version, document: record.document };
   });
 
@@ -160,11 +160,11 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     if (!graph) throw graphNotFound(id);
     const version = body.version ?? graph.latestVersion;
     const record = await ctx.storage.graphs.getVersion(id, version);
-    if (!record) throw versionNotFound(id, version);
+    if (!record) throw versionNotFound(id, version, '/body/version');
     const result = validateGraph(record.document, { nodeTypes: ctx.registry });
     if (!result.ok) throw invalidGraph(result.problems);
     const published = await ctx.storage.graphs.publish(id, version);
-    if (!published) throw versionNotFound(id, version);
+    if (!published) throw versionNotFound(id, version, '/body/version');
     ctx.graphs.invalidate(id);
     return { id, publishedVersion: published.publishedVersion };
   });
@@ -186,7 +186,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const graph = await ctx.storage.graphs.get(id);
     if (!graph) throw graphNotFound(id);
     const record = await ctx.storage.graphs.getVersion(id, version ?? graph.latestVersion);
-    if (!record) throw versionNotFound(id, version!);
+    if (!record) throw versionNotFound(id, version ?? graph.latestVersion, '/querystring/version');
     const fileName = `${graph.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'graph'}.json`;
     return reply
       .header('content-type', 'application/json; charset=utf-8')
@@ -195,8 +195,9 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
   });
 }
 
-function versionNotFound(id: string, version: number): StudioError {
+/** `pointer` names the request field that held the version, such as `/querystring/version`. */
+function versionNotFound(id: string, version: number, pointer: string): StudioError {
   return new StudioError('GRAPH_VERSION_NOT_FOUND', `graph "${id}" has no version ${version}`, {
-    problems: [{ pointer: '/version', message: 'matches no version of this graph' }],
+    problems: [{ pointer, message: 'matches no version of this graph' }],
   });
 }

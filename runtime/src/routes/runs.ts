@@ -15,6 +15,31 @@ function taskNotFound(id: string): StudioError {
   });
 }
 
+/**
+ * Runs a cancel or resume of the executor and adds the `/params/id` problem its errors lack, so
+ * these replies locate the fault like every other error reply.
+ */
+async function changeRun<T>(action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (error) {
+    if (!(error instanceof StudioError) || error.problems.length > 0) throw error;
+    const status = typeof error.details?.status === 'string' ? error.details.status : null;
+    let message: string;
+    if (error.code === 'RUN_NOT_FOUND') message = 'matches no run';
+    else if (error.code === 'RUN_NOT_CANCELLABLE') message = `is ${status ?? 'finished'}, not queued or running`;
+    else if (error.code === 'RUN_NOT_RESUMABLE' && (status === 'failed' || status === 'cancelled')) {
+      message = 'is still ending; resume it once it has ended';
+    } else if (error.code === 'RUN_NOT_RESUMABLE') message = `is ${status ?? 'running'}, not failed or cancelled`;
+    else throw error;
+    throw new StudioError(error.code, error.message, {
+      problems: [{ pointer: '/params/id', message }],
+      details: error.details,
+      cause: error,
+    });
+  }
+}
+
 /** Manual runs, run history, cancel, resume, run events and task logs. */
 export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   app.post('/v1/graphs/:id/runs', {
@@ -95,7 +120,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     schema: { tags: ['runs'], summary: 'Cancel a queued or running run', params: idParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    return ctx.executor.cancel(id);
+    return changeRun(() => ctx.executor.cancel(id));
   });
 
   app.post('/v1/runs/:id/resume', {
@@ -106,7 +131,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    return reply.status(202).send(await ctx.executor.resume(id));
+    return reply.status(202).send(await changeRun(() => ctx.executor.resume(id)));
   });
 
   app.get('/v1/runs/:id/events', {

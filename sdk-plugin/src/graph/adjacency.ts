@@ -3,6 +3,7 @@
  * the validator. Both accept documents that failed the schema, so entries that are not objects
  * with string ids are skipped instead of trusted.
  */
+import { stringField } from './records.js';
 
 /** Outgoing adjacency in compressed sparse row form, over node indices in document order. */
 export interface GraphAdjacency {
@@ -21,14 +22,6 @@ export interface GraphAdjacency {
 export interface FoundCycle {
   nodeIds: string[];
   edgeIndices: number[];
-}
-
-function stringField(value: unknown, key: string): string | undefined {
-  if (value === null || typeof value !== 'object') {
-    return undefined;
-  }
-  const field: unknown = (value as Record<string, unknown>)[key];
-  return typeof field === 'string' ? field : undefined;
 }
 
 /**

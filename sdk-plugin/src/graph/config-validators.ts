@@ -44,6 +44,8 @@ function validatorFor(descriptor: NodeTypeDescriptor): CachedValidator {
  * Validates the config of the node at `nodePointer` (such as `/nodes/2`) against its type's
  * `configSchema`. A missing config is checked as `{}`. A config schema that Ajv cannot compile is
  * reported once per node at the node's `type`, because no config could pass it.
+ * NOTE: Ajv's default class compiles draft-07 only, so a config schema whose `$schema` names
+ * draft 2019-09 or 2020-12 is reported as invalid.
  */
 export function checkNodeConfig(
   descriptor: NodeTypeDescriptor,

@@ -7,6 +7,7 @@ import {
   type ValidateGraphOptions,
   type ValidateGraphResult,
 } from './validate-graph.js';
+import { isRecord, type UnknownRecord } from './records.js';
 import type { GraphDocument, GraphProblem } from './types.js';
 
 /** Value of the `format` field of exported graph files. */
@@ -32,15 +33,10 @@ const WEBHOOK_KEYS = ['mode', 'syncTimeoutMs', 'token', 'hmac', 'eventIdHeader']
 const TOKEN_KEYS = ['header', 'value'];
 const HMAC_KEYS = ['secret', 'header', 'timestampHeader', 'toleranceSeconds'];
 
-type UnknownRecord = Record<string, unknown>;
-
-function isRecord(value: unknown): value is UnknownRecord {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /**
- * Copies `source` with `keys` first, in that order, then any other keys in their original order,
- * so that nothing is lost. Keys whose value is undefined are left out, as JSON would.
+ * Copies `source` with `keys` first, in that order, then its other own string keys in their
+ * original order, so unknown fields survive export. Keys whose value is undefined are left out,
+ * as JSON.stringify would leave them out.
  */
 function orderKeys(
   source: UnknownRecord,
@@ -123,7 +119,10 @@ function orderDocumentChild(key: string, value: unknown): unknown {
  */
 export function exportGraph(doc: GraphDocument): string {
   const ordered = orderKeys(doc as unknown as UnknownRecord, DOCUMENT_KEYS, orderDocumentChild);
-  return JSON.stringify({ format: GRAPH_FORMAT, ...ordered }, null, 2) + '\n';
+  // A stray `format` key in `doc` must not replace the marker.
+  const entries = Object.entries(ordered).filter(([key]) => key !== 'format');
+  const exported = Object.fromEntries([['format', GRAPH_FORMAT], ...entries]);
+  return JSON.stringify(exported, null, 2) + '\n';
 }
 
 /**
