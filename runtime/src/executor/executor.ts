@@ -26,12 +26,12 @@ export interface ExecutorOptions {
   runConcurrency: number;
   /** Tasks of one run that may execute at once when the graph sets none. */
   taskConcurrency?: number;
-  /** What `recover` does with runs a dead process left running. */
+  /** Recovery policy for runs a dead process left running. */
   recovery?: 'resume' | 'fail';
   random?: () => number;
 }
 
-/** What a caller waiting for a run's reply gets. */
+/** The outcome a caller waiting for a run's reply receives. */
 export type RunReply =
   | { kind: 'response'; response: RunResponse }
   | { kind: 'finished'; run: RunRecord }
@@ -58,7 +58,7 @@ const DEFAULT_TASK_CONCURRENCY = 32;
 
 /**
  * Accepts runs, hands them to the dispatcher, and drives each through a `RunExecution`. It
- * also cancels, resumes, recovers after a crash, and tells webhook callers when a run replied.
+ * also cancels, resumes, recovers after a crash, and notifies webhook callers when a run replied.
  */
 export class Executor {
   readonly #options: ExecutorOptions;
@@ -75,7 +75,7 @@ export class Executor {
       dispatcher ?? new InProcessDispatcher((runId) => this.execute(runId), options.runConcurrency);
   }
 
-  /** Whether a run is executing in this process now. */
+  /** Returns whether a run is executing in this process now. */
   isExecuting(runId: string): boolean {
     return this.#executions.has(runId);
   }

@@ -21,7 +21,7 @@ import { NO_RETRY, retryDelayMs, shouldRetry } from './retry-policy.js';
 import { CANCELLED_CODE, runAttempt, type AttemptOutcome } from './run-attempt.js';
 import type { PlanNode, RunPlan } from './run-plan.js';
 
-/** What one run execution needs from the executor. */
+/** Services one run execution receives from the executor. */
 export interface ExecutionDeps {
   storage: Storage;
   events: EventBus;
@@ -34,7 +34,7 @@ export interface ExecutionDeps {
   random?: () => number;
 }
 
-/** How a stopped run ends. */
+/** Final status and error of a stopped run. */
 interface StopReason {
   status: Extract<RunStatus, 'cancelled' | 'failed'>;
   error: ErrorData;
