@@ -82,15 +82,15 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     bodyLimit: config.apiBodyLimitBytes,
     genReqId: () => newId('req'),
     maxParamLength: MAX_PARAM_LENGTH,
-    // Malformed URLs and overlong path parameters fail in the router, before any route's error
-    // handler; this sends them the same error body as every other rejected request.
+    // The router rejects malformed URLs and overlong path parameters before any route's error
+    // handler runs. This sends them the same error body as every other rejected request.
     frameworkErrors: replyWithError,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
-  // The REST API takes JSON only. Fastify's default text/plain parser would hand a string to
-  // routes that expect an object; without it such bodies get the 415 reply. The webhook routes
-  // install their own parsers.
+  // The REST API accepts JSON only. Without Fastify's default text/plain parser, such bodies get
+  // the 415 reply instead of reaching routes that expect an object. The webhook routes install
+  // their own parsers.
   app.removeContentTypeParser('text/plain');
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { StudioError, toErrorBody, type ProblemDetail } from './errors.js';
 
-/** Longest path parameter the router matches, in characters; app.ts passes it to Fastify. */
+/** Longest path parameter the router matches, in characters. app.ts passes it to Fastify. */
 export const MAX_PARAM_LENGTH = 100;
 
 interface AjvErrorLike {
@@ -56,7 +56,7 @@ export function toStudioError(error: FastifyError): StudioError {
         problems: [{ pointer: '/headers/content-length', message: 'does not match the body length' }],
       });
     case 'FST_ERR_BAD_URL':
-      return new StudioError('REQUEST_INVALID', 'URL path is not valid: it holds a malformed percent-encoding', {
+      return new StudioError('REQUEST_INVALID', 'URL path contains a malformed percent-encoding', {
         problems: [{ pointer: '/url', message: 'is not a valid URL path' }],
       });
     case 'FST_ERR_MAX_PARAM_LENGTH':

@@ -31,7 +31,10 @@ export class GraphCache {
       entry = this.#load(graphId, test);
       if (this.#entries.size >= CACHE_LIMIT) this.#entries.delete(this.#entries.keys().next().value!);
       this.#entries.set(key, entry);
-      entry.catch(() => this.#entries.delete(key));
+      // A failed load is not cached. The check keeps a newer entry that replaced this one.
+      entry.catch(() => {
+        if (this.#entries.get(key) === entry) this.#entries.delete(key);
+      });
     }
     return entry;
   }

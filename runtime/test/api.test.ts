@@ -341,6 +341,38 @@ describe('run API', () => {
     expect((await waitForRun(test, runId)).run.status).toBe('cancelled');
   });
 
+  it('cancel of a queued run', async () => {
+    await test.close();
+    test = await startTestStudio({ RUN_CONCURRENCY: '1' });
+    const id = await createGraph(test, buildGraph([buildNode('wait', { type: 'test/sleep@1', config: { ms: 20_000 } })], []));
+    const running = await startRun(test, id);
+    await expect.poll(() => test.probe.count(running, 'wait'), { timeout: 10_000 }).toBe(1);
+    const queued = await startRun(test, id);
+
+    const reply = await request(test, { method: 'POST', url: `/v1/runs/${queued}/cancel` });
+    await request(test, { method: 'POST', url: `/v1/runs/${running}/cancel` });
+    const { run } = await waitForRun(test, queued);
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.status).toBe('cancelled');
+    expect(run.status).toBe('cancelled');
+    expect(test.probe.count(queued, 'wait')).toBe(0);
+  });
+
+  it('resume of a cancelled run', async () => {
+    const id = await createGraph(test, buildGraph([buildNode('wait', { type: 'test/sleep@1', config: { ms: 500 } })], []));
+    const runId = await startRun(test, id);
+    await expect.poll(() => test.probe.count(runId, 'wait'), { timeout: 10_000 }).toBe(1);
+    await request(test, { method: 'POST', url: `/v1/runs/${runId}/cancel` });
+
+    const reply = await request(test, { method: 'POST', url: `/v1/runs/${runId}/resume` });
+    const { run } = await waitForRun(test, runId);
+
+    expect(reply.status).toBe(202);
+    expect(run.status).toBe('succeeded');
+    expect(test.probe.count(runId, 'wait')).toBe(2);
+  });
+
   it('cancel of a finished run conflicts', async () => {
     const id = await createGraph(test, buildChain(1));
     const runId = await startRun(test, id);

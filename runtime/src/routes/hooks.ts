@@ -1,15 +1,30 @@
-import { StorageConflictError, type DeliveryRecord } from '@gestorlead/storage';
+import { StorageConflictError, type DeliveryRecord, type RunResponse } from '@gestorlead/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
-import { newRunId } from '../executor/executor.js';
+import { newRunId, type RunReply } from '../executor/executor.js';
 import { newId } from '../ids.js';
-import { parseWebhookBody } from '../webhooks/parse-body.js';
+import { parseWebhookBody, type ParsedBody } from '../webhooks/parse-body.js';
 import { DEFAULT_TOKEN_HEADER, ReplayGuard, verifyDelivery } from '../webhooks/verify.js';
 
 const REDACTED = '[redacted]';
 const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+/**
+ * Headers a `core/respond` node may not set, because they frame the HTTP message or the
+ * connection, which the server controls. For example, `transfer-encoding` next to Fastify's
+ * `content-length` makes the reply unparseable.
+ */
+const FRAMING_HEADERS = new Set([
+  'connection',
+  'content-length',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
 
 function flattenHeaders(
   headers: FastifyRequest['headers'],
@@ -51,21 +66,24 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     }
     const settings = target.document.settings?.webhook;
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const contentType = request.headers['content-type'];
+    let body: ParsedBody;
     try {
       verifyDelivery(settings, request.headers, raw, replays, graphId);
+      body = parseWebhookBody(raw, contentType);
     } catch (error) {
       ctx.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
       throw error;
     }
-    const contentType = request.headers['content-type'];
-    const body = parseWebhookBody(raw, contentType);
 
     const eventIdHeader = settings?.eventIdHeader?.toLowerCase();
     const eventIdValue = eventIdHeader ? request.headers[eventIdHeader] : undefined;
-    const eventId = Array.isArray(eventIdValue) ? eventIdValue[0] : (eventIdValue ?? null);
+    const eventIdText = Array.isArray(eventIdValue) ? eventIdValue[0] : eventIdValue;
+    // An empty header carries no event id. Storing '' would make every later empty one conflict.
+    const eventId = eventIdText ? eventIdText : null;
     if (eventId) {
       const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId);
-      if (existing) return replyDuplicate(reply, existing);
+      if (existing) return replyDuplicate(ctx, reply, existing);
     }
 
     const secretHeaders = [...SECRET_HEADERS];
@@ -105,26 +123,16 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       waiter?.cancel();
       if (error instanceof StorageConflictError && eventId) {
         const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId);
-        if (existing) return replyDuplicate(reply, existing);
+        if (existing) return replyDuplicate(ctx, reply, existing);
       }
       throw error;
     }
     ctx.metrics.webhookDeliveries.inc({ outcome: 'accepted' });
     if (!waiter) return reply.status(202).send({ runId });
 
-    request.raw.once('close', () => {
-      if (!reply.sent) waiter.cancel();
-    });
-    const outcome = await waiter.reply;
-    if (reply.raw.destroyed) return reply;
-    if (outcome.kind === 'response') {
-      const { status, headers: responseHeaders, body: responseBody } = outcome.response;
-      reply.status(status).headers(responseHeaders);
-      if (typeof responseBody === 'string' && !responseHeaders['content-type']) {
-        reply.type('text/plain; charset=utf-8');
-      }
-      return reply.send(responseBody ?? '');
-    }
+    const outcome = await replyUnlessDisconnected(reply, waiter);
+    if (outcome === null) return reply;
+    if (outcome.kind === 'response') return sendRunResponse(reply, outcome.response);
     if (outcome.kind === 'finished' && outcome.run.status === 'succeeded') {
       return reply.status(200).send({ runId, status: outcome.run.status, output: outcome.run.output });
     }
@@ -160,6 +168,47 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
   });
 }
 
-function replyDuplicate(reply: FastifyReply, existing: DeliveryRecord): FastifyReply {
+/**
+ * Waits for the run's reply, or resolves null once the client has closed the connection, so a
+ * caller that went away stops the wait instead of leaving it pending.
+ */
+function replyUnlessDisconnected(
+  reply: FastifyReply,
+  waiter: { reply: Promise<RunReply>; cancel: () => void },
+): Promise<RunReply | null> {
+  return new Promise((resolve) => {
+    const onClose = (): void => {
+      if (reply.raw.writableEnded) return;
+      waiter.cancel();
+      resolve(null);
+    };
+    reply.raw.once('close', onClose);
+    void waiter.reply.then((outcome) => {
+      reply.raw.off('close', onClose);
+      resolve(reply.raw.destroyed ? null : outcome);
+    });
+  });
+}
+
+/** Sends the reply a `core/respond` node chose, without the headers that frame the message. */
+function sendRunResponse(reply: FastifyReply, response: RunResponse): FastifyReply {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (!FRAMING_HEADERS.has(name.toLowerCase())) headers[name.toLowerCase()] = value;
+  }
+  reply.status(response.status).headers(headers);
+  const body = response.body ?? '';
+  const contentType = headers['content-type'];
+  if (typeof body === 'string') {
+    if (!contentType) reply.type('text/plain; charset=utf-8');
+    return reply.send(body);
+  }
+  // Fastify serializes objects only for JSON content types, so other types get the JSON text.
+  if (contentType && !/\bjson\b/i.test(contentType)) return reply.send(JSON.stringify(body));
+  return reply.send(body);
+}
+
+function replyDuplicate(ctx: StudioContext, reply: FastifyReply, existing: DeliveryRecord): FastifyReply {
+  ctx.metrics.webhookDeliveries.inc({ outcome: 'duplicate' });
   return reply.status(200).send({ runId: existing.runId, duplicate: true });
 }

@@ -15,23 +15,34 @@ function taskNotFound(id: string): StudioError {
   });
 }
 
+/** Describes why `/params/id` failed a cancel or resume, or returns null for other codes. */
+function runProblemMessage(code: string, status: string | null): string | null {
+  switch (code) {
+    case 'RUN_NOT_FOUND':
+      return 'matches no run';
+    case 'RUN_NOT_CANCELLABLE':
+      return `is ${status ?? 'finished'}, not queued or running`;
+    case 'RUN_NOT_RESUMABLE':
+      // The executor also rejects a failed or cancelled run whose execution is still ending.
+      if (status === 'failed' || status === 'cancelled') return 'is still ending; resume it once it has ended';
+      return `is ${status ?? 'running'}, not failed or cancelled`;
+    default:
+      return null;
+  }
+}
+
 /**
- * Runs a cancel or resume of the executor and adds the `/params/id` problem its errors lack, so
- * these replies locate the fault like every other error reply.
+ * Runs a cancel or resume of the executor and adds the `/params/id` problem that its errors
+ * lack, so these replies locate the fault like every other error reply.
  */
-async function changeRun<T>(action: () => Promise<T>): Promise<T> {
+async function withRunPointer<T>(action: () => Promise<T>): Promise<T> {
   try {
     return await action();
   } catch (error) {
     if (!(error instanceof StudioError) || error.problems.length > 0) throw error;
     const status = typeof error.details?.status === 'string' ? error.details.status : null;
-    let message: string;
-    if (error.code === 'RUN_NOT_FOUND') message = 'matches no run';
-    else if (error.code === 'RUN_NOT_CANCELLABLE') message = `is ${status ?? 'finished'}, not queued or running`;
-    else if (error.code === 'RUN_NOT_RESUMABLE' && (status === 'failed' || status === 'cancelled')) {
-      message = 'is still ending; resume it once it has ended';
-    } else if (error.code === 'RUN_NOT_RESUMABLE') message = `is ${status ?? 'running'}, not failed or cancelled`;
-    else throw error;
+    const message = runProblemMessage(error.code, status);
+    if (message === null) throw error;
     throw new StudioError(error.code, error.message, {
       problems: [{ pointer: '/params/id', message }],
       details: error.details,
@@ -120,7 +131,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     schema: { tags: ['runs'], summary: 'Cancel a queued or running run', params: idParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    return changeRun(() => ctx.executor.cancel(id));
+    return withRunPointer(() => ctx.executor.cancel(id));
   });
 
   app.post('/v1/runs/:id/resume', {
@@ -131,7 +142,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
-    return reply.status(202).send(await changeRun(() => ctx.executor.resume(id)));
+    return reply.status(202).send(await withRunPointer(() => ctx.executor.resume(id)));
   });
 
   app.get('/v1/runs/:id/events', {

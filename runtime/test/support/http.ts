@@ -50,7 +50,7 @@ export async function startRun(test: TestStudio, graphId: string, input: unknown
   return reply.body.runId;
 }
 
-/** What an error reply is expected to carry; `message` may be a substring or a pattern. */
+/** Fields an error reply must carry. `message` and `problemMessage` match as a substring or a pattern. */
 export interface ExpectedError {
   status: number;
   code: string;
@@ -61,7 +61,7 @@ export interface ExpectedError {
 
 /**
  * Checks the error body shape `{ statusCode, code, message, errors: [{ pointer, message }] }`,
- * one assertion per field, and that the first problem has the expected pointer and message.
+ * one assertion per field, and that a problem has the expected pointer and message.
  */
 export function expectError(reply: JsonReply, expected: ExpectedError): void {
   expect(reply.status, `status of ${reply.raw.body}`).toBe(expected.status);
