@@ -302,6 +302,34 @@ describe('run API', () => {
     expect(byStatuses.body.items).toHaveLength(3);
   });
 
+  it('run list pages with cursors', async () => {
+    const id = await createGraph(test, buildChain(1));
+    const started: string[] = [];
+    for (let index = 0; index < 5; index += 1) started.push(await startRun(test, id));
+    for (const runId of started) await waitForRun(test, runId);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url: string = `/v1/runs?graphId=${id}&limit=2${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await request(test, { method: 'GET', url });
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((run: { id: string }) => run.id));
+      cursor = page.body.nextCursor;
+      pages += 1;
+    } while (cursor !== null && pages < 10);
+
+    expect(seen).toHaveLength(5);
+    expect(new Set(seen)).toEqual(new Set(started));
+  });
+
+  it('malformed cursor is rejected', async () => {
+    const reply = await request(test, { method: 'GET', url: '/v1/runs?cursor=bm90LWpzb24' });
+
+    expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer: '/querystring/cursor' });
+  });
+
   it('run detail includes tasks', async () => {
     const id = await createGraph(test, buildChain(2));
     const runId = await startRun(test, id, 'x');

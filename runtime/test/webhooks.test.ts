@@ -548,6 +548,21 @@ describe('webhook de-duplication', () => {
     expect(await runCount(id)).toBe(2);
   });
 
+  it('test event ids do not block live ones', async () => {
+    const id = await publishedEcho({ eventIdHeader: 'X-Event-Id' });
+    const headers = { 'x-event-id': 'evt-sample' };
+
+    const sample = await request(test, { method: 'POST', url: `/hooks/${id}/test`, headers, payload: {} });
+    const live = await request(test, { method: 'POST', url: `/hooks/${id}`, headers, payload: {} });
+    const liveAgain = await request(test, { method: 'POST', url: `/hooks/${id}`, headers, payload: {} });
+
+    expect(sample.status).toBe(202);
+    expect(live.status).toBe(202);
+    expect(live.body.runId).not.toBe(sample.body.runId);
+    expect(liveAgain.body).toEqual({ runId: live.body.runId, duplicate: true });
+    expect(await runCount(id)).toBe(2);
+  });
+
   it('empty event id is not de-duplicated', async () => {
     const id = await publishedEcho({ eventIdHeader: 'X-Event-Id' });
     const delivery = { method: 'POST' as const, url: `/hooks/${id}`, headers: { 'x-event-id': '' }, payload: {} };
@@ -591,6 +606,34 @@ describe('webhook de-duplication', () => {
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect(replies.filter((reply) => reply.raw.body === 'ok')).toHaveLength(1);
     expect(await runCount(id)).toBe(1);
+  });
+});
+
+describe('webhook preflight', () => {
+  it('OPTIONS answers without a run', async () => {
+    const id = await publishedEcho();
+
+    const reply = await request(test, {
+      method: 'OPTIONS',
+      url: `/hooks/${id}`,
+      headers: { origin: 'https://forms.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+    });
+
+    expect(reply.status).toBe(204);
+    expect(reply.headers['access-control-allow-methods']).toBe('GET, POST, PUT, PATCH, DELETE');
+    expect(reply.headers['access-control-allow-headers']).toBe('content-type');
+    expect(await runCount(id)).toBe(0);
+  });
+
+  it('HEAD answers without a run', async () => {
+    const id = await publishedEcho();
+
+    const live = await request(test, { method: 'HEAD', url: `/hooks/${id}` });
+    const sample = await request(test, { method: 'HEAD', url: `/hooks/${id}/test` });
+
+    expect(live.status).toBe(204);
+    expect(sample.status).toBe(204);
+    expect(await runCount(id)).toBe(0);
   });
 });
 

@@ -138,6 +138,11 @@ export interface RunListQuery {
   limit?: number;
   /** Only runs created strictly before this ISO instant (keyset paging). */
   before?: string;
+  /**
+   * With `before`, also runs created at exactly `before` whose id sorts below this one, so a
+   * page that ends on (createdAt, id) continues without skipping runs of the same instant.
+   */
+  beforeId?: string;
 }
 
 /** Fields of a run that change while it executes. */
@@ -236,7 +241,7 @@ export interface EventRepository {
 export interface DeliveryRecord {
   id: string;
   graphId: string;
-  /** Value of the graph's event-id header; unique per graph when present. */
+  /** Value of the graph's event-id header; unique per graph and `test` flag when present. */
   eventId: string | null;
   runId: string;
   test: boolean;
@@ -253,7 +258,8 @@ export interface DeliveryRecord {
 /** Webhook deliveries. */
 export interface DeliveryRepository {
   get(id: string): Promise<DeliveryRecord | null>;
-  findByEventId(graphId: string, eventId: string): Promise<DeliveryRecord | null>;
+  /** The delivery with this event id among the graph's test (`test`) or live deliveries. */
+  findByEventId(graphId: string, eventId: string, test?: boolean): Promise<DeliveryRecord | null>;
   listByGraph(graphId: string, query?: { limit?: number; test?: boolean }): Promise<DeliveryRecord[]>;
 }
 

@@ -35,7 +35,8 @@ export interface ExecutorOptions {
 export type RunReply =
   | { kind: 'response'; response: RunResponse }
   | { kind: 'finished'; run: RunRecord }
-  | { kind: 'timeout' };
+  | { kind: 'timeout' }
+  | { kind: 'cancelled' };
 
 /** Input of `Executor.createRun`. */
 export interface NewRun {
@@ -189,7 +190,12 @@ export class Executor {
     const storage = this.#options.storage;
     const run = await storage.runs.get(runId);
     if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
-    if ((run.status !== 'failed' && run.status !== 'cancelled') || this.#executions.has(runId)) {
+    if (this.#executions.has(runId)) {
+      throw new StudioError('RUN_NOT_RESUMABLE', `run "${runId}" is still finishing; resume it once it has ended`, {
+        details: { runId, status: run.status },
+      });
+    }
+    if (run.status !== 'failed' && run.status !== 'cancelled') {
       throw new StudioError('RUN_NOT_RESUMABLE', `run "${runId}" is ${run.status}; only failed or cancelled runs can be resumed`, {
         details: { runId, status: run.status },
       });
@@ -224,7 +230,7 @@ export class Executor {
 
   /**
    * Waits until a run's `core/respond` node replies, the run finishes, or `timeoutMs` passes.
-   * `cancel` stops waiting (for a caller that went away).
+   * `cancel` stops waiting (for a caller that went away) and settles `reply` as `cancelled`.
    */
   waitForReply(runId: string, timeoutMs: number): { reply: Promise<RunReply>; cancel: () => void } {
     let listener!: (reply: RunReply) => void;
@@ -248,7 +254,7 @@ export class Executor {
       waiters.add(listener);
       timer = setTimeout(() => listener({ kind: 'timeout' }), timeoutMs);
     });
-    return { reply, cancel: remove };
+    return { reply, cancel: () => listener({ kind: 'cancelled' }) };
   }
 
   /** Stops dispatching and waits for the runs executing here to end. */

@@ -9,7 +9,8 @@ import { DEFAULT_TOKEN_HEADER, ReplayGuard, verifyDelivery } from '../webhooks/v
 
 const REDACTED = '[redacted]';
 const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
-const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const;
+/** Methods that start a run. HEAD and OPTIONS (CORS preflights) only describe the URL. */
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /**
  * Headers a `core/respond` node may not set, because they frame the HTTP message or the
  * connection, which the server controls. For example, `transfer-encoding` next to Fastify's
@@ -82,7 +83,7 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     // An empty header carries no event id. Storing '' would make every later empty one conflict.
     const eventId = eventIdText ? eventIdText : null;
     if (eventId) {
-      const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId);
+      const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId, test);
       if (existing) return replyDuplicate(ctx, reply, existing);
     }
 
@@ -122,7 +123,7 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     } catch (error) {
       waiter?.cancel();
       if (error instanceof StorageConflictError && eventId) {
-        const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId);
+        const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId, test);
         if (existing) return replyDuplicate(ctx, reply, existing);
       }
       throw error;
@@ -154,18 +155,27 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     properties: { graphId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
   };
   const schema = { tags: ['triggers'], params, hide: false };
-  app.route({
-    method: [...METHODS],
-    url: '/hooks/:graphId',
-    schema: { ...schema, summary: 'Webhook trigger: runs the published version' },
-    handler: handle(false),
-  });
-  app.route({
-    method: [...METHODS],
-    url: '/hooks/:graphId/test',
-    schema: { ...schema, summary: 'Test webhook: runs the latest draft' },
-    handler: handle(true),
-  });
+  const describeUrl = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('allow', [...METHODS, 'HEAD', 'OPTIONS'].join(', '));
+    reply.header('access-control-allow-origin', '*');
+    reply.header('access-control-allow-methods', METHODS.join(', '));
+    const requested = request.headers['access-control-request-headers'];
+    if (requested) reply.header('access-control-allow-headers', requested);
+    reply.header('access-control-max-age', '600');
+    return reply.status(204).send();
+  };
+  for (const [url, test, summary] of [
+    ['/hooks/:graphId', false, 'Webhook trigger: runs the published version'],
+    ['/hooks/:graphId/test', true, 'Test webhook: runs the latest draft'],
+  ] as const) {
+    app.route({ method: [...METHODS], url, exposeHeadRoute: false, schema: { ...schema, summary }, handler: handle(test) });
+    app.route({
+      method: ['HEAD', 'OPTIONS'],
+      url,
+      schema: { ...schema, summary: 'Describes the webhook URL without starting a run' },
+      handler: describeUrl,
+    });
+  }
 }
 
 /**

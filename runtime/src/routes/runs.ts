@@ -51,6 +51,25 @@ async function withRunPointer<T>(action: () => Promise<T>): Promise<T> {
   }
 }
 
+/** Encodes the position after a run as an opaque `cursor` for the next page. */
+function encodeRunCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+function decodeRunCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(decoded) && typeof decoded[0] === 'string' && typeof decoded[1] === 'string') {
+      return { createdAt: decoded[0], id: decoded[1] };
+    }
+  } catch {
+    // An undecodable cursor is reported below like a malformed one.
+  }
+  throw new StudioError('REQUEST_INVALID', 'cursor is not one returned as nextCursor by this route', {
+    problems: [{ pointer: '/querystring/cursor', message: 'must be a nextCursor value from a previous page' }],
+  });
+}
+
 /** Manual runs, run history, cancel, resume, run events and task logs. */
 export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   app.post('/v1/graphs/:id/runs', {
@@ -103,19 +122,30 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
           },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           before: { type: 'string', format: 'date-time' },
+          cursor: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
         },
       },
     },
   }, async (request) => {
-    const query = request.query as { graphId?: string; status?: string | string[]; limit: number; before?: string };
+    const query = request.query as {
+      graphId?: string;
+      status?: string | string[];
+      limit: number;
+      before?: string;
+      cursor?: string;
+    };
     const status = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
+    const position = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
     const items = await ctx.storage.runs.list({
       graphId: query.graphId,
       status: status as (typeof RUN_STATUS_VALUES)[number][] | undefined,
       limit: query.limit,
-      before: query.before,
+      before: position?.createdAt ?? query.before,
+      beforeId: position?.id,
     });
-    return { items };
+    const last = items[items.length - 1];
+    const nextCursor = items.length === query.limit && last ? encodeRunCursor(last.createdAt, last.id) : null;
+    return { items, nextCursor };
   });
 
   app.get('/v1/runs/:id', {

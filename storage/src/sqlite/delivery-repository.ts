@@ -61,7 +61,7 @@ function toDeliveryRecord(row: DeliveryRow): DeliveryRecord {
 export class SqliteDeliveryRepository implements DeliveryRepository {
   private readonly insertRow: Database.Statement<[DeliveryRow]>;
   private readonly selectById: Database.Statement<[string], DeliveryRow>;
-  private readonly selectByEventId: Database.Statement<[string, string], DeliveryRow>;
+  private readonly selectByEventId: Database.Statement<[string, number, string], DeliveryRow>;
   private readonly selectByGraph: Database.Statement<
     [{ graph_id: string; test: number | null; limit: number }],
     DeliveryRow
@@ -75,7 +75,7 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     );
     this.selectById = db.prepare(`select ${DELIVERY_COLUMNS} from deliveries where id = ?`);
     this.selectByEventId = db.prepare(
-      `select ${DELIVERY_COLUMNS} from deliveries where graph_id = ? and event_id = ?`,
+      `select ${DELIVERY_COLUMNS} from deliveries where graph_id = ? and test = ? and event_id = ?`,
     );
     this.selectByGraph = db.prepare(
       `select ${DELIVERY_COLUMNS} from deliveries
@@ -100,8 +100,8 @@ export class SqliteDeliveryRepository implements DeliveryRepository {
     return row === undefined ? null : toDeliveryRecord(row);
   }
 
-  async findByEventId(graphId: string, eventId: string): Promise<DeliveryRecord | null> {
-    const row = this.selectByEventId.get(graphId, eventId);
+  async findByEventId(graphId: string, eventId: string, test = false): Promise<DeliveryRecord | null> {
+    const row = this.selectByEventId.get(graphId, test ? 1 : 0, eventId);
     return row === undefined ? null : toDeliveryRecord(row);
   }
 

@@ -118,6 +118,17 @@ export const MIGRATIONS: readonly Migration[] = [
       create index deliveries_graph_received_at on deliveries (graph_id, received_at desc, id desc);
     `,
   },
+  {
+    version: 2,
+    name: 'separate-test-event-ids',
+    sql: `
+      -- A sample event sent to the test URL must not make a live delivery with the same event id
+      -- look like a duplicate, so test and live deliveries have separate event-id namespaces.
+      drop index deliveries_graph_event;
+      create unique index deliveries_graph_test_event on deliveries (graph_id, test, event_id)
+        where event_id is not null;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

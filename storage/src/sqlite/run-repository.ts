@@ -80,6 +80,7 @@ interface RunListParameters {
   graph_id: string | null;
   statuses: string | null;
   before: string | null;
+  before_id: string | null;
   limit: number;
 }
 
@@ -145,6 +146,7 @@ export class SqliteRunRepository implements RunRepository {
       graph_id: query.graphId ?? null,
       statuses: query.status === undefined ? null : JSON.stringify(query.status),
       before: query.before ?? null,
+      before_id: query.before !== undefined ? (query.beforeId ?? null) : null,
       limit: resolveLimit(query.limit, LIMITS.runs),
     };
     return this.listStatement(parameters).all(parameters).map(toRunRecord);
@@ -170,9 +172,9 @@ export class SqliteRunRepository implements RunRepository {
     if (parameters.statuses !== null) {
       conditions.push('status in (select value from json_each(@statuses))');
     }
-    if (parameters.before !== null) {
-      // NOTE: `before` is a createdAt cursor without an id, so paging skips runs that share the
-      // createdAt of the last run on the previous page.
+    if (parameters.before !== null && parameters.before_id !== null) {
+      conditions.push('(created_at < @before or (created_at = @before and id < @before_id))');
+    } else if (parameters.before !== null) {
       conditions.push('created_at < @before');
     }
     const key = conditions.join(' and ');

@@ -65,6 +65,15 @@ export function defineDeliveryContract(context: ContractContext): void {
       expect(await context.storage().deliveries.findByEventId('graph-1', 'evt-2')).toBeNull();
     });
 
+    it('test and live event ids are separate', async () => {
+      const live = buildDelivery({ id: 'delivery-live', runId: 'run-1', eventId: 'evt-1', test: false });
+      const sample = buildDelivery({ id: 'delivery-test', runId: 'run-2', eventId: 'evt-1', test: true });
+      await createDeliveries([sample, live]);
+
+      expect(await context.storage().deliveries.findByEventId('graph-1', 'evt-1')).toEqual(live);
+      expect(await context.storage().deliveries.findByEventId('graph-1', 'evt-1', true)).toEqual(sample);
+    });
+
     it('listByGraph returns newest first', async () => {
       await createDeliveries([
         buildDelivery({ id: 'delivery-old', runId: 'run-1', receivedAt: isoAt(1) }),

@@ -266,6 +266,18 @@ export function defineRunContract(context: ContractContext): void {
       expect(second.map((run) => run.id)).toEqual(['run-3', 'run-2']);
     });
 
+    it('list pages through equal instants', async () => {
+      const ids = ['run-a', 'run-b', 'run-c', 'run-d'];
+      await createRuns(ids.map((id) => buildRun({ id, createdAt: isoAt(5000) })));
+
+      const first = await context.storage().runs.list({ limit: 2 });
+      const last = first[first.length - 1];
+      const second = await context.storage().runs.list({ limit: 2, before: last.createdAt, beforeId: last.id });
+
+      expect(first.map((run) => run.id)).toEqual(['run-d', 'run-c']);
+      expect(second.map((run) => run.id)).toEqual(['run-b', 'run-a']);
+    });
+
     it('list returns fifty by default', async () => {
       await createRuns(Array.from({ length: 60 }, (_, index) => buildRun({ createdAt: isoAt(index) })));
 
