@@ -41,7 +41,7 @@ export const ERROR_CATALOGUE = {
   RUNTIME_NODE_TYPE_UNKNOWN: { status: 400, retryable: false },
   RUNTIME_NODE_FAILED: { status: 500, retryable: true },
   RUNTIME_PROCESS_RESTARTED: { status: 500, retryable: false },
-  RUNTIME_UPSTREAM_FAILED: { status: 500, retryable: false },
+  RUNTIME_NODE_RESULT_INVALID: { status: 500, retryable: false },
   RUN_FAILED: { status: 500, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, CatalogueEntry>;
