@@ -21,7 +21,7 @@ import { hookRoutes } from './routes/hooks.js';
 import { runRoutes } from './routes/runs.js';
 import { wsRoutes } from './routes/ws.js';
 
-/** What `createStudio` needs; node types beyond the built-in ones come from `extraNodeTypes`. */
+/** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
   config: RuntimeConfig;
   storage: Storage;

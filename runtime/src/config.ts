@@ -16,7 +16,7 @@ export interface RuntimeConfig {
   runConcurrency: number;
   /** Timeout of a task whose node sets none. */
   taskTimeoutMs: number;
-  /** What a restart does with runs a dead process left running: `resume` or `fail`. */
+  /** Recovery policy for runs a dead process left running: `resume` or `fail`. */
   recovery: 'resume' | 'fail';
   /** Bytes a WebSocket client may fall behind before it is disconnected. */
   wsMaxBufferedBytes: number;

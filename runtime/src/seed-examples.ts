@@ -10,8 +10,8 @@ import type { NodeTypeRegistry } from './executor/node-type.js';
 export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta.url));
 
 /**
- * Imports and publishes every example graph under its own id, on a store that holds no graph
- * yet, so a fresh studio can run them at once. Returns the ids it stored.
+ * Imports and publishes every example graph under its own id, on a store that contains no
+ * graph yet, so a fresh studio can run them at once. Returns the ids it stored.
  */
 export async function seedExamples(
   storage: Storage,

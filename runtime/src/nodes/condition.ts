@@ -140,7 +140,7 @@ const ruleSchema = {
 
 /**
  * `core/condition@1`: an if/else and multi-way switch. Each case names an output port and
- * holds rules; the input passes through on the port of the first matching case (or of every
+ * contains rules; the input passes through on the port of the first matching case (or of every
  * matching case with `mode: all`), or on `else` when none matches.
  */
 export const conditionNode: NodeType = {

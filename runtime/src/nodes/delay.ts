@@ -1,7 +1,7 @@
 import { NodeError, type NodeContext, type NodeResult, type NodeType } from '../executor/node-type.js';
 import { IN_PORT } from './scope.js';
 
-/** Longest wait `core/delay` accepts: one day. */
+/** Maximum wait of `core/delay`: one day. */
 export const MAX_DELAY_MS = 86_400_000;
 
 function executeDelay(ctx: NodeContext): Promise<NodeResult> {

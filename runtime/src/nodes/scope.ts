@@ -1,8 +1,8 @@
 import type { NodeContext } from '../executor/node-type.js';
 
 /**
- * The values `{{ }}` placeholders of built-in nodes can read: `input` (the value on the `in`
- * port), `inputs` (all ports), and `run` (`id`, `input`).
+ * Builds the scope that `{{ }}` placeholders of built-in nodes read: `input` (the value on the
+ * `in` port), `inputs` (all ports), and `run` (`id`, `input`).
  */
 export function templateScope(ctx: NodeContext): Record<string, unknown> {
   return {

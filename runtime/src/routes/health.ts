@@ -14,7 +14,7 @@ export async function healthRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       return reply.status(503).send({
         statusCode: 503,
         code: 'STORAGE_UNAVAILABLE',
-        message: 'storage does not answer',
+        message: 'storage did not respond to a test query',
         errors: [],
       });
     }

@@ -1,6 +1,6 @@
 import { StudioError } from '../errors.js';
 
-/** A delivery's body as the run sees it, and as storage keeps it. */
+/** A delivery's body as the run receives it, and as storage stores it. */
 export interface ParsedBody {
   /** JSON value, form fields, text, or `{ base64, contentType }` for other types. */
   value: unknown;
