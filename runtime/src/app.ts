@@ -13,6 +13,13 @@ import type { NodeType, NodeTypeRegistry } from './executor/node-type.js';
 import { InMemoryNodeTypeRegistry } from './executor/registry.js';
 import { GraphCache } from './graph-cache.js';
 import { newId } from './ids.js';
+import { parseJsonBody } from './json-body.js';
+import {
+  rejectDeepBodies,
+  rejectEncodedBodies,
+  rejectNonFiniteNumbers,
+  replyToClientError,
+} from './request-guards.js';
 import { createMetrics } from './metrics.js';
 import { BUILT_IN_NODE_TYPES } from './nodes/index.js';
 import { graphRoutes } from './routes/graphs.js';
@@ -81,7 +88,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: config.apiBodyLimitBytes,
     genReqId: () => newId('req'),
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    requestTimeout: config.requestTimeoutMs,
+    clientErrorHandler: replyToClientError,
     // The router rejects malformed URLs and overlong path parameters before any route's error
     // handler runs. This sends them the same error body as every other rejected request.
     frameworkErrors: replyWithError,
@@ -91,7 +100,11 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   // The REST API accepts JSON only. Without Fastify's default text/plain parser, such bodies get
   // the 415 reply instead of reaching routes that expect an object. The webhook routes install
   // their own parsers.
-  app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
+  app.addHook('onRequest', rejectEncodedBodies);
+  app.addHook('preValidation', rejectDeepBodies);
+  app.addHook('preValidation', rejectNonFiniteNumbers);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.httpRequests.inc({ method: request.method, route, status: String(reply.statusCode) });

@@ -20,6 +20,8 @@ export interface RuntimeConfig {
   recovery: 'resume' | 'fail';
   /** Bytes a WebSocket client may fall behind before it is disconnected. */
   wsMaxBufferedBytes: number;
+  /** Time a client has to send a whole request, headers and body. */
+  requestTimeoutMs: number;
 }
 
 const DEFAULTS = {
@@ -34,6 +36,7 @@ const DEFAULTS = {
   TASK_TIMEOUT_MS: '300000',
   RECOVERY: 'resume',
   WS_MAX_BUFFERED_BYTES: String(1024 * 1024),
+  REQUEST_TIMEOUT_MS: '60000',
 } as const;
 
 type EnvName = keyof typeof DEFAULTS;
@@ -65,5 +68,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     taskTimeoutMs: readInteger(env, 'TASK_TIMEOUT_MS', 1, 86_400_000),
     recovery,
     wsMaxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
+    requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
   };
 }

@@ -70,7 +70,7 @@ export function toStudioError(error: FastifyError): StudioError {
     default:
       break;
   }
-  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+  if (error instanceof SyntaxError) {
     return new StudioError('REQUEST_INVALID', `body is not valid JSON: ${error.message}`, {
       problems: [{ pointer: '/body', message: 'is not valid JSON' }],
     });

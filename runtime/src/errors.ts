@@ -20,6 +20,8 @@ export const ERROR_CATALOGUE = {
   REQUEST_INVALID: { status: 400, retryable: false },
   REQUEST_BODY_TOO_LARGE: { status: 413, retryable: false },
   REQUEST_UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  REQUEST_HEADERS_TOO_LARGE: { status: 431, retryable: false },
+  REQUEST_TIMEOUT: { status: 408, retryable: true },
   ROUTE_NOT_FOUND: { status: 404, retryable: false },
   GRAPH_INVALID: { status: 400, retryable: false },
   GRAPH_NOT_FOUND: { status: 404, retryable: false },
@@ -42,6 +44,7 @@ export const ERROR_CATALOGUE = {
   RUNTIME_NODE_FAILED: { status: 500, retryable: true },
   RUNTIME_PROCESS_RESTARTED: { status: 500, retryable: false },
   RUNTIME_NODE_RESULT_INVALID: { status: 500, retryable: false },
+  RUNTIME_RESPONSE_INVALID: { status: 500, retryable: false },
   RUN_FAILED: { status: 500, retryable: false },
   INTERNAL: { status: 500, retryable: false },
 } as const satisfies Record<string, CatalogueEntry>;

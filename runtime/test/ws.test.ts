@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGraph, expectError, request, startRun } from './support/http.js';
 import { buildChain, buildEdge, buildGraph, buildNode, startTestStudio, waitForRun, type TestStudio } from './support/studio.js';
+import { MAX_SUBSCRIPTIONS } from '../src/routes/ws.js';
 import { TestWsClient, type ServerMessage } from './support/ws-client.js';
 
 let test: TestStudio;
@@ -216,6 +217,8 @@ describe('invalid messages', () => {
     { name: 'fractional after', message: { type: 'subscribe', runId: 'run_x', after: 1.5 }, code: 'REQUEST_INVALID', pointer: '/after', text: /^after must be a non-negative integer/ },
     { name: 'string after', message: { type: 'subscribe', runId: 'run_x', after: '3' }, code: 'REQUEST_INVALID', pointer: '/after', text: /^after must be a non-negative integer/ },
     { name: 'unknown run', message: { type: 'subscribe', runId: 'run_missing' }, code: 'RUN_NOT_FOUND', pointer: '/runId', text: 'run "run_missing" does not exist' },
+    { name: 'both ids', message: { type: 'subscribe', runId: 'run_x', graphId: 'graph_x' }, code: 'REQUEST_INVALID', pointer: '/graphId', text: 'give either runId or graphId, not both' },
+    { name: 'unsafe after', message: { type: 'subscribe', runId: 'run_x', after: 2 ** 60 }, code: 'REQUEST_INVALID', pointer: '/after', text: /^after must be a non-negative integer/ },
   ];
 
   for (const { name, message, code, pointer, text } of cases) {
@@ -233,6 +236,35 @@ describe('invalid messages', () => {
       expect(pong).toEqual({ type: 'pong' });
     });
   }
+
+  it('unsubscribe is acknowledged', async () => {
+    const client = await connect();
+
+    client.send({ type: 'subscribe', graphId: 'graph_a' });
+    await client.waitFor(isSubscribed);
+    client.send({ type: 'unsubscribe', graphId: 'graph_a' });
+    const first = await client.waitFor((message) => message.type === 'unsubscribed');
+    client.send({ type: 'unsubscribe', graphId: 'graph_a' });
+    await client.waitFor((message) => message.type === 'unsubscribed' && message !== first);
+
+    const acknowledgements = client.messages.filter((message) => message.type === 'unsubscribed');
+    expect(acknowledgements).toEqual([
+      { type: 'unsubscribed', graphId: 'graph_a', existed: true },
+      { type: 'unsubscribed', graphId: 'graph_a', existed: false },
+    ]);
+  });
+
+  it('subscriptions per connection are capped', async () => {
+    const client = await connect();
+
+    for (let index = 0; index < MAX_SUBSCRIPTIONS; index += 1) client.send({ type: 'subscribe', graphId: `graph_${index}` });
+    client.send({ type: 'subscribe', graphId: 'graph_one_too_many' });
+    const error = await client.waitFor(isError);
+
+    expect(error.code).toBe('REQUEST_INVALID');
+    expect(error.message).toBe(`a connection may hold at most ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe first`);
+    expect(client.messages.filter(isSubscribed)).toHaveLength(MAX_SUBSCRIPTIONS);
+  });
 
   it('errors leave subscriptions working', async () => {
     const graphId = await createGraph(test, buildChain(1));

@@ -7,8 +7,10 @@ export { readPointer } from './json-pointer.js';
 /** Path segments that resolve to undefined so that a template never reaches a prototype. */
 const FORBIDDEN_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
-const SINGLE_PLACEHOLDER = /^\{\{\s*([^{}]*?)\s*\}\}$/;
+// The path is captured with its surrounding spaces and trimmed by parsePath. Patterns such as
+// `\s*([^{}]*?)\s*` backtrack in cubic time on a long unclosed `{{`, so none is used here.
+const PLACEHOLDER = /\{\{([^{}]*)\}\}/g;
+const SINGLE_PLACEHOLDER = /^\{\{([^{}]*)\}\}$/;
 /** A name segment: any characters except separators, braces and whitespace. */
 const NAME_SEGMENT = /^[^.[\]{}\s]+/;
 const INDEX_SEGMENT = /^\[(0|[1-9][0-9]*)\]/;

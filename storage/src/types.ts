@@ -74,6 +74,8 @@ export interface GraphVersionRecord {
   updatedAt: string;
   /** When this version was last published; null for a version never published. */
   publishedAt: string | null;
+  /** When this version was first published or run; a frozen version is never modified. */
+  frozenAt: string | null;
 }
 
 /** Filter and page of `GraphRepository.list`. */
@@ -90,14 +92,19 @@ export interface GraphRepository {
   get(id: string): Promise<GraphRecord | null>;
   list(query?: GraphListQuery): Promise<GraphRecord[]>;
   /**
-   * Stores a new draft: overwrites the latest version while it was never published, otherwise
-   * adds version `latestVersion + 1`. Returns null when the graph does not exist.
+   * Stores a new draft: overwrites the latest version while it is not frozen, otherwise adds
+   * version `latestVersion + 1`. Returns null when the graph does not exist.
    */
   saveDraft(id: string, document: GraphDocument): Promise<GraphVersionRecord | null>;
   getVersion(id: string, version: number): Promise<GraphVersionRecord | null>;
   /** Versions newest first, with their documents. */
   listVersions(id: string): Promise<GraphVersionRecord[]>;
-  /** Marks `version` as the one triggers run. Returns null when graph or version is missing. */
+  /**
+   * Freezes a version so that later saves add a new version instead of changing it. Returns
+   * false when the version does not exist. Freezing a frozen version changes nothing.
+   */
+  freeze(id: string, version: number): Promise<boolean>;
+  /** Marks `version` as the one triggers run, and freezes it. Null when graph or version is missing. */
   publish(id: string, version: number): Promise<GraphRecord | null>;
   /** Deletes the graph and its versions. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;

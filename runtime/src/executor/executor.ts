@@ -106,6 +106,12 @@ export class Executor {
       finishedAt: null,
     };
     const delivery = newRun.delivery ? { ...newRun.delivery, runId: run.id } : undefined;
+    // A run and its resume must execute the same document, so a draft that runs is frozen and
+    // later saves add a new version. Webhook and cron runs use the published version, which
+    // publishing already froze.
+    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron') {
+      await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
+    }
     await this.#options.storage.runs.create(run, delivery);
     this.#options.events.publish(run.id, run.graphId, {
       type: 'run.queued',
@@ -154,12 +160,15 @@ export class Executor {
     } finally {
       this.#executions.delete(runId);
       this.#options.events.closeRun(runId);
-      const finished = await storage.runs.get(runId);
-      if (finished) this.#notifyReply(runId, { kind: 'finished', run: finished });
+      // Most runs have no caller waiting for a reply, so they skip reading the run back.
+      if (this.#replyWaiters.has(runId)) {
+        const finished = await storage.runs.get(runId);
+        if (finished) this.#notifyReply(runId, { kind: 'finished', run: finished });
+      }
     }
   }
 
-  /** Cancels a queued or running run. */
+  /** Cancels a queued or running run; returns a cancelled run unchanged. */
   async cancel(runId: string): Promise<RunRecord> {
     const storage = this.#options.storage;
     const execution = this.#executions.get(runId);
@@ -173,6 +182,8 @@ export class Executor {
     }
     const run = await storage.runs.get(runId);
     if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
+    // Cancelling is idempotent: a second cancel of a cancelled run returns it unchanged.
+    if (run.status === 'cancelled') return run;
     if (run.status !== 'queued') {
       throw new StudioError('RUN_NOT_CANCELLABLE', `run "${runId}" is ${run.status}; only queued or running runs can be cancelled`, {
         details: { runId, status: run.status },
@@ -191,7 +202,8 @@ export class Executor {
     const run = await storage.runs.get(runId);
     if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
     if (this.#executions.has(runId)) {
-      throw new StudioError('RUN_NOT_RESUMABLE', `run "${runId}" is still finishing; resume it once it has ended`, {
+      const state = run.status === 'running' ? 'is running' : 'is still finishing';
+      throw new StudioError('RUN_NOT_RESUMABLE', `run "${runId}" ${state}; resume it once it has ended`, {
         details: { runId, status: run.status },
       });
     }

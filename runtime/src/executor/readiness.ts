@@ -23,7 +23,7 @@ export function edgeState(edge: GraphEdge, source: NodeState): EdgeState {
   switch (source.status) {
     case 'COMPLETED':
       if (edge.kind === 'error') return 'dead';
-      return source.output !== null && edge.sourcePort in source.output ? 'delivered' : 'dead';
+      return source.output !== null && Object.hasOwn(source.output, edge.sourcePort) ? 'delivered' : 'dead';
     case 'FAILED':
       return edge.kind === 'error' ? 'delivered' : 'dead';
     case 'SKIPPED':
@@ -82,7 +82,8 @@ export function collectDeliveries(
 
 /** Folds deliveries into values by input port; the last delivery to a port wins. */
 export function inputByPort(deliveries: EdgeDelivery[]): Record<string, unknown> {
-  const input: Record<string, unknown> = {};
+  // Port names are user data, so a null prototype keeps `__proto__` and `toString` ordinary keys.
+  const input: Record<string, unknown> = Object.create(null);
   for (const delivery of deliveries) input[delivery.targetPort] = delivery.value;
   return input;
 }

@@ -51,15 +51,43 @@ function isEmpty(value: unknown): boolean {
 }
 
 function contains(container: unknown, item: unknown): boolean {
-  if (typeof container === 'string') return container.includes(String(item));
-  if (Array.isArray(container)) return container.some((entry) => entry === item);
+  if (typeof container === 'string') return isPrimitive(item) && container.includes(String(item));
+  if (Array.isArray(container)) return container.some((entry) => valuesEqual(entry, item));
   return false;
 }
 
+/** A decimal number written as text, such as `12`, `-3.5` or `1e3`; hex and blanks are not. */
+const DECIMAL_TEXT = /^\s*-?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i;
+
+/** Reads a number from a number or a decimal string; anything else has no numeric value. */
+function numericValue(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isNaN(value) ? undefined : value;
+  if (typeof value === 'string' && DECIMAL_TEXT.test(value)) return Number(value);
+  return undefined;
+}
+
 function compareNumbers(left: unknown, right: unknown, test: (a: number, b: number) => boolean): boolean {
-  const a = typeof left === 'number' ? left : Number(left);
-  const b = typeof right === 'number' ? right : Number(right);
-  return left !== '' && right !== '' && !Number.isNaN(a) && !Number.isNaN(b) && test(a, b);
+  const a = numericValue(left);
+  const b = numericValue(right);
+  return a !== undefined && b !== undefined && test(a, b);
+}
+
+function isPrimitive(value: unknown): value is string | number | boolean {
+  return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** Compares JSON values: objects and arrays by structure, primitives by value or by their text. */
+function valuesEqual(left: unknown, right: unknown): boolean {
+  if (left === right) return true;
+  if (isPrimitive(left) && isPrimitive(right)) return String(left) === String(right);
+  if (left === null || right === null || typeof left !== 'object' || typeof right !== 'object') return false;
+  if (Array.isArray(left) !== Array.isArray(right)) return false;
+  const leftKeys = Object.keys(left);
+  const rightKeys = Object.keys(right);
+  if (leftKeys.length !== rightKeys.length) return false;
+  return leftKeys.every(
+    (key) => Object.hasOwn(right, key) && valuesEqual((left as Record<string, unknown>)[key], (right as Record<string, unknown>)[key]),
+  );
 }
 
 /** Evaluates one rule whose placeholders are already resolved. */
@@ -67,7 +95,7 @@ export function evaluateRule(rule: Rule): boolean {
   const { value, compare } = rule;
   switch (rule.operator) {
     case 'equals':
-      return value === compare || (value != null && compare != null && String(value) === String(compare));
+      return valuesEqual(value, compare);
     case 'notEquals':
       return !evaluateRule({ ...rule, operator: 'equals' });
     case 'gt':
@@ -116,7 +144,8 @@ async function executeCondition(ctx: NodeContext): Promise<NodeResult> {
   const config = ctx.config as unknown as ConditionConfig;
   const scope = templateScope(ctx);
   const value = ctx.input.in;
-  const outputs: Record<string, unknown> = {};
+  // Port names are user data, so a null prototype keeps `__proto__` and `toString` ordinary keys.
+  const outputs: Record<string, unknown> = Object.create(null);
   for (const entry of config.cases) {
     if (!caseMatches(entry, scope)) continue;
     outputs[entry.port] = value;

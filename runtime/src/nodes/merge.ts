@@ -6,7 +6,7 @@ async function executeMerge(ctx: NodeContext): Promise<NodeResult> {
   const delivered = ctx.deliveries;
   if (mode === 'array') return { outputs: { out: delivered.map((delivery) => delivery.value) } };
   if (mode === 'first') return { outputs: { out: delivered[0]?.value ?? null } };
-  const merged: Record<string, unknown> = {};
+  const merged: Record<string, unknown> = Object.create(null);
   for (const delivery of delivered) merged[delivery.source] = delivery.value;
   return { outputs: { out: merged } };
 }

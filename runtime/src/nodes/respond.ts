@@ -1,5 +1,6 @@
+import { validateHeaderValue } from 'node:http';
 import { interpolate } from '@gestorlead/sdk-plugin';
-import type { NodeContext, NodeResult, NodeType } from '../executor/node-type.js';
+import { NodeError, type NodeContext, type NodeResult, type NodeType } from '../executor/node-type.js';
 import { IN_PORT, templateScope } from './scope.js';
 
 async function executeRespond(ctx: NodeContext): Promise<NodeResult> {
@@ -8,7 +9,15 @@ async function executeRespond(ctx: NodeContext): Promise<NodeResult> {
   const headers: Record<string, string> = {};
   const configured = (ctx.config.headers as Record<string, unknown> | undefined) ?? {};
   for (const [name, value] of Object.entries(configured)) {
-    headers[name.toLowerCase()] = String(interpolate(value, scope));
+    const text = String(interpolate(value, scope));
+    try {
+      validateHeaderValue(name, text);
+    } catch {
+      throw new NodeError('RUNTIME_RESPONSE_INVALID', `header "${name}" has characters HTTP does not allow (line breaks or characters beyond Latin-1)`, {
+        details: { pointer: `/config/headers/${name}` },
+      });
+    }
+    headers[name.toLowerCase()] = text;
   }
   const body = 'body' in ctx.config ? interpolate(ctx.config.body, scope) : ctx.input.in;
   const response = { status, headers, body };
@@ -29,7 +38,7 @@ export const respondNode: NodeType = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      status: { type: 'integer', minimum: 100, maximum: 599, default: 200 },
+      status: { type: 'integer', minimum: 200, maximum: 599, default: 200 },
       headers: {
         type: 'object',
         propertyNames: { pattern: '^[A-Za-z0-9!#$%&\'*+.^_`|~-]+$' },

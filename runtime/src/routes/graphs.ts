@@ -34,6 +34,7 @@ function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     publishedAt: record.publishedAt,
+    frozenAt: record.frozenAt,
   };
 }
 
@@ -80,7 +81,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
         properties: {
           search: { type: 'string', maxLength: 200 },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-          offset: { type: 'integer', minimum: 0, default: 0 },
+          offset: { type: 'integer', minimum: 0, maximum: 1_000_000, default: 0 },
         },
       },
     },

@@ -5,19 +5,28 @@ import { StudioError } from '../errors.js';
 import { newRunId, type RunReply } from '../executor/executor.js';
 import { newId } from '../ids.js';
 import { parseWebhookBody, type ParsedBody } from '../webhooks/parse-body.js';
-import { DEFAULT_TOKEN_HEADER, ReplayGuard, verifyDelivery } from '../webhooks/verify.js';
+import {
+  DEFAULT_TOKEN_HEADER,
+  rejectReplay,
+  ReplayGuard,
+  verifyDelivery,
+  type ReplayKey,
+} from '../webhooks/verify.js';
 
 const REDACTED = '[redacted]';
+/** A media type as RFC 9110 writes it: `type/subtype` of token characters, then parameters. */
+const MEDIA_TYPE = /^\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+\/[!#$%&'*+.^_`|~0-9A-Za-z-]+\s*(?:;.*)?$/;
 const SECRET_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 /** Methods that start a run. HEAD and OPTIONS (CORS preflights) only describe the URL. */
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 /**
- * Headers a `core/respond` node may not set, because they frame the HTTP message or the
- * connection, which the server controls. For example, `transfer-encoding` next to Fastify's
+ * Headers a `core/respond` node may not set, because they frame the HTTP message, encode its
+ * body or manage the connection, which the server controls. For example, `transfer-encoding` next to Fastify's
  * `content-length` makes the reply unparseable.
  */
 const FRAMING_HEADERS = new Set([
   'connection',
+  'content-encoding',
   'content-length',
   'keep-alive',
   'proxy-connection',
@@ -45,6 +54,16 @@ function flattenHeaders(
  */
 export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   const replays = new ReplayGuard();
+  // Fastify rejects a content-type it cannot parse (such as ";;;") with 415 before any parser
+  // runs. Webhooks accept any content type, so such a header is replaced for parsing and the
+  // sender's value is kept for the run and the stored delivery.
+  const originalContentTypes = new WeakMap<FastifyRequest, string>();
+  app.addHook('onRequest', async (request) => {
+    const contentType = originalContentTypes.get(request) ?? request.headers['content-type'];
+    if (contentType === undefined || MEDIA_TYPE.test(contentType)) return;
+    originalContentTypes.set(request, contentType);
+    request.headers['content-type'] = 'application/octet-stream';
+  });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: ctx.config.webhookBodyLimitBytes }, (_request, body, done) => {
     done(null, body);
@@ -69,8 +88,9 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const contentType = request.headers['content-type'];
     let body: ParsedBody;
+    let replay: ReplayKey | null;
     try {
-      verifyDelivery(settings, request.headers, raw, replays, graphId);
+      replay = verifyDelivery(settings, request.headers, raw, graphId);
       body = parseWebhookBody(raw, contentType);
     } catch (error) {
       ctx.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
@@ -86,10 +106,21 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId, test);
       if (existing) return replyDuplicate(ctx, reply, existing);
     }
+    // A sender that retries a signed delivery with an event id gets the duplicate reply above;
+    // the same signed bytes without a stored event id are a replay.
+    if (replay) {
+      try {
+        rejectReplay(replays, replay);
+      } catch (error) {
+        ctx.metrics.webhookDeliveries.inc({ outcome: 'rejected' });
+        throw error;
+      }
+    }
 
     const secretHeaders = [...SECRET_HEADERS];
     if (settings?.token) secretHeaders.push((settings.token.header ?? DEFAULT_TOKEN_HEADER).toLowerCase());
     const headers = flattenHeaders(request.headers, secretHeaders);
+    if (contentType !== undefined) headers['content-type'] = contentType;
     const query = request.query as Record<string, string | string[]>;
     const receivedAt = new Date().toISOString();
     const delivery: Omit<DeliveryRecord, 'runId'> = {

@@ -140,7 +140,8 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
       graphId: query.graphId,
       status: status as (typeof RUN_STATUS_VALUES)[number][] | undefined,
       limit: query.limit,
-      before: position?.createdAt ?? query.before,
+      // Stored instants are UTC ISO strings compared as text, so `before` is normalised to one.
+      before: position?.createdAt ?? (query.before === undefined ? undefined : new Date(query.before).toISOString()),
       beforeId: position?.id,
     });
     const last = items[items.length - 1];
@@ -184,7 +185,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
         type: 'object',
         additionalProperties: false,
         properties: {
-          after: { type: 'integer', minimum: 0, default: 0 },
+          after: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 },
           limit: { type: 'integer', minimum: 1, maximum: 5000, default: 1000 },
         },
       },

@@ -9,6 +9,8 @@ export const WS_CLOSE_SLOW_CLIENT = 1013;
 const REPLAY_PAGE = 1000;
 /** Live events held for one subscription while its stored events are replayed. */
 const MAX_PENDING_EVENTS = 10_000;
+/** Subscriptions one connection may hold at once. */
+export const MAX_SUBSCRIPTIONS = 1_000;
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 type ClientMessage =
@@ -159,15 +161,23 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
     if (runId === undefined && graphId === undefined) {
       return sendError('REQUEST_INVALID', 'give runId or graphId', '/runId');
     }
+    if (runId !== undefined && graphId !== undefined) {
+      return sendError('REQUEST_INVALID', 'give either runId or graphId, not both', '/graphId');
+    }
     if (message.type === 'unsubscribe') {
       const key = runId !== undefined ? `run:${runId}` : `graph:${graphId}`;
       subscriptions.get(key)?.();
-      subscriptions.delete(key);
+      const existed = subscriptions.delete(key);
+      send({ type: 'unsubscribed', ...(runId !== undefined ? { runId } : { graphId }), existed });
       return;
+    }
+    const key = runId !== undefined ? `run:${runId}` : `graph:${graphId}`;
+    if (!subscriptions.has(key) && subscriptions.size >= MAX_SUBSCRIPTIONS) {
+      return sendError('REQUEST_INVALID', `a connection may hold at most ${MAX_SUBSCRIPTIONS} subscriptions; unsubscribe first`, '/type');
     }
     if (runId !== undefined) {
       const after = message.after ?? 0;
-      if (typeof after !== 'number' || !Number.isInteger(after) || after < 0) {
+      if (typeof after !== 'number' || !Number.isSafeInteger(after) || after < 0) {
         return sendError('REQUEST_INVALID', 'after must be a non-negative integer sequence number', '/after');
       }
       return subscribeRun(runId as string, after);

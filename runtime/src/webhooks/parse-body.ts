@@ -1,4 +1,5 @@
 import { StudioError } from '../errors.js';
+import { exceedsDepth, MAX_JSON_DEPTH } from '../json-depth.js';
 
 /** A delivery's body as the run receives it, and as storage stores it. */
 export interface ParsedBody {
@@ -28,17 +29,25 @@ export function parseWebhookBody(raw: Buffer, contentType: string | undefined): 
 
   if (type === 'application/json' || type.endsWith('+json')) {
     const text = raw.toString('utf8');
+    let value: unknown;
     try {
-      return { value: JSON.parse(text), stored: text, encoding: 'utf8' };
+      value = JSON.parse(text);
     } catch (error) {
       throw new StudioError('WEBHOOK_BODY_INVALID', `body is not valid JSON: ${(error as Error).message}`, {
         problems: [{ pointer: '/body', message: 'is not valid JSON' }],
       });
     }
+    if (exceedsDepth(value)) {
+      throw new StudioError('WEBHOOK_BODY_INVALID', `body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels`, {
+        problems: [{ pointer: '/body', message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` }],
+      });
+    }
+    return { value, stored: text, encoding: 'utf8' };
   }
   if (type === 'application/x-www-form-urlencoded') {
     const text = raw.toString('utf8');
-    const fields: Record<string, string | string[]> = {};
+    // Field names come from the sender, so a null prototype keeps `__proto__` an ordinary key.
+    const fields: Record<string, string | string[]> = Object.create(null);
     for (const [key, value] of new URLSearchParams(text)) {
       const existing = fields[key];
       if (existing === undefined) fields[key] = value;

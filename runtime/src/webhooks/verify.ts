@@ -58,17 +58,17 @@ export class ReplayGuard {
 
 /**
  * Checks a delivery against the graph's webhook settings: the header token, then the HMAC
- * signature over `<timestamp>.<raw body>` with a timestamp window and replay rejection.
- * Throws a 401 (or 409 for a replay) `StudioError` naming the header at fault.
+ * signature over `<timestamp>.<raw body>` within a timestamp window. Throws a 401 `StudioError`
+ * naming the header at fault. For a signed delivery it returns the replay key that the caller
+ * passes to `rejectReplay` once it knows the delivery is not a duplicate of a stored one.
  */
 export function verifyDelivery(
   settings: WebhookSettings | undefined,
   headers: Record<string, string | string[] | undefined>,
   rawBody: Buffer,
-  replays: ReplayGuard,
   graphId: string,
   nowMs: number = Date.now(),
-): void {
+): ReplayKey | null {
   if (settings?.token) {
     const name = (settings.token.header ?? DEFAULT_TOKEN_HEADER).toLowerCase();
     const received = headerValue(headers, name);
@@ -78,7 +78,7 @@ export function verifyDelivery(
       });
     }
   }
-  if (!settings?.hmac) return;
+  if (!settings?.hmac) return null;
 
   const hmac = settings.hmac;
   const signatureHeader = (hmac.header ?? DEFAULT_SIGNATURE_HEADER).toLowerCase();
@@ -106,10 +106,20 @@ export function verifyDelivery(
       problems: [{ pointer: `/headers/${signatureHeader}`, message: received === undefined ? 'is required' : 'does not match' }],
     });
   }
-  const expiresAtMs = (seconds + toleranceSeconds) * 1000;
-  if (!replays.remember(`${graphId}:${normalised}`, expiresAtMs, nowMs)) {
-    throw new StudioError('WEBHOOK_REPLAYED', 'this signed delivery was already received', {
-      problems: [{ pointer: `/headers/${signatureHeader}`, message: 'was already used' }],
-    });
-  }
+  return { key: `${graphId}:${normalised}`, expiresAtMs: (seconds + toleranceSeconds) * 1000, header: signatureHeader };
+}
+
+/** Identifies one signed delivery for replay rejection, until its timestamp window ends. */
+export interface ReplayKey {
+  key: string;
+  expiresAtMs: number;
+  header: string;
+}
+
+/** Throws 409 `WEBHOOK_REPLAYED` when the same signed delivery was already accepted. */
+export function rejectReplay(replays: ReplayGuard, replay: ReplayKey, nowMs: number = Date.now()): void {
+  if (replays.remember(replay.key, replay.expiresAtMs, nowMs)) return;
+  throw new StudioError('WEBHOOK_REPLAYED', 'this signed delivery was already received', {
+    problems: [{ pointer: `/headers/${replay.header}`, message: 'was already used' }],
+  });
 }

@@ -6,6 +6,7 @@ export type ServerMessage =
   | { type: 'event'; event: { runId: string; graphId: string; seq: number; type: string; [key: string]: unknown } }
   | { type: 'subscribed'; runId?: string; graphId?: string; lastSeq?: number; status?: string }
   | { type: 'error'; code: string; message: string; pointer: string }
+  | { type: 'unsubscribed'; runId?: string; graphId?: string; existed: boolean }
   | { type: 'pong' };
 
 /** How the connection ended. */

@@ -24,6 +24,14 @@ export const MAX_RETRY_DELAY_MS = 3_600_000;
 export const MAX_NODE_TIMEOUT_MS = 86_400_000;
 /** Maximum `retry.maxAttempts`, counting the first attempt. */
 export const MAX_RETRY_ATTEMPTS = 20;
+/** Maximum run timeout: seven days, below the 2^31 - 1 ms that a Node.js timer can wait. */
+export const MAX_RUN_TIMEOUT_MS = 604_800_000;
+/** Maximum time a sync webhook waits for its reply: five minutes. */
+export const MAX_SYNC_TIMEOUT_MS = 300_000;
+/** Maximum HMAC timestamp window: one day. */
+export const MAX_TOLERANCE_SECONDS = 86_400;
+/** Maximum tasks of one run that execute at once. */
+export const MAX_RUN_CONCURRENCY = 1_000;
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 const headerName = { type: 'string', pattern: HEADER_NAME_PATTERN } as const;
@@ -89,7 +97,7 @@ const webhookSettingsSchema = {
   additionalProperties: false,
   properties: {
     mode: { type: 'string', enum: ['async', 'sync'] },
-    syncTimeoutMs: { type: 'integer', minimum: 1 },
+    syncTimeoutMs: { type: 'integer', minimum: 1, maximum: MAX_SYNC_TIMEOUT_MS },
     token: {
       type: 'object',
       additionalProperties: false,
@@ -107,7 +115,7 @@ const webhookSettingsSchema = {
         secret: nonEmptyString,
         header: headerName,
         timestampHeader: headerName,
-        toleranceSeconds: { type: 'integer', minimum: 1 },
+        toleranceSeconds: { type: 'integer', minimum: 1, maximum: MAX_TOLERANCE_SECONDS },
       },
     },
     eventIdHeader: headerName,
@@ -118,8 +126,8 @@ const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    timeoutMs: { type: 'integer', minimum: 1 },
-    concurrency: { type: 'integer', minimum: 1 },
+    timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_RUN_TIMEOUT_MS },
+    concurrency: { type: 'integer', minimum: 1, maximum: MAX_RUN_CONCURRENCY },
     errorGraphId: nonEmptyString,
     timezone: nonEmptyString,
     webhook: webhookSettingsSchema,

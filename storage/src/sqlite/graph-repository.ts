@@ -21,11 +21,12 @@ interface GraphVersionRow {
   created_at: string;
   updated_at: string;
   published_at: string | null;
+  frozen_at: string | null;
 }
 
 const GRAPH_COLUMNS =
   'id, name, description, latest_version, published_version, created_at, updated_at';
-const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at';
+const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at, frozen_at';
 
 function toGraphRecord(row: GraphRow): GraphRecord {
   return {
@@ -47,6 +48,7 @@ function toVersionRecord(row: GraphVersionRow): GraphVersionRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     publishedAt: row.published_at,
+    frozenAt: row.frozen_at,
   };
 }
 
@@ -76,6 +78,7 @@ export class SqliteGraphRepository implements GraphRepository {
     [{ graph_id: string; version: number; published_at: string }]
   >;
   private readonly deleteVersions: Database.Statement<[string]>;
+  private readonly freezeVersion: Database.Statement<[{ graph_id: string; version: number; frozen_at: string }]>;
 
   private readonly createTransaction: (
     id: string,
@@ -112,7 +115,7 @@ export class SqliteGraphRepository implements GraphRepository {
     this.countGraphs = db.prepare<[], number>('select count(*) from graphs').pluck();
     this.insertVersion = db.prepare(
       `insert into graph_versions (${VERSION_COLUMNS})
-       values (@graph_id, @version, @document, @created_at, @updated_at, @published_at)`,
+       values (@graph_id, @version, @document, @created_at, @updated_at, @published_at, @frozen_at)`,
     );
     this.selectVersion = db.prepare(
       `select ${VERSION_COLUMNS} from graph_versions where graph_id = ? and version = ?`,
@@ -125,8 +128,12 @@ export class SqliteGraphRepository implements GraphRepository {
        where graph_id = @graph_id and version = @version`,
     );
     this.updateVersionPublishedAt = db.prepare(
-      `update graph_versions set published_at = @published_at
+      `update graph_versions set published_at = @published_at, frozen_at = coalesce(frozen_at, @published_at)
        where graph_id = @graph_id and version = @version`,
+    );
+    this.freezeVersion = db.prepare(
+      `update graph_versions set frozen_at = @frozen_at
+       where graph_id = @graph_id and version = @version and frozen_at is null`,
     );
     this.deleteVersions = db.prepare('delete from graph_versions where graph_id = ?');
 
@@ -179,6 +186,11 @@ export class SqliteGraphRepository implements GraphRepository {
     return this.selectVersions.all(id).map(toVersionRecord);
   }
 
+  async freeze(id: string, version: number): Promise<boolean> {
+    const changed = this.freezeVersion.run({ graph_id: id, version, frozen_at: new Date().toISOString() }).changes;
+    return changed > 0 || this.selectVersion.get(id, version) !== undefined;
+  }
+
   async publish(id: string, version: number): Promise<GraphRecord | null> {
     return this.publishTransaction(id, version);
   }
@@ -210,6 +222,7 @@ export class SqliteGraphRepository implements GraphRepository {
       created_at: now,
       updated_at: now,
       published_at: null,
+      frozen_at: null,
     };
     this.insertVersion.run(versionRow);
     return { graph: toGraphRecord(graphRow), version: toVersionRecord(versionRow) };
@@ -225,7 +238,7 @@ export class SqliteGraphRepository implements GraphRepository {
     const text = JSON.stringify(document);
 
     let draftVersion: number;
-    if (latest.published_at === null) {
+    if (latest.frozen_at === null) {
       draftVersion = latest.version;
       this.updateVersionDocument.run({ graph_id: id, version: draftVersion, document: text, updated_at: now });
     } else {
@@ -237,6 +250,7 @@ export class SqliteGraphRepository implements GraphRepository {
         created_at: now,
         updated_at: now,
         published_at: null,
+        frozen_at: null,
       });
     }
 

@@ -129,6 +129,16 @@ export const MIGRATIONS: readonly Migration[] = [
         where event_id is not null;
     `,
   },
+  {
+    version: 3,
+    name: 'freeze-versions-that-ran',
+    sql: `
+      -- A version is frozen once it is published or a run uses it, so a run and its resume
+      -- always execute the same document. Saving after that adds a new version.
+      alter table graph_versions add column frozen_at text;
+      update graph_versions set frozen_at = published_at where published_at is not null;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

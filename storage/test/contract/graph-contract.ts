@@ -115,6 +115,46 @@ export function defineGraphContract(context: ContractContext): void {
       expect(await context.storage().graphs.listVersions('graph-1')).toHaveLength(2);
     });
 
+    it('frozen version is never modified', async () => {
+      const original = buildGraphDocument({ name: 'Ran once' });
+      await context.storage().graphs.create('graph-1', original);
+
+      expect(await context.storage().graphs.freeze('graph-1', 1)).toBe(true);
+      const draft = await context.storage().graphs.saveDraft('graph-1', buildGraphDocument({ name: 'Edited' }));
+
+      expect(draft?.version).toBe(2);
+      expect(draft?.frozenAt).toBeNull();
+      const frozen = await context.storage().graphs.getVersion('graph-1', 1);
+      expect(frozen?.document).toEqual(original);
+      expect(frozen?.frozenAt).not.toBeNull();
+      expect(frozen?.publishedAt).toBeNull();
+    });
+
+    it('freeze twice keeps first instant', async () => {
+      await context.storage().graphs.create('graph-1', buildGraphDocument());
+      await context.storage().graphs.freeze('graph-1', 1);
+      const first = (await context.storage().graphs.getVersion('graph-1', 1))?.frozenAt;
+      await waitForNextMillisecond();
+
+      expect(await context.storage().graphs.freeze('graph-1', 1)).toBe(true);
+      expect((await context.storage().graphs.getVersion('graph-1', 1))?.frozenAt).toBe(first);
+    });
+
+    it('freeze of missing version returns false', async () => {
+      await context.storage().graphs.create('graph-1', buildGraphDocument());
+
+      expect(await context.storage().graphs.freeze('graph-1', 2)).toBe(false);
+      expect(await context.storage().graphs.freeze('graph-2', 1)).toBe(false);
+    });
+
+    it('publish freezes the version', async () => {
+      await context.storage().graphs.create('graph-1', buildGraphDocument());
+      await context.storage().graphs.publish('graph-1', 1);
+
+      const version = await context.storage().graphs.getVersion('graph-1', 1);
+      expect(version?.frozenAt).toBe(version?.publishedAt);
+    });
+
     it('saveDraft updates graph name and description', async () => {
       const { graph: created } = await context.storage().graphs.create('graph-1', buildGraphDocument());
       await waitForNextMillisecond();

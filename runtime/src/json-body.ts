@@ -1,0 +1,55 @@
+import type { FastifyRequest } from 'fastify';
+import { StudioError } from './errors.js';
+
+/** Finds an own `__proto__` key, or a `constructor` object with a `prototype` key, without recursion. */
+function findForbiddenKey(value: unknown): string | null {
+  const stack: Array<{ value: unknown; pointer: string }> = [{ value, pointer: '/body' }];
+  while (stack.length > 0) {
+    const { value: current, pointer } = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (!Array.isArray(current)) {
+      if (Object.hasOwn(current, '__proto__')) return `${pointer}/__proto__`;
+      const constructorValue = (current as Record<string, unknown>).constructor;
+      if (Object.hasOwn(current, 'constructor') && constructorValue !== null && typeof constructorValue === 'object' && Object.hasOwn(constructorValue, 'prototype')) {
+        return `${pointer}/constructor/prototype`;
+      }
+    }
+    for (const [key, child] of Object.entries(current)) {
+      if (child !== null && typeof child === 'object') {
+        stack.push({ value: child, pointer: `${pointer}/${key.replaceAll('~', '~0').replaceAll('/', '~1')}` });
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Parses a JSON request body. Unlike Fastify's default parser, it keeps apart a syntax error
+ * (with the parser's message and position) and a `__proto__` or `constructor.prototype` key,
+ * which is rejected because merging such an object elsewhere could change prototypes.
+ */
+export function parseJsonBody(_request: FastifyRequest, text: string, done: (error: Error | null, body?: unknown) => void): void {
+  if (text.length === 0) {
+    done(new StudioError('REQUEST_INVALID', 'body is empty but content-type is application/json', {
+      problems: [{ pointer: '/body', message: 'must not be empty' }],
+    }));
+    return;
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    done(new StudioError('REQUEST_INVALID', `body is not valid JSON: ${(error as Error).message}`, {
+      problems: [{ pointer: '/body', message: 'is not valid JSON' }],
+    }));
+    return;
+  }
+  const forbidden = findForbiddenKey(value);
+  if (forbidden !== null) {
+    done(new StudioError('REQUEST_INVALID', `body has a forbidden key at ${forbidden}`, {
+      problems: [{ pointer: forbidden, message: 'is not allowed, because it could change object prototypes' }],
+    }));
+    return;
+  }
+  done(null, value);
+}
