@@ -14,6 +14,7 @@ import { InMemoryNodeTypeRegistry } from './executor/registry.js';
 import { GraphCache } from './graph-cache.js';
 import { newId } from './ids.js';
 import { parseJsonBody } from './json-body.js';
+import { describeErrorReplies } from './openapi.js';
 import {
   rejectDeepBodies,
   rejectEncodedBodies,
@@ -113,6 +114,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     else request.log.debug({ status: reply.statusCode, route, ms: reply.elapsedTime }, 'request completed');
   });
 
+  describeErrorReplies(app);
   await app.register(fastifySwagger, {
     openapi: {
       info: {

@@ -501,6 +501,16 @@ describe('operations API', () => {
     expect(reply.body).toMatch(/^http_requests_total\{method="GET",route="\/health",status="200"\} 1$/m);
   });
 
+  it('OpenAPI document describes error replies', async () => {
+    const reply = await request(test, { method: 'GET', url: '/docs/json' });
+    const create = reply.body.paths['/v1/graphs'].post.responses;
+    const webhook = reply.body.paths['/hooks/{graphId}'].post.responses;
+
+    expect(Object.keys(create)).toEqual(expect.arrayContaining(['201', '4XX', '5XX']));
+    expect(create['4XX'].content['application/json'].schema.required).toEqual(['statusCode', 'code', 'message', 'errors']);
+    expect(webhook['4XX']).toBeUndefined();
+  });
+
   it('OpenAPI document lists the routes', async () => {
     const reply = await request(test, { method: 'GET', url: '/docs/json' });
 

@@ -53,7 +53,12 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
   };
 
   app.post('/v1/graphs', {
-    schema: { tags: ['graphs'], summary: 'Create a graph', body: { type: 'object' } },
+    schema: {
+      tags: ['graphs'],
+      summary: 'Create a graph',
+      body: { type: 'object', description: 'A graph document' },
+      response: { 201: { description: 'The graph and its first version', type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' } } } },
+    },
   }, async (request, reply) => {
     const document = checkDocument(request.body);
     return reply.status(201).send(await createGraph(document));
@@ -63,7 +68,8 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     schema: {
       tags: ['graphs'],
       summary: 'Create a graph from an exported document',
-      body: { type: 'object' },
+      body: { type: 'object', description: 'A document written by the export route' },
+      response: { 201: { description: 'The graph and its first version', type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' } } } },
     },
   }, async (request, reply) => {
     const result = importGraph(request.body, { nodeTypes: ctx.registry });
