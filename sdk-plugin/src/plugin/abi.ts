@@ -1,0 +1,182 @@
+/**
+ * The contract between a packed plugin bundle and the sandbox that runs it. Plain data only:
+ * everything here crosses the isolate boundary as a copy.
+ */
+
+/** Global name under which a bundle stores its plugin definition when it is evaluated. */
+export const BUNDLE_GLOBAL = '__gestorleadPlugin';
+
+/** Format tag of a packed plugin file. */
+export const PACKAGE_FORMAT = 'gestorlead.plugin/v1';
+
+/** Property name that marks a return value as values per output port. */
+export const OUTPUTS_MARKER = '__gestorleadOutputs';
+
+/** An error as it crosses the sandbox boundary, recognised by `code`. */
+export interface PluginErrorData {
+  code: string;
+  message: string;
+  retryable: boolean;
+  details?: unknown;
+}
+
+/** A packed plugin: the manifest and the bundled code, as one JSON file. */
+export interface PluginPackage {
+  format: typeof PACKAGE_FORMAT;
+  manifest: PluginManifest;
+  /** The bundle: a script that assigns the plugin definition to `globalThis[BUNDLE_GLOBAL]`. */
+  code: string;
+  /** Hex SHA-256 of `code`. */
+  sha256: string;
+}
+
+/** Egress and resource limits a plugin declares; the host enforces them. */
+export interface PluginPermissions {
+  /** Hosts `ctx.http` may reach: exact names or `*.example.com` wildcards. Empty means none. */
+  hosts: string[];
+}
+
+/** A credential type a plugin declares. */
+export interface CredentialTypeManifest {
+  name: string;
+  displayName: string;
+  description?: string;
+  /** JSON Schema of the credential's values; properties with `format: "password"` are secret. */
+  schema: Record<string, unknown>;
+  /** OAuth2 authorization-code settings, for credential types connected through a browser. */
+  oauth2?: {
+    authorizationUrl: string;
+    tokenUrl: string;
+    scopes?: string[];
+    pkce?: boolean;
+  };
+}
+
+/** A credential slot an action uses, filled per node with a credential of `type`. */
+export interface CredentialSlotManifest {
+  slot: string;
+  type: string;
+  required?: boolean;
+}
+
+/** Port of an action. */
+export interface PortManifest {
+  name: string;
+  displayName?: string;
+  schema?: Record<string, unknown>;
+}
+
+/** Per-call limits an action may ask for, capped by the operator's maximums. */
+export interface ActionLimits {
+  memoryMb?: number;
+  timeoutMs?: number;
+  cpuTimeMs?: number;
+}
+
+/** An action: one node type `<plugin>/<action>@<version>`. */
+export interface ActionManifest {
+  name: string;
+  version: number;
+  displayName: string;
+  description: string;
+  group?: string;
+  configSchema: Record<string, unknown>;
+  inputs: PortManifest[];
+  outputs: PortManifest[];
+  outputsFromConfig?: { path: string; key: string };
+  credentialSlots?: CredentialSlotManifest[];
+  credits?: { fixed?: number; perUnit?: number; unit?: string };
+  limits?: ActionLimits;
+}
+
+/** A trigger a plugin offers. */
+export interface TriggerManifest {
+  name: string;
+  displayName: string;
+  description: string;
+  kind: 'webhook' | 'polling';
+  configSchema: Record<string, unknown>;
+  credentialSlots?: CredentialSlotManifest[];
+}
+
+/** The manifest of a plugin, validated before any of its code is loaded. */
+export interface PluginManifest {
+  name: string;
+  version: string;
+  /** Semver range of the studio runtime this plugin works with. */
+  runtime: string;
+  displayName: string;
+  description: string;
+  icon?: string;
+  permissions: PluginPermissions;
+  credentialTypes: CredentialTypeManifest[];
+  actions: ActionManifest[];
+  triggers: TriggerManifest[];
+}
+
+/** An HTTP request a plugin asks the host to make. */
+export interface HttpRequestData {
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean>;
+  /** A string is sent as is; any other value is sent as JSON. */
+  body?: unknown;
+  /** How to read the response body: `json` (default when the type is JSON), `text`, or `base64`. */
+  responseType?: 'json' | 'text' | 'base64';
+  timeoutMs?: number;
+}
+
+/** The host's answer to an `HttpRequestData`. */
+export interface HttpResponseData {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  url: string;
+}
+
+/** A file a plugin stores as an artifact. */
+export interface FilePutData {
+  name: string;
+  contentType: string;
+  /** The content, base64 encoded. */
+  base64: string;
+}
+
+/** A stored artifact. */
+export interface FileRefData {
+  id: string;
+  name: string;
+  contentType: string;
+  size: number;
+}
+
+/** What the sandbox passes to an action call, apart from the host callbacks. */
+export interface ActionCallData {
+  action: string;
+  version: number;
+  config: Record<string, unknown>;
+  input: Record<string, unknown>;
+  credentials: Record<string, Record<string, unknown>>;
+  run: { id: string; graphId: string; nodeId: string; taskId: string; attempt: number };
+}
+
+/** A webhook delivery as a trigger's `verify` and `parse` receive it. */
+export interface WebhookRequestData {
+  method: string;
+  /** Header names in lowercase. */
+  headers: Record<string, string>;
+  query: Record<string, string | string[]>;
+  /** The body as the studio parsed it: JSON and forms parsed, text as a string, other types as base64. */
+  body: unknown;
+  /** The raw body bytes, base64 encoded, for signature checks. */
+  rawBodyBase64: string;
+}
+
+/** Data the sandbox passes to a trigger's `verify` or `parse`, apart from the host callbacks. */
+export interface TriggerCallData {
+  trigger: string;
+  config: Record<string, unknown>;
+  credentials: Record<string, Record<string, unknown>>;
+  request: WebhookRequestData;
+}

@@ -1,0 +1,83 @@
+/**
+ * Types of the `ctx` object that actions and triggers receive. The sandbox implements them with
+ * calls into the host, and the test harness implements them offline. `ctx` is a plugin's only
+ * way to reach the outside: the sandbox has no Node APIs, no `fetch` and no timers.
+ */
+import type {
+  ActionCallData,
+  FilePutData,
+  FileRefData,
+  HttpRequestData,
+  HttpResponseData,
+  WebhookRequestData,
+} from './abi.js';
+
+/** Levels of task log lines. */
+export type PluginLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Writes lines into the task log that the studio shows with the run. Never log secrets. */
+export interface PluginLog {
+  debug(message: string, data?: unknown): void;
+  info(message: string, data?: unknown): void;
+  warn(message: string, data?: unknown): void;
+  error(message: string, data?: unknown): void;
+}
+
+/** Tells whether the task was cancelled or timed out, so long work can stop early. */
+export interface PluginSignal {
+  /** True once the run is cancelled or the task exceeds its timeout. */
+  readonly aborted: boolean;
+  /** Throws the cancellation error when `aborted` is true. */
+  throwIfAborted(): void;
+}
+
+/** HTTP requests made by the host on the plugin's behalf. */
+export interface PluginHttp {
+  /**
+   * Sends a request to a host listed in the manifest's `permissions.hosts` and resolves with the
+   * response, whatever its status: check `status` yourself. Rejects when the host is not
+   * allowed, the connection fails, or `timeoutMs` passes.
+   */
+  request(request: HttpRequestData): Promise<HttpResponseData>;
+}
+
+/** Artifact storage: files a run produces or receives. */
+export interface PluginFiles {
+  /** Stores a file and resolves with its reference, which can go into an output. */
+  put(file: FilePutData): Promise<FileRefData>;
+  /** Reads a stored file by id; rejects when no file has that id. */
+  get(id: string): Promise<{ ref: FileRefData; base64: string }>;
+}
+
+/** The context an action's `run` receives. */
+export interface ActionContext<
+  Config = Record<string, unknown>,
+  Credentials = Record<string, Record<string, unknown> | undefined>,
+> {
+  /** The node's config, with schema defaults applied. */
+  config: Config;
+  /** Values delivered to the node, by input port name. */
+  input: Record<string, unknown>;
+  /** Credential values by slot name. */
+  credentials: Credentials;
+  http: PluginHttp;
+  files: PluginFiles;
+  log: PluginLog;
+  signal: PluginSignal;
+  /** Ids of the run, graph, node and task, and the attempt number (1 for the first). */
+  run: ActionCallData['run'];
+}
+
+/** The context a trigger's `verify` and `parse` receive for one webhook delivery. */
+export interface TriggerContext<
+  Config = Record<string, unknown>,
+  Credentials = Record<string, Record<string, unknown> | undefined>,
+> {
+  /** The trigger's config, with schema defaults applied. */
+  config: Config;
+  /** Credential values by slot name. */
+  credentials: Credentials;
+  /** The delivery as received. */
+  request: WebhookRequestData;
+  log: PluginLog;
+}

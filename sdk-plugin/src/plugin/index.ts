@@ -1,0 +1,64 @@
+/**
+ * `@gestorlead/sdk-plugin/plugin`: what plugin code imports. esbuild bundles this module into
+ * plugin code that runs in a bare V8 isolate, so nothing reachable from here may import a Node
+ * built-in, Ajv, or use globals beyond the ECMAScript standard library.
+ */
+export * from './abi.js';
+export type {
+  ActionContext,
+  PluginFiles,
+  PluginHttp,
+  PluginLog,
+  PluginLogLevel,
+  PluginSignal,
+  TriggerContext,
+} from './context.js';
+export { applyDefaults } from './defaults.js';
+export {
+  defineAction,
+  defineCredentialType,
+  definePlugin,
+  defineTrigger,
+  type ActionDefinition,
+  type ActionOptions,
+  type AnyCredentialTypeDefinition,
+  type CredentialSlotOptions,
+  type CredentialTypeDefinition,
+  type CredentialTypeOptions,
+  type CredentialsOf,
+  type OAuth2Settings,
+  type PluginActionEntry,
+  type PluginDefinition,
+  type PluginOptions,
+  type PluginTriggerEntry,
+  type PortOption,
+  type TriggerDefinition,
+  type TriggerOptions,
+} from './define.js';
+export {
+  hasErrorCode,
+  PluginError,
+  toPluginErrorData,
+  type PluginErrorOptions,
+} from './errors.js';
+export { isOutputsResult, normalizeActionResult, outputs, type OutputsResult } from './outputs.js';
+export {
+  objectSchema,
+  p,
+  type ArrayOptions,
+  type ChoiceValue,
+  type ConfigOf,
+  type FileReference,
+  type JsonOptions,
+  type JsonSchema,
+  type NumberOptions,
+  type ObjectOptions,
+  type PresenceOf,
+  type Property,
+  type PropertyMap,
+  type PropertyOptions,
+  type SelectChoice,
+  type SelectOptions,
+  type TextOptions,
+  type ValueOf,
+} from './properties.js';

@@ -1,0 +1,150 @@
+/** An offline `ctx` for actions: recorded logs, canned HTTP and in-memory files. */
+import type { ActionCallData, FilePutData, FileRefData } from '../plugin/abi.js';
+import type { ActionContext, PluginLogLevel } from '../plugin/context.js';
+import { PluginError } from '../plugin/errors.js';
+import { createHttpRequester, type HttpHandler, type HttpRoutes, type RecordedRequest } from './http.js';
+
+/** One line an action wrote with `ctx.log`. */
+export interface LogEntry {
+  level: PluginLogLevel;
+  message: string;
+  /** The `data` argument, copied as JSON; absent when none was given. */
+  data?: unknown;
+}
+
+/** A file in the harness's store. */
+export interface StoredFile {
+  ref: FileRefData;
+  base64: string;
+}
+
+/** Options of `createTestContext`. */
+export interface TestContextOptions {
+  /** `ctx.config`, passed as is: `runAction` applies defaults and validates it first. */
+  config?: Record<string, unknown>;
+  /** `ctx.input`, by input port. */
+  input?: Record<string, unknown>;
+  /** `ctx.credentials`, by slot. */
+  credentials?: Record<string, Record<string, unknown>>;
+  /** Responses for `ctx.http.request`: a handler, or a table of routes. */
+  http?: HttpHandler | HttpRoutes;
+  /**
+   * Host patterns `ctx.http` may reach, as in `permissions.hosts`. `runAction` passes the
+   * manifest's list; when absent, every host is allowed.
+   */
+  hosts?: readonly string[];
+  /** Files that `ctx.files.get` finds, by id. */
+  files?: Record<string, FilePutData>;
+  /** Overrides of `ctx.run`. */
+  run?: Partial<ActionCallData['run']>;
+  /** Aborting it sets `ctx.signal.aborted`. */
+  signal?: AbortSignal;
+}
+
+/** A context and what the action did with it. */
+export interface TestContext {
+  ctx: ActionContext;
+  /** Lines written with `ctx.log`, in order. */
+  logs: LogEntry[];
+  /** Requests sent with `ctx.http.request`, in order. */
+  requests: RecordedRequest[];
+  /** Files stored with `ctx.files.put`, in order; preloaded `files` are not listed. */
+  files: StoredFile[];
+}
+
+/** The `ctx.run` of the harness, unless `run` overrides parts of it. */
+export const TEST_RUN: ActionCallData['run'] = {
+  id: 'run-test',
+  graphId: 'graph-test',
+  nodeId: 'node-test',
+  taskId: 'task-test',
+  attempt: 1,
+};
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function copyJson<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+function createFileStore(preloaded: Record<string, FilePutData> | undefined, stored: StoredFile[]) {
+  const byId = new Map<string, StoredFile>();
+  const save = (id: string, file: FilePutData): StoredFile => {
+    if (typeof file?.base64 !== 'string' || !BASE64.test(file.base64)) {
+      throw new PluginError('PLUGIN_FILE_INVALID', `file "${String(file?.name)}" must have base64 content`);
+    }
+    const padding = file.base64.endsWith('==') ? 2 : file.base64.endsWith('=') ? 1 : 0;
+    const ref: FileRefData = {
+      id,
+      name: file.name,
+      contentType: file.contentType,
+      size: (file.base64.length / 4) * 3 - padding,
+    };
+    const entry = { ref, base64: file.base64 };
+    byId.set(id, entry);
+    return entry;
+  };
+
+  for (const [id, file] of Object.entries(preloaded ?? {})) {
+    save(id, file);
+  }
+
+  let nextId = 1;
+  return {
+    async put(file: FilePutData): Promise<FileRefData> {
+      while (byId.has(`file-${nextId}`)) {
+        nextId += 1;
+      }
+      const entry = save(`file-${nextId}`, file);
+      stored.push(entry);
+      return { ...entry.ref };
+    },
+    async get(id: string): Promise<{ ref: FileRefData; base64: string }> {
+      const entry = byId.get(id);
+      if (entry === undefined) {
+        throw new PluginError('PLUGIN_FILE_NOT_FOUND', `no file has the id "${id}"`);
+      }
+      return { ref: { ...entry.ref }, base64: entry.base64 };
+    },
+  };
+}
+
+/**
+ * Creates an offline `ctx` for calling an action's `run` directly. Nothing is validated, and
+ * defaults are not applied: use `runAction` for that.
+ */
+export function createTestContext(options: TestContextOptions = {}): TestContext {
+  const logs: LogEntry[] = [];
+  const requests: RecordedRequest[] = [];
+  const files: StoredFile[] = [];
+
+  const write = (level: PluginLogLevel) => (message: string, data?: unknown) => {
+    const entry: LogEntry = { level, message: String(message) };
+    if (data !== undefined) {
+      entry.data = copyJson(data);
+    }
+    logs.push(entry);
+  };
+
+  const signal = options.signal;
+  const ctx: ActionContext = {
+    config: copyJson(options.config ?? {}),
+    input: copyJson(options.input ?? {}),
+    credentials: copyJson(options.credentials ?? {}),
+    http: { request: createHttpRequester(options.http, options.hosts, requests) },
+    files: createFileStore(options.files, files),
+    log: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') },
+    signal: {
+      get aborted() {
+        return signal?.aborted ?? false;
+      },
+      throwIfAborted() {
+        if (signal?.aborted === true) {
+          throw new PluginError('RUNTIME_TASK_CANCELLED', 'the task was cancelled');
+        }
+      },
+    },
+    run: { ...TEST_RUN, ...options.run },
+  };
+  return { ctx, logs, requests, files };
+}
