@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { SqliteDeliveryRepository } from './delivery-repository.js';
 import { SqliteEventRepository } from './event-repository.js';
 import { SqliteGraphRepository } from './graph-repository.js';
-import { openConnection } from './connection.js';
+import { IN_MEMORY_PATH, openConnection } from './connection.js';
 import { applyMigrations } from './migrations.js';
 import { SqliteRunRepository } from './run-repository.js';
 import { SqliteTaskRepository } from './task-repository.js';
@@ -24,9 +25,12 @@ export class SqliteStorage implements Storage {
   readonly deliveries: SqliteDeliveryRepository;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], number>;
+  private readonly checkpointer: BackgroundCheckpointer | null;
 
-  constructor(db: Database.Database) {
+  /** `checkpointer`, when given, checkpoints the WAL of `db` in the background until `close`. */
+  constructor(db: Database.Database, checkpointer: BackgroundCheckpointer | null = null) {
     this.db = db;
+    this.checkpointer = checkpointer;
     this.deliveries = new SqliteDeliveryRepository(db);
     this.graphs = new SqliteGraphRepository(db);
     this.runs = new SqliteRunRepository(db, this.deliveries);
@@ -41,6 +45,9 @@ export class SqliteStorage implements Storage {
 
   /** Closes the connection. Calling it again does nothing, but every other method throws afterwards. */
   async close(): Promise<void> {
+    // The worker closes its connection first, so this connection is the last one and, as
+    // without the worker, checkpoints the WAL and removes it on close.
+    await this.checkpointer?.stop();
     if (this.db.open) {
       this.db.close();
     }
@@ -60,5 +67,6 @@ export function openSqliteStorage(options: SqliteStorageOptions): Storage {
     db.close();
     throw error;
   }
-  return new SqliteStorage(db);
+  const temporary = options.path === IN_MEMORY_PATH || options.path === '';
+  return new SqliteStorage(db, temporary ? null : new BackgroundCheckpointer(options.path));
 }
