@@ -1,7 +1,8 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import path from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
-import type { Storage } from '@gestorlead/storage';
+import { FileBlobStore, type BlobStore, type Storage } from '@gestorlead/storage';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from './config.js';
@@ -9,7 +10,7 @@ import type { StudioContext } from './context.js';
 import { installErrorHandlers, MAX_PARAM_LENGTH, replyWithError } from './error-handler.js';
 import { EventBus } from './events/event-bus.js';
 import { Executor } from './executor/executor.js';
-import type { NodeType, NodeTypeRegistry } from './executor/node-type.js';
+import type { NodeType } from './executor/node-type.js';
 import { InMemoryNodeTypeRegistry } from './executor/registry.js';
 import { GraphCache } from './graph-cache.js';
 import { newId } from './ids.js';
@@ -23,11 +24,17 @@ import {
 } from './request-guards.js';
 import { createMetrics } from './metrics.js';
 import { BUILT_IN_NODE_TYPES } from './nodes/index.js';
+import { noCredentials, type CredentialResolver } from './plugins/credentials.js';
+import { HttpGateway, type HostResolver } from './plugins/http-gateway.js';
+import { PluginHost, type EditableNodeTypeRegistry } from './plugins/plugin-host.js';
+import { createLazySandbox, createSandboxPool } from './plugins/sandbox-pool.js';
 import { graphRoutes } from './routes/graphs.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
+import { pluginRoutes } from './routes/plugins.js';
 import { runRoutes } from './routes/runs.js';
 import { wsRoutes } from './routes/ws.js';
+import type { Sandbox } from './sandbox/types.js';
 
 /** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
@@ -35,8 +42,16 @@ export interface StudioOptions {
   storage: Storage;
   log: Logger;
   extraNodeTypes?: NodeType[];
-  registry?: NodeTypeRegistry;
+  registry?: EditableNodeTypeRegistry;
   random?: () => number;
+  /** Runs plugin code, and the studio closes it. By default a pool that starts on the first call. */
+  sandbox?: Sandbox;
+  /** Looks up credentials for plugin slots; by default no credential exists. */
+  credentials?: CredentialResolver;
+  /** Resolves host names for plugin HTTP requests; by default the system resolver. */
+  resolveHost?: HostResolver;
+  /** Stores plugin files; by default files under `<DATA_DIR>/blobs`. */
+  blobs?: BlobStore;
 }
 
 /** A studio instance: the Fastify app and the services behind it. */
@@ -73,6 +88,28 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       metrics.runsFinished.inc({ status });
     }
   });
+  const sandbox = options.sandbox ?? createLazySandbox(() => createSandboxPool(config.plugins, log));
+  const plugins = new PluginHost({
+    storage,
+    registry,
+    log,
+    execution: {
+      sandbox,
+      settings: config.plugins,
+      credentials: options.credentials ?? noCredentials,
+      isTrusted: (name) => config.plugins.trustedPlugins.includes(name),
+      services: {
+        gateway: new HttpGateway({
+          allowPrivate: config.plugins.httpAllowPrivate,
+          timeoutMs: config.plugins.httpTimeoutMs,
+          maxResponseBytes: config.plugins.httpMaxResponseBytes,
+          resolve: options.resolveHost,
+        }),
+        blobs: options.blobs ?? new FileBlobStore(path.join(config.dataDir, 'blobs')),
+        settings: config.plugins,
+      },
+    },
+  });
   const ctx: StudioContext = {
     config,
     storage,
@@ -82,7 +119,9 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     graphs: new GraphCache(storage),
     metrics,
     log,
+    plugins,
   };
+  await plugins.load();
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -132,12 +171,14 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => wsRoutes(scope, ctx));
   await app.register(async (scope) => hookRoutes(scope, ctx));
+  await app.register(async (scope) => pluginRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await app.close();
       await executor.close();
+      await sandbox.close();
       await storage.close();
     })();
     return closing;

@@ -22,6 +22,38 @@ export interface RuntimeConfig {
   wsMaxBufferedBytes: number;
   /** Time a client has to send a whole request, headers and body. */
   requestTimeoutMs: number;
+  /** Sandbox and host-service limits of plugin actions. */
+  plugins: PluginSettings;
+}
+
+/** Limits and trust settings of plugin code and the services behind its `ctx`. */
+export interface PluginSettings {
+  /** Child processes of the sandbox pool. */
+  poolSize: number;
+  /** Isolate heap of an action that declares no `limits.memoryMb`, in MiB. */
+  memoryMb: number;
+  /** Upper bound of any action's heap, in MiB. */
+  maxMemoryMb: number;
+  /** CPU time of an action that declares no `limits.cpuTimeMs`, in milliseconds. */
+  cpuTimeMs: number;
+  /** Upper bound of any action's CPU time, in milliseconds. */
+  maxCpuTimeMs: number;
+  /** Wall-clock time of an action call that declares no `limits.timeoutMs`, in milliseconds. */
+  timeoutMs: number;
+  /** Upper bound of any action call's wall-clock time, in milliseconds. */
+  maxTimeoutMs: number;
+  /** Private addresses `ctx.http` may reach: CIDR blocks and `host:port` entries. */
+  httpAllowPrivate: string[];
+  /** Timeout of one `ctx.http` request when the plugin sets none, and the cap of any it sets. */
+  httpTimeoutMs: number;
+  /** Largest response body `ctx.http` reads, in bytes. */
+  httpMaxResponseBytes: number;
+  /** Largest file `ctx.files.put` stores, in bytes. */
+  filesMaxBytes: number;
+  /** Lines one action call may write with `ctx.log` before further lines are dropped. */
+  logMaxLines: number;
+  /** Plugins that may reach any public host, whatever their `permissions.hosts` lists. */
+  trustedPlugins: string[];
 }
 
 const DEFAULTS = {
@@ -37,6 +69,19 @@ const DEFAULTS = {
   RECOVERY: 'resume',
   WS_MAX_BUFFERED_BYTES: String(1024 * 1024),
   REQUEST_TIMEOUT_MS: '60000',
+  SANDBOX_POOL_SIZE: '2',
+  SANDBOX_MEMORY_MB: '128',
+  SANDBOX_MAX_MEMORY_MB: '512',
+  SANDBOX_CPU_TIME_MS: '10000',
+  SANDBOX_MAX_CPU_TIME_MS: '60000',
+  SANDBOX_TIMEOUT_MS: '30000',
+  SANDBOX_MAX_TIMEOUT_MS: '300000',
+  HTTP_ALLOW_PRIVATE: '',
+  HTTP_TIMEOUT_MS: '30000',
+  HTTP_MAX_RESPONSE_BYTES: String(10 * 1024 * 1024),
+  FILES_MAX_BYTES: String(10 * 1024 * 1024),
+  PLUGIN_LOG_MAX_LINES: '200',
+  TRUSTED_PLUGINS: 'core',
 } as const;
 
 type EnvName = keyof typeof DEFAULTS;
@@ -48,6 +93,53 @@ function readInteger(env: NodeJS.ProcessEnv, name: EnvName, min: number, max: nu
     throw new Error(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+/** Splits a comma-separated variable into trimmed, non-empty entries. */
+function readList(env: NodeJS.ProcessEnv, name: EnvName): string[] {
+  const raw = env[name] ?? DEFAULTS[name];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+}
+
+/** Reads a default and its maximum, and checks that the default does not exceed the maximum. */
+function readCappedPair(
+  env: NodeJS.ProcessEnv,
+  defaultName: EnvName,
+  maxName: EnvName,
+  min: number,
+  max: number,
+): [number, number] {
+  const value = readInteger(env, defaultName, min, max);
+  const cap = readInteger(env, maxName, min, max);
+  if (value > cap) {
+    throw new Error(`${defaultName} (${value}) must not exceed ${maxName} (${cap})`);
+  }
+  return [value, cap];
+}
+
+function loadPluginSettings(env: NodeJS.ProcessEnv): PluginSettings {
+  // The sandbox accepts 8 to 1024 MiB, the range a manifest's limits.memoryMb may ask for.
+  const [memoryMb, maxMemoryMb] = readCappedPair(env, 'SANDBOX_MEMORY_MB', 'SANDBOX_MAX_MEMORY_MB', 8, 1024);
+  const [cpuTimeMs, maxCpuTimeMs] = readCappedPair(env, 'SANDBOX_CPU_TIME_MS', 'SANDBOX_MAX_CPU_TIME_MS', 1, 900_000);
+  const [timeoutMs, maxTimeoutMs] = readCappedPair(env, 'SANDBOX_TIMEOUT_MS', 'SANDBOX_MAX_TIMEOUT_MS', 1, 900_000);
+  return {
+    poolSize: readInteger(env, 'SANDBOX_POOL_SIZE', 1, 64),
+    memoryMb,
+    maxMemoryMb,
+    cpuTimeMs,
+    maxCpuTimeMs,
+    timeoutMs,
+    maxTimeoutMs,
+    httpAllowPrivate: readList(env, 'HTTP_ALLOW_PRIVATE'),
+    httpTimeoutMs: readInteger(env, 'HTTP_TIMEOUT_MS', 1, 900_000),
+    httpMaxResponseBytes: readInteger(env, 'HTTP_MAX_RESPONSE_BYTES', 1, 1024 * 1024 * 1024),
+    filesMaxBytes: readInteger(env, 'FILES_MAX_BYTES', 1, 1024 * 1024 * 1024),
+    logMaxLines: readInteger(env, 'PLUGIN_LOG_MAX_LINES', 1, 100_000),
+    trustedPlugins: readList(env, 'TRUSTED_PLUGINS'),
+  };
 }
 
 /** Reads the configuration from `env`; throws with the variable's name on an invalid value. */
@@ -69,5 +161,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     recovery,
     wsMaxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
+    plugins: loadPluginSettings(env),
   };
 }

@@ -6,6 +6,7 @@ import type { Executor } from './executor/executor.js';
 import type { NodeTypeRegistry } from './executor/node-type.js';
 import type { GraphCache } from './graph-cache.js';
 import type { StudioMetrics } from './metrics.js';
+import type { PluginHost } from './plugins/plugin-host.js';
 
 /** Everything the routes share: configuration, storage, executor, events and metrics. */
 export interface StudioContext {
@@ -17,4 +18,5 @@ export interface StudioContext {
   graphs: GraphCache;
   metrics: StudioMetrics;
   log: Logger;
+  plugins: PluginHost;
 }

@@ -3,6 +3,8 @@ import { openSqliteStorage } from '@gestorlead/storage';
 import { createStudio } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { installBundledPlugins } from './plugins/bundled.js';
+import { createSandboxPool } from './plugins/sandbox-pool.js';
 import { seedExamples } from './seed-examples.js';
 
 /** Seconds a shutdown waits for running runs before the process exits anyway. */
@@ -12,7 +14,11 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const storage = openSqliteStorage({ path: path.join(config.dataDir, 'studio.db') });
-  const studio = await createStudio({ config, storage, log });
+  // The pool starts at once, so a sandbox that cannot start fails the start-up, not a run.
+  const sandbox = createSandboxPool(config.plugins, log);
+  await sandbox.ready();
+  const studio = await createStudio({ config, storage, log, sandbox });
+  await installBundledPlugins(studio.ctx.plugins, log);
 
   if (process.env.SEED_EXAMPLES !== 'false') {
     await seedExamples(storage, studio.ctx.registry, log);

@@ -1,2 +1,3 @@
 export * from './types.js';
 export { openSqliteStorage, type SqliteStorageOptions } from './sqlite/index.js';
+export * from './blob/index.js';

@@ -3,6 +3,7 @@
  * passes the contract suite in `test/contract`. Dates are ISO-8601 strings in UTC.
  */
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
+import type { PluginManifest } from '@gestorlead/sdk-plugin/plugin';
 
 /** Run statuses. */
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -270,6 +271,44 @@ export interface DeliveryRepository {
   listByGraph(graphId: string, query?: { limit?: number; test?: boolean }): Promise<DeliveryRecord[]>;
 }
 
+/** One installed version of a plugin: its manifest and bundled code. */
+export interface PluginRecord {
+  name: string;
+  /** A semantic version such as `1.4.0`; unique per name. */
+  version: string;
+  /** The manifest, validated by the runtime before the record is stored. */
+  manifest: PluginManifest;
+  /** The bundle the sandbox evaluates. */
+  code: string;
+  /** Hex SHA-256 of `code`. */
+  sha256: string;
+  installedAt: string;
+}
+
+/** A plugin version without its code, as listings return it. */
+export type PluginVersionSummary = Omit<PluginRecord, 'code'>;
+
+/** Filter of `PluginRepository.list`. */
+export interface PluginListQuery {
+  /** Only versions of this plugin. */
+  name?: string;
+  /** Only the highest version of each plugin, by semantic version precedence. */
+  latestOnly?: boolean;
+}
+
+/** Installed plugin versions; several versions of one plugin may be installed side by side. */
+export interface PluginRepository {
+  /** Inserts a version; throws `StorageConflictError` when (name, version) is installed. */
+  install(record: PluginRecord): Promise<void>;
+  get(name: string, version: string): Promise<PluginRecord | null>;
+  /** Versions without code, by name, then highest version first (semantic version precedence). */
+  list(query?: PluginListQuery): Promise<PluginVersionSummary[]>;
+  /** Every version with its code, in the order of `list`; the runtime loads them at start-up. */
+  listAll(): Promise<PluginRecord[]>;
+  /** Deletes one version. Returns false when it was not installed. */
+  delete(name: string, version: string): Promise<boolean>;
+}
+
 /** All repositories of one store. */
 export interface Storage {
   readonly kind: string;
@@ -278,6 +317,7 @@ export interface Storage {
   tasks: TaskRepository;
   events: EventRepository;
   deliveries: DeliveryRepository;
+  plugins: PluginRepository;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

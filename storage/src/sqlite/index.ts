@@ -6,6 +6,7 @@ import { SqliteEventRepository } from './event-repository.js';
 import { SqliteGraphRepository } from './graph-repository.js';
 import { IN_MEMORY_PATH, openConnection } from './connection.js';
 import { applyMigrations } from './migrations.js';
+import { SqlitePluginRepository } from './plugin-repository.js';
 import { SqliteRunRepository } from './run-repository.js';
 import { SqliteTaskRepository } from './task-repository.js';
 
@@ -23,6 +24,7 @@ export class SqliteStorage implements Storage {
   readonly tasks: SqliteTaskRepository;
   readonly events: SqliteEventRepository;
   readonly deliveries: SqliteDeliveryRepository;
+  readonly plugins: SqlitePluginRepository;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], number>;
   private readonly checkpointer: BackgroundCheckpointer | null;
@@ -36,6 +38,7 @@ export class SqliteStorage implements Storage {
     this.runs = new SqliteRunRepository(db, this.deliveries);
     this.tasks = new SqliteTaskRepository(db);
     this.events = new SqliteEventRepository(db);
+    this.plugins = new SqlitePluginRepository(db);
     this.selectOne = db.prepare<[], number>('select 1').pluck();
   }
 

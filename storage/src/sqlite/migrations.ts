@@ -139,6 +139,22 @@ export const MIGRATIONS: readonly Migration[] = [
       update graph_versions set frozen_at = published_at where published_at is not null;
     `,
   },
+  {
+    version: 4,
+    name: 'create-plugins',
+    sql: `
+      -- One row per installed plugin version; several versions of a plugin live side by side.
+      create table plugins (
+        name text not null,
+        version text not null,
+        manifest text not null,
+        code text not null,
+        sha256 text not null,
+        installed_at text not null,
+        primary key (name, version)
+      ) strict;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

@@ -9,6 +9,7 @@ import type { ContractContext } from './context.js';
 import { defineDeliveryContract } from './delivery-contract.js';
 import { defineEventContract } from './event-contract.js';
 import { defineGraphContract } from './graph-contract.js';
+import { definePluginContract } from './plugin-contract.js';
 import { defineRunContract } from './run-contract.js';
 import { defineStorageLifecycleContract } from './storage-lifecycle-contract.js';
 import { defineTaskContract } from './task-contract.js';
@@ -56,6 +57,7 @@ export function defineStorageContract(
     defineTaskContract(context);
     defineEventContract(context);
     defineDeliveryContract(context);
+    definePluginContract(context);
     defineValueContract(context);
     defineStorageLifecycleContract(context);
   });

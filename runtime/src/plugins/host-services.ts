@@ -1,0 +1,150 @@
+/**
+ * The services behind a plugin's `ctx` for one action call: HTTP through the gateway, files in
+ * the blob store, and task log lines. The sandbox forwards each `ctx` call here; errors are
+ * `NodeError`s, which reach the plugin as `PluginError`s with the same code.
+ */
+import type { FilePutData, FileRefData } from '@gestorlead/sdk-plugin/plugin';
+import type { BlobStore } from '@gestorlead/storage';
+import type { PluginSettings } from '../config.js';
+import { NodeError, type TaskLogLevel } from '../executor/node-type.js';
+import type { HostServices } from '../sandbox/types.js';
+import type { HttpGateway, HttpPolicy } from './http-gateway.js';
+
+/** Maximum length of a log message, in characters; longer messages are cut. */
+export const MAX_LOG_MESSAGE_CHARS = 2_000;
+/** Maximum length of log `data` as JSON, in characters; larger data is replaced by a preview. */
+export const MAX_LOG_DATA_CHARS = 8_192;
+const MAX_FILE_NAME_CHARS = 255;
+const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]{1,127}\/[A-Za-z0-9!#$&^_.+-]{1,127}(?:\s*;[^\r\n]{0,200})?$/;
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
+
+/** Services shared by every call: the gateway, the blob store and the operator's settings. */
+export interface HostServiceDependencies {
+  gateway: HttpGateway;
+  blobs: BlobStore;
+  settings: PluginSettings;
+}
+
+/** The call the services act for. */
+export interface CallScope {
+  policy: HttpPolicy;
+  runId: string;
+  nodeId: string;
+  taskId: string;
+  /** The task log of the node (`NodeContext.log`). */
+  log(level: TaskLogLevel, message: string, data?: unknown): void;
+}
+
+/** Host services of one call, and `finish`, which writes the summary of dropped log lines. */
+export interface CallHostServices extends HostServices {
+  finish(): void;
+}
+
+function fileError(code: string, message: string): NodeError {
+  return new NodeError(code, message, { retryable: false });
+}
+
+/** Cuts `data` to a preview when its JSON is longer than `MAX_LOG_DATA_CHARS`. */
+function capLogData(data: unknown): unknown {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    return { unserializable: String(data).slice(0, 200) };
+  }
+  if (json === undefined || json.length <= MAX_LOG_DATA_CHARS) return data;
+  return { truncated: true, chars: json.length, preview: json.slice(0, 1_000) };
+}
+
+function isDropSummary(level: string, data: unknown): boolean {
+  return level === 'warn' && data !== null && typeof data === 'object' && typeof (data as { dropped?: unknown }).dropped === 'number';
+}
+
+function decodedSize(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return (base64.length / 4) * 3 - padding;
+}
+
+/** Builds the host services of one action call. */
+export function createHostServices(dependencies: HostServiceDependencies, scope: CallScope): CallHostServices {
+  const { gateway, blobs, settings } = dependencies;
+  let written = 0;
+  let dropped = 0;
+  let sandboxSummaryPassed = false;
+
+  return {
+    httpRequest: (request, signal) => gateway.request(scope.policy, request, signal),
+
+    async putFile(file: FilePutData): Promise<FileRefData> {
+      if (file === null || typeof file !== 'object') {
+        throw fileError('PLUGIN_FILE_INVALID', 'ctx.files.put needs { name, contentType, base64 }');
+      }
+      if (typeof file.name !== 'string' || file.name === '' || file.name.length > MAX_FILE_NAME_CHARS) {
+        throw fileError('PLUGIN_FILE_INVALID', `a file name must be 1 to ${MAX_FILE_NAME_CHARS} characters long`);
+      }
+      if (typeof file.contentType !== 'string' || !CONTENT_TYPE_PATTERN.test(file.contentType)) {
+        throw fileError('PLUGIN_FILE_INVALID', `file "${file.name}" needs a content type such as application/pdf`);
+      }
+      if (typeof file.base64 !== 'string' || file.base64.length % 4 !== 0) {
+        throw fileError('PLUGIN_FILE_INVALID', `file "${file.name}" must have base64 content`);
+      }
+      const size = decodedSize(file.base64);
+      if (size > settings.filesMaxBytes) {
+        throw fileError(
+          'PLUGIN_FILE_TOO_LARGE',
+          `file "${file.name}" has ${size} bytes, more than FILES_MAX_BYTES (${settings.filesMaxBytes})`,
+        );
+      }
+      if (!BASE64_PATTERN.test(file.base64)) {
+        throw fileError('PLUGIN_FILE_INVALID', `file "${file.name}" must have base64 content`);
+      }
+      const data = Buffer.from(file.base64, 'base64');
+      const id = await blobs.put(data, {
+        contentType: file.contentType,
+        attributes: { name: file.name, runId: scope.runId, nodeId: scope.nodeId, taskId: scope.taskId },
+      });
+      return { id, name: file.name, contentType: file.contentType, size: data.length };
+    },
+
+    // Files are scoped to the run: a node reads what any node of the same run stored. A file of
+    // another run gets the same error as a missing one, so ids of other runs reveal nothing.
+    async getFile(id: string): Promise<{ ref: FileRefData; base64: string }> {
+      const blob = typeof id === 'string' ? await blobs.get(id) : null;
+      if (blob === null || blob.attributes.runId !== scope.runId) {
+        throw fileError('PLUGIN_FILE_NOT_FOUND', `no file of this run has the id "${String(id).slice(0, 100)}"`);
+      }
+      const ref: FileRefData = { id, name: blob.attributes.name ?? id, contentType: blob.contentType, size: blob.size };
+      return { ref, base64: blob.data.toString('base64') };
+    },
+
+    log(level, message, data) {
+      if (written >= settings.logMaxLines) {
+        // The sandbox pool enforces the same cap and reports what it dropped in one warning
+        // with `data.dropped`, which passes. Any further line is dropped and counted here.
+        if (!sandboxSummaryPassed && isDropSummary(level, data)) {
+          sandboxSummaryPassed = true;
+          scope.log('warn', String(message).slice(0, MAX_LOG_MESSAGE_CHARS), data);
+          return;
+        }
+        dropped += 1;
+        return;
+      }
+      written += 1;
+      const safeLevel: TaskLogLevel = LOG_LEVELS.has(level) ? level : 'info';
+      let text = String(message);
+      if (text.length > MAX_LOG_MESSAGE_CHARS) text = `${text.slice(0, MAX_LOG_MESSAGE_CHARS)}…`;
+      if (data === undefined) scope.log(safeLevel, text);
+      else scope.log(safeLevel, text, capLogData(data));
+    },
+
+    finish() {
+      if (dropped === 0) return;
+      scope.log('warn', `${dropped} plugin log lines dropped after the first ${settings.logMaxLines}`, {
+        dropped,
+        maxLines: settings.logMaxLines,
+      });
+      dropped = 0;
+    },
+  };
+}

@@ -1,0 +1,445 @@
+/**
+ * The plugin host: installs, loads and uninstalls plugin versions, and keeps the node type
+ * registry in step with them. Several versions of a plugin may be installed side by side. A
+ * node type `<plugin>/<action>@<major>` runs the code of the highest installed plugin version
+ * that provides that action major, so a plugin ships a breaking change as a new action version
+ * and graphs that use the old one keep it.
+ */
+import { readFileSync } from 'node:fs';
+import {
+  compareVersions,
+  satisfiesRange,
+  sha256OfCode,
+  validateManifest,
+  validatePackage,
+  type PackageProblem,
+} from '@gestorlead/sdk-plugin/manifest';
+import type { PluginManifest, PluginPackage } from '@gestorlead/sdk-plugin/plugin';
+import { StorageConflictError, type PluginVersionSummary, type Storage } from '@gestorlead/storage';
+import type { Logger } from 'pino';
+import { StudioError, type ErrorCode, type ProblemDetail } from '../errors.js';
+import type { NodeContext, NodeType, NodeTypeRegistry } from '../executor/node-type.js';
+import {
+  createPluginNodeType,
+  nodeTypeName,
+  type LoadedPlugin,
+  type PluginExecutionDependencies,
+  type PluginNodeType,
+} from './plugin-node-type.js';
+
+/** The studio version that manifests' `runtime` ranges are checked against. */
+export const STUDIO_VERSION: string = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** Plugin names the API does not accept, because the studio installs them from its own sources. */
+export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core']);
+
+/** A registry the plugin host can add node types to and remove them from. */
+export interface EditableNodeTypeRegistry extends NodeTypeRegistry {
+  add(nodeType: NodeType): void;
+  remove(type: string): boolean;
+}
+
+/** A node type an installed plugin version provides. */
+export interface ProvidedNodeType {
+  type: string;
+  displayName: string;
+}
+
+/** Options of `PluginHost`. */
+export interface PluginHostOptions {
+  storage: Storage;
+  registry: EditableNodeTypeRegistry;
+  execution: Omit<PluginExecutionDependencies, 'nodeCredentials'>;
+  log: Logger;
+}
+
+/** Options of `install`. */
+export interface InstallOptions {
+  /**
+   * Set for plugins the studio installs from its own sources at start-up: reserved names are
+   * accepted, and an installed version with other code is replaced instead of rejected.
+   */
+  bundled?: boolean;
+}
+
+/** The result of `install`. */
+export interface InstallResult {
+  plugin: { name: string; version: string };
+  nodeTypes: ProvidedNodeType[];
+  /** False when the same version with the same code was installed already (bundled plugins only). */
+  changed: boolean;
+}
+
+/** Graph versions that use node types an uninstall would remove. */
+export interface GraphUsage {
+  graphId: string;
+  versions: number[];
+  nodeTypes: string[];
+}
+
+const GRAPH_PAGE_SIZE = 200;
+const CREDENTIAL_CACHE_LIMIT = 1_000;
+
+/** Returns the node types a manifest provides, in manifest order. */
+export function nodeTypesOf(manifest: PluginManifest): ProvidedNodeType[] {
+  return manifest.actions.map((action) => ({ type: nodeTypeName(manifest.name, action), displayName: action.displayName }));
+}
+
+function packageError(problems: PackageProblem[]): StudioError {
+  const packageProblem = problems.find((problem) => problem.code.startsWith('PLUGIN_PACKAGE_'));
+  const code: ErrorCode = (packageProblem?.code as ErrorCode | undefined) ?? 'PLUGIN_MANIFEST_INVALID';
+  const first = problems[0];
+  const summary = code === 'PLUGIN_MANIFEST_INVALID' ? 'the plugin manifest has problems' : 'the plugin package is invalid';
+  return new StudioError(code, `${summary} (${problems.length}); first: ${first.pointer || '/'} ${first.message}`, {
+    problems: problems.map(({ pointer, message, code: problemCode }) => ({ pointer, message, code: problemCode })),
+  });
+}
+
+function runtimeUnsupported(manifest: PluginManifest): StudioError {
+  return new StudioError(
+    'PLUGIN_RUNTIME_UNSUPPORTED',
+    `plugin ${manifest.name}@${manifest.version} needs studio ${manifest.runtime}, but this studio is ${STUDIO_VERSION}`,
+    {
+      problems: [
+        {
+          pointer: '/manifest/runtime',
+          message: `"${manifest.runtime}" does not include this studio's version ${STUDIO_VERSION}`,
+          code: 'PLUGIN_RUNTIME_UNSUPPORTED',
+        },
+      ],
+    },
+  );
+}
+
+function versionExists(name: string, version: string): StudioError {
+  return new StudioError(
+    'PLUGIN_VERSION_EXISTS',
+    `plugin ${name}@${version} is installed already; bump the version in the manifest to publish a change`,
+    { problems: [{ pointer: '/manifest/version', message: `version ${version} of "${name}" is installed`, code: 'PLUGIN_VERSION_EXISTS' }] },
+  );
+}
+
+/** Installs, loads and uninstalls plugins; see the top of this file. */
+export class PluginHost {
+  readonly #storage: Storage;
+  readonly #registry: EditableNodeTypeRegistry;
+  readonly #execution: PluginExecutionDependencies;
+  readonly #log: Logger;
+  /** Loaded versions by plugin name, then version. */
+  readonly #plugins = new Map<string, Map<string, LoadedPlugin>>();
+  /** The node types this host registered, by type name. */
+  readonly #registered = new Map<string, PluginNodeType>();
+  /** Credential choices per node of frozen graph versions, keyed `<graphId>@<version>`. */
+  readonly #credentialCache = new Map<string, Map<string, Record<string, string>>>();
+  /** Installs and uninstalls run one at a time, in arrival order. */
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: PluginHostOptions) {
+    this.#storage = options.storage;
+    this.#registry = options.registry;
+    this.#log = options.log.child({ component: 'plugins' });
+    this.#execution = { ...options.execution, nodeCredentials: (ctx) => this.#nodeCredentials(ctx) };
+  }
+
+  /**
+   * Loads every stored plugin version into the registry. A version that fails today's checks
+   * (its runtime range, its hash, or its manifest) is logged and left out, not fatal.
+   */
+  async load(): Promise<{ loaded: number; skipped: number }> {
+    let loaded = 0;
+    let skipped = 0;
+    for (const record of await this.#storage.plugins.listAll()) {
+      const reason = this.#storedRecordProblem(record);
+      if (reason !== undefined) {
+        skipped += 1;
+        this.#log.error({ plugin: record.name, version: record.version, reason }, 'stored plugin not loaded');
+        continue;
+      }
+      this.#remember(record);
+      loaded += 1;
+    }
+    for (const name of this.#plugins.keys()) this.#resolveTypesOf(name);
+    if (loaded > 0 || skipped > 0) this.#log.info({ loaded, skipped }, 'plugins loaded');
+    return { loaded, skipped };
+  }
+
+  /**
+   * Validates a package and installs it: the envelope, hash and manifest first, before any
+   * code is loaded, then the runtime range, the name and node type collisions. Throws a
+   * `StudioError` naming the field at fault.
+   */
+  install(input: unknown, options: InstallOptions = {}): Promise<InstallResult> {
+    return this.#serialize(() => this.#install(input, options));
+  }
+
+  /**
+   * Uninstalls one version. Throws `PLUGIN_IN_USE` while a stored graph version uses a node
+   * type that no other installed version of the plugin provides.
+   */
+  uninstall(name: string, version: string): Promise<void> {
+    return this.#serialize(() => this.#uninstall(name, version));
+  }
+
+  /** Installed versions, by plugin name, highest version first. */
+  async list(name?: string): Promise<PluginVersionSummary[]> {
+    return this.#storage.plugins.list(name === undefined ? {} : { name });
+  }
+
+  /** Returns whether a version is loaded, so its node types are in the registry. */
+  isLoaded(name: string, version: string): boolean {
+    return this.#plugins.get(name)?.has(version) ?? false;
+  }
+
+  /** Returns the plugin version whose code runs `type`, or undefined for other node types. */
+  providerOf(type: string): { name: string; version: string } | undefined {
+    return this.#registered.get(type)?.plugin;
+  }
+
+  async #install(input: unknown, options: InstallOptions): Promise<InstallResult> {
+    const result = validatePackage(input);
+    if (!result.ok) throw packageError(result.problems);
+    const pluginPackage: PluginPackage = result.package;
+    const { manifest } = pluginPackage;
+
+    if (!satisfiesRange(STUDIO_VERSION, manifest.runtime)) throw runtimeUnsupported(manifest);
+    if (options.bundled !== true && RESERVED_PLUGIN_NAMES.has(manifest.name)) {
+      throw new StudioError('PLUGIN_NAME_RESERVED', `the plugin name "${manifest.name}" is reserved for the studio's own plugin`, {
+        problems: [{ pointer: '/manifest/name', message: 'is reserved; choose another name', code: 'PLUGIN_NAME_RESERVED' }],
+      });
+    }
+    this.#checkCollisions(manifest);
+
+    const existing = await this.#storage.plugins.get(manifest.name, manifest.version);
+    const nodeTypes = nodeTypesOf(manifest);
+    const plugin = { name: manifest.name, version: manifest.version };
+    if (existing !== null) {
+      if (options.bundled !== true) throw versionExists(manifest.name, manifest.version);
+      if (existing.sha256 === pluginPackage.sha256) {
+        if (!this.isLoaded(existing.name, existing.version)) {
+          this.#remember(existing);
+          this.#resolveTypesOf(existing.name);
+        }
+        return { plugin, nodeTypes, changed: false };
+      }
+      // A bundled plugin rebuilt from changed sources without a version bump replaces its code.
+      this.#log.warn({ plugin: manifest.name, version: manifest.version }, 'bundled plugin code changed; replacing it');
+      await this.#storage.plugins.delete(manifest.name, manifest.version);
+    }
+
+    const record = {
+      name: manifest.name,
+      version: manifest.version,
+      manifest,
+      code: pluginPackage.code,
+      sha256: pluginPackage.sha256,
+      installedAt: new Date().toISOString(),
+    };
+    try {
+      await this.#storage.plugins.install(record);
+    } catch (error) {
+      if (error instanceof StorageConflictError) throw versionExists(manifest.name, manifest.version);
+      throw error;
+    }
+    this.#remember(record);
+    this.#resolveTypesOf(manifest.name);
+    this.#log.info({ plugin: manifest.name, version: manifest.version, nodeTypes: nodeTypes.length }, 'plugin installed');
+    return { plugin, nodeTypes, changed: true };
+  }
+
+  async #uninstall(name: string, version: string): Promise<void> {
+    const record = await this.#storage.plugins.get(name, version);
+    if (record === null) {
+      const versions = await this.#storage.plugins.list({ name });
+      if (versions.length === 0) {
+        throw new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
+          problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
+        });
+      }
+      throw new StudioError('PLUGIN_VERSION_NOT_FOUND', `plugin "${name}" has no installed version ${version}`, {
+        problems: [
+          {
+            pointer: '/params/version',
+            message: `matches no installed version (installed: ${versions.map((item) => item.version).join(', ')})`,
+          },
+        ],
+      });
+    }
+
+    const exclusive = new Set(
+      nodeTypesOf(record.manifest)
+        .map((item) => item.type)
+        .filter((type) => !this.#otherVersionProvides(name, version, type)),
+    );
+    const usages = exclusive.size === 0 ? [] : await this.#graphsUsing(exclusive);
+    if (usages.length > 0) {
+      const listed = usages.map((usage) => `${usage.graphId} (versions ${usage.versions.join(', ')})`).join('; ');
+      throw new StudioError(
+        'PLUGIN_IN_USE',
+        `plugin ${name}@${version} is the only provider of node types that stored graphs use: ${listed}`,
+        {
+          problems: usages.map((usage) => ({
+            pointer: '/params/version',
+            message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${usage.nodeTypes.join(', ')}`,
+          })),
+          details: { graphs: usages },
+        },
+      );
+    }
+
+    await this.#storage.plugins.delete(name, version);
+    const versions = this.#plugins.get(name);
+    versions?.delete(version);
+    if (versions?.size === 0) this.#plugins.delete(name);
+    this.#resolveTypesOf(name, record.manifest);
+    this.#log.info({ plugin: name, version }, 'plugin uninstalled');
+  }
+
+  #serialize<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(task, task);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+
+  #storedRecordProblem(record: LoadedPlugin): string | undefined {
+    if (sha256OfCode(record.code) !== record.sha256) return 'the stored code does not match its sha256';
+    const manifest = validateManifest(record.manifest);
+    if (!manifest.ok) return `the manifest is invalid: ${manifest.problems[0].pointer} ${manifest.problems[0].message}`;
+    if (!satisfiesRange(STUDIO_VERSION, record.manifest.runtime)) {
+      return `runtime range ${record.manifest.runtime} does not include studio ${STUDIO_VERSION}`;
+    }
+    return undefined;
+  }
+
+  /** Rejects actions whose node types belong to the runtime or a test, not to a plugin. */
+  #checkCollisions(manifest: PluginManifest): void {
+    const problems: ProblemDetail[] = [];
+    manifest.actions.forEach((action, index) => {
+      const type = nodeTypeName(manifest.name, action);
+      if (this.#registry.get(type) !== undefined && !this.#registered.has(type)) {
+        problems.push({
+          pointer: `/manifest/actions/${index}/name`,
+          message: `node type "${type}" is built into the studio`,
+          code: 'PLUGIN_NODE_TYPE_CONFLICT',
+        });
+      }
+    });
+    if (problems.length > 0) {
+      throw new StudioError('PLUGIN_NODE_TYPE_CONFLICT', `plugin ${manifest.name} declares node types the studio has built in`, {
+        problems,
+      });
+    }
+  }
+
+  #remember(record: LoadedPlugin): void {
+    let versions = this.#plugins.get(record.name);
+    if (versions === undefined) {
+      versions = new Map();
+      this.#plugins.set(record.name, versions);
+    }
+    versions.set(record.version, {
+      name: record.name,
+      version: record.version,
+      manifest: record.manifest,
+      code: record.code,
+      sha256: record.sha256,
+      installedAt: record.installedAt,
+    });
+  }
+
+  #otherVersionProvides(name: string, version: string, type: string): boolean {
+    for (const [candidateVersion, plugin] of this.#plugins.get(name) ?? []) {
+      if (candidateVersion === version) continue;
+      if (plugin.manifest.actions.some((action) => nodeTypeName(name, action) === type)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Points every node type of plugin `name` at the highest loaded version that provides it,
+   * and removes the types no loaded version provides. `removed` is a manifest whose types may
+   * have lost their last provider.
+   */
+  #resolveTypesOf(name: string, removed?: PluginManifest): void {
+    const best = new Map<string, { plugin: LoadedPlugin; actionIndex: number }>();
+    const versions = [...(this.#plugins.get(name)?.values() ?? [])].sort((a, b) => compareVersions(b.version, a.version));
+    for (const plugin of versions) {
+      plugin.manifest.actions.forEach((action, actionIndex) => {
+        const type = nodeTypeName(name, action);
+        if (!best.has(type)) best.set(type, { plugin, actionIndex });
+      });
+    }
+
+    for (const [type, { plugin, actionIndex }] of best) {
+      const current = this.#registered.get(type);
+      if (current === undefined && this.#registry.get(type) !== undefined) {
+        // A stored plugin from before a built-in node type of the same name was added.
+        this.#log.error({ plugin: plugin.name, version: plugin.version, type }, 'plugin node type shadowed by a built-in one');
+        continue;
+      }
+      if (current !== undefined && current.plugin.version === plugin.version && this.#registry.get(type) === current) continue;
+      const nodeType = createPluginNodeType(plugin, plugin.manifest.actions[actionIndex], this.#execution);
+      if (current !== undefined) this.#registry.remove(type);
+      this.#registry.add(nodeType);
+      this.#registered.set(type, nodeType);
+    }
+
+    const stale = [...this.#registered.keys()].filter((type) => type.startsWith(`${name}/`) && !best.has(type));
+    for (const type of [...stale, ...(removed === undefined ? [] : nodeTypesOf(removed).map((item) => item.type))]) {
+      if (best.has(type) || !this.#registered.has(type)) continue;
+      this.#registry.remove(type);
+      this.#registered.delete(type);
+    }
+  }
+
+  /**
+   * Scans every stored graph version for nodes of `types`.
+   * NOTE: This reads every graph document, and a graph saved during the scan may be missed.
+   * A query over node types in the graph repository would remove both limits.
+   */
+  async #graphsUsing(types: ReadonlySet<string>): Promise<GraphUsage[]> {
+    const usages: GraphUsage[] = [];
+    for (let offset = 0; ; offset += GRAPH_PAGE_SIZE) {
+      const page = await this.#storage.graphs.list({ limit: GRAPH_PAGE_SIZE, offset });
+      for (const graph of page) {
+        const versions: number[] = [];
+        const used = new Set<string>();
+        for (const record of await this.#storage.graphs.listVersions(graph.id)) {
+          const matches = record.document.nodes.filter((node) => types.has(node.type)).map((node) => node.type);
+          if (matches.length === 0) continue;
+          versions.push(record.version);
+          for (const type of matches) used.add(type);
+        }
+        if (versions.length > 0) {
+          usages.push({ graphId: graph.id, versions: versions.sort((a, b) => a - b), nodeTypes: [...used].sort() });
+        }
+      }
+      if (page.length < GRAPH_PAGE_SIZE) return usages;
+    }
+  }
+
+  /**
+   * Returns the credential ids a node picks, per slot. The executor's `NodeContext` has no
+   * `credentials` field, so they are read from the graph version the run executes. Versions
+   * that ran are frozen, so the result is cached per graph version.
+   */
+  async #nodeCredentials(ctx: NodeContext): Promise<Record<string, string>> {
+    const direct = (ctx as NodeContext & { credentials?: Record<string, string> }).credentials;
+    if (direct !== undefined) return direct;
+
+    const run = await this.#storage.runs.get(ctx.runId);
+    if (run === null) return {};
+    const key = `${run.graphId}@${run.graphVersion}`;
+    let nodes = this.#credentialCache.get(key);
+    if (nodes === undefined) {
+      const record = await this.#storage.graphs.getVersion(run.graphId, run.graphVersion);
+      nodes = new Map((record?.document.nodes ?? []).map((node) => [node.id, node.credentials ?? {}]));
+      if (this.#credentialCache.size >= CREDENTIAL_CACHE_LIMIT) {
+        this.#credentialCache.delete(this.#credentialCache.keys().next().value!);
+      }
+      this.#credentialCache.set(key, nodes);
+    }
+    return nodes.get(ctx.nodeId) ?? {};
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * Node types for plugin actions: a descriptor built from the action's manifest, and an
+ * `execute` that resolves the node's credentials and calls the action in the sandbox.
+ */
+import type { NodeTypeDescriptor } from '@gestorlead/sdk-plugin';
+import type { ActionManifest, CredentialSlotManifest, PluginManifest } from '@gestorlead/sdk-plugin/plugin';
+import type { PluginSettings } from '../config.js';
+import { NodeError, type NodeContext, type NodeResult, type NodeType } from '../executor/node-type.js';
+import type { CallLimits, PluginCode, Sandbox } from '../sandbox/types.js';
+import type { CredentialResolver } from './credentials.js';
+import { createHostServices, type HostServiceDependencies } from './host-services.js';
+import { capLimits } from './limits.js';
+
+/** An installed plugin version as the host keeps it in memory. */
+export interface LoadedPlugin {
+  name: string;
+  version: string;
+  manifest: PluginManifest;
+  code: string;
+  sha256: string;
+  installedAt: string;
+}
+
+/** The descriptor of a plugin action, as `GET /v1/node-types` lists it. */
+export interface PluginNodeTypeDescriptor extends NodeTypeDescriptor {
+  /** The plugin version whose code runs this node type. */
+  plugin: { name: string; version: string };
+  credentialSlots: CredentialSlotManifest[];
+  /** The limits of each call, after the operator's caps. */
+  limits: CallLimits;
+}
+
+/** A node type backed by a plugin action. */
+export interface PluginNodeType extends NodeType, PluginNodeTypeDescriptor {}
+
+/** Studio services that plugin node types use when they execute. */
+export interface PluginExecutionDependencies {
+  sandbox: Sandbox;
+  services: HostServiceDependencies;
+  credentials: CredentialResolver;
+  settings: PluginSettings;
+  /** Returns the node's chosen credential id per slot, from its graph document. */
+  nodeCredentials(ctx: NodeContext): Promise<Record<string, string>>;
+  /** Whether the operator lets the plugin reach any public host (`TRUSTED_PLUGINS`). */
+  isTrusted(pluginName: string): boolean;
+}
+
+/** Returns the node type name of an action: `<plugin>/<action>@<version>`. */
+export function nodeTypeName(pluginName: string, action: Pick<ActionManifest, 'name' | 'version'>): string {
+  return `${pluginName}/${action.name}@${action.version}`;
+}
+
+/** Returns the sandbox's cache key and code of a plugin version. */
+export function pluginCodeOf(plugin: LoadedPlugin): PluginCode {
+  // The hash is part of the key, so a child that cached an older bundle of the same version
+  // (a bundled plugin rebuilt from changed sources) does not run it.
+  return { key: `${plugin.name}@${plugin.version}#${plugin.sha256.slice(0, 16)}`, code: plugin.code, sha256: plugin.sha256 };
+}
+
+async function resolveCredentials(
+  slots: readonly CredentialSlotManifest[],
+  ctx: NodeContext,
+  dependencies: PluginExecutionDependencies,
+): Promise<Record<string, Record<string, unknown>>> {
+  if (slots.length === 0) return {};
+  const chosen = await dependencies.nodeCredentials(ctx);
+  const resolved: Record<string, Record<string, unknown>> = {};
+  for (const slot of slots) {
+    const credentialId = chosen[slot.slot];
+    if (credentialId === undefined || credentialId === '') {
+      if (slot.required === true) {
+        throw new NodeError(
+          'PLUGIN_CREDENTIAL_MISSING',
+          `node "${ctx.nodeId}" picks no credential for the required slot "${slot.slot}" (type ${slot.type})`,
+          { details: { slot: slot.slot, type: slot.type } },
+        );
+      }
+      continue;
+    }
+    const values = await dependencies.credentials.resolve(slot.slot, credentialId, slot.type);
+    if (values === null) {
+      throw new NodeError(
+        'PLUGIN_CREDENTIAL_MISSING',
+        `no credential of type ${slot.type} has the id "${credentialId}" (slot "${slot.slot}" of node "${ctx.nodeId}")`,
+        { details: { slot: slot.slot, type: slot.type, credentialId } },
+      );
+    }
+    resolved[slot.slot] = values;
+  }
+  return resolved;
+}
+
+/** Builds the node type of one action of one installed plugin version. */
+export function createPluginNodeType(
+  plugin: LoadedPlugin,
+  action: ActionManifest,
+  dependencies: PluginExecutionDependencies,
+): PluginNodeType {
+  const slots = action.credentialSlots ?? [];
+  const limits = capLimits(action.limits, dependencies.settings);
+  const code = pluginCodeOf(plugin);
+  const policy = {
+    plugin: plugin.name,
+    hosts: plugin.manifest.permissions.hosts,
+    anyHost: dependencies.isTrusted(plugin.name),
+  };
+
+  const execute = async (ctx: NodeContext): Promise<NodeResult> => {
+    const credentials = await resolveCredentials(slots, ctx, dependencies);
+    const host = createHostServices(dependencies.services, {
+      policy,
+      runId: ctx.runId,
+      nodeId: ctx.nodeId,
+      taskId: ctx.taskId,
+      log: ctx.log,
+    });
+    try {
+      const outcome = await dependencies.sandbox.callAction({
+        plugin: code,
+        call: {
+          action: action.name,
+          version: action.version,
+          config: ctx.config,
+          input: ctx.input,
+          credentials,
+          run: { id: ctx.runId, graphId: ctx.graphId, nodeId: ctx.nodeId, taskId: ctx.taskId, attempt: ctx.attempt },
+        },
+        limits,
+        host,
+        signal: ctx.signal,
+      });
+      if (outcome.ok) return { outputs: outcome.outputs };
+      const { code: errorCode, message, retryable, details } = outcome.error;
+      throw new NodeError(errorCode, message, details === undefined ? { retryable } : { retryable, details });
+    } finally {
+      host.finish();
+    }
+  };
+
+  const descriptor: PluginNodeTypeDescriptor = {
+    type: nodeTypeName(plugin.name, action),
+    displayName: action.displayName,
+    description: action.description,
+    group: action.group ?? plugin.manifest.displayName,
+    configSchema: action.configSchema,
+    inputs: action.inputs,
+    outputs: action.outputs,
+    ...(action.outputsFromConfig !== undefined ? { outputsFromConfig: action.outputsFromConfig } : {}),
+    ...(action.credits !== undefined ? { credits: action.credits } : {}),
+    plugin: { name: plugin.name, version: plugin.version },
+    credentialSlots: slots,
+    limits,
+  };
+  return { ...descriptor, execute };
+}

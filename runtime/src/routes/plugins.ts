@@ -1,0 +1,142 @@
+import { PLUGIN_NAME_PATTERN, SEMVER_PATTERN } from '@gestorlead/sdk-plugin/manifest';
+import type { PluginVersionSummary } from '@gestorlead/storage';
+import type { FastifyInstance } from 'fastify';
+import type { StudioContext } from '../context.js';
+import { StudioError } from '../errors.js';
+import { nodeTypesOf } from '../plugins/plugin-host.js';
+
+const nameParams = {
+  type: 'object',
+  required: ['name'],
+  properties: { name: { type: 'string', pattern: PLUGIN_NAME_PATTERN } },
+} as const;
+
+const versionParams = {
+  type: 'object',
+  required: ['name', 'version'],
+  properties: {
+    name: { type: 'string', pattern: PLUGIN_NAME_PATTERN },
+    version: { type: 'string', maxLength: 100, pattern: SEMVER_PATTERN },
+  },
+} as const;
+
+const nodeTypeList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'displayName'],
+    properties: { type: { type: 'string' }, displayName: { type: 'string' } },
+  },
+} as const;
+
+function pluginNotFound(name: string): StudioError {
+  return new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
+    problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
+  });
+}
+
+/** Plugin installation, listing and removal. */
+export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
+  const host = ctx.plugins;
+
+  /** Describes one installed version; `nodeTypes` marks the types whose code this version runs. */
+  const describeVersion = (summary: PluginVersionSummary) => ({
+    version: summary.version,
+    displayName: summary.manifest.displayName,
+    sha256: summary.sha256,
+    installedAt: summary.installedAt,
+    loaded: host.isLoaded(summary.name, summary.version),
+    nodeTypes: nodeTypesOf(summary.manifest).map((item) => ({
+      ...item,
+      active: host.providerOf(item.type)?.version === summary.version,
+    })),
+  });
+
+  app.post('/v1/plugins', {
+    schema: {
+      tags: ['plugins'],
+      summary: 'Install a plugin version from a package written by gestorlead-plugin pack',
+      body: {
+        type: 'object',
+        description: 'A plugin package: { format: "gestorlead.plugin/v1", manifest, code, sha256 }',
+      },
+      response: {
+        201: {
+          description: 'The installed version and the node types it provides',
+          type: 'object',
+          properties: {
+            plugin: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
+            nodeTypes: nodeTypeList,
+          },
+        },
+      },
+    },
+  }, async (request, reply) => {
+    const result = await host.install(request.body);
+    return reply.status(201).send({ plugin: result.plugin, nodeTypes: result.nodeTypes });
+  });
+
+  app.get('/v1/plugins', {
+    schema: { tags: ['plugins'], summary: 'List installed plugins, each with its versions, highest first' },
+  }, async () => {
+    const byName = new Map<string, PluginVersionSummary[]>();
+    for (const summary of await host.list()) {
+      const versions = byName.get(summary.name) ?? [];
+      versions.push(summary);
+      byName.set(summary.name, versions);
+    }
+    const items = [...byName].map(([name, versions]) => ({
+      name,
+      displayName: versions[0].manifest.displayName,
+      description: versions[0].manifest.description,
+      latestVersion: versions[0].version,
+      versions: versions.map((summary) => ({
+        version: summary.version,
+        installedAt: summary.installedAt,
+        loaded: host.isLoaded(summary.name, summary.version),
+      })),
+    }));
+    return { items };
+  });
+
+  app.get('/v1/plugins/:name', {
+    schema: { tags: ['plugins'], summary: 'Get a plugin and its installed versions', params: nameParams },
+  }, async (request) => {
+    const { name } = request.params as { name: string };
+    const versions = await host.list(name);
+    if (versions.length === 0) throw pluginNotFound(name);
+    return {
+      name,
+      displayName: versions[0].manifest.displayName,
+      description: versions[0].manifest.description,
+      latestVersion: versions[0].version,
+      versions: versions.map(describeVersion),
+    };
+  });
+
+  app.get('/v1/plugins/:name/:version', {
+    schema: { tags: ['plugins'], summary: 'Get one installed version with its manifest (never its code)', params: versionParams },
+  }, async (request) => {
+    const { name, version } = request.params as { name: string; version: string };
+    const summary = (await host.list(name)).find((item) => item.version === version);
+    if (summary === undefined) {
+      if ((await host.list(name)).length === 0) throw pluginNotFound(name);
+      throw new StudioError('PLUGIN_VERSION_NOT_FOUND', `plugin "${name}" has no installed version ${version}`, {
+        problems: [{ pointer: '/params/version', message: 'matches no installed version of this plugin' }],
+      });
+    }
+    return { name, ...describeVersion(summary), manifest: summary.manifest };
+  });
+
+  app.delete('/v1/plugins/:name/:version', {
+    schema: {
+      tags: ['plugins'],
+      summary: 'Uninstall a version unless stored graphs need a node type only it provides',
+      params: versionParams,
+    },
+  }, async (request, reply) => {
+    const { name, version } = request.params as { name: string; version: string };
+    await host.uninstall(name, version);
+    return reply.status(204).send();
+  });
+}
