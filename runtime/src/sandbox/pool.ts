@@ -527,7 +527,10 @@ export class SandboxPool implements Sandbox {
     try {
       envelope = JSON.parse(text) as CallEnvelope;
     } catch {
-      return { ok: false, error: sandboxError('PLUGIN_RESULT_INVALID', 'the sandbox returned a result that is not JSON') };
+      envelope = null as unknown as CallEnvelope;
+    }
+    if (envelope === null || typeof envelope !== 'object') {
+      return { ok: false, error: sandboxError('PLUGIN_RESULT_INVALID', 'the sandbox returned a result that is not a JSON object') };
     }
     if (typeof envelope.droppedLogLines === 'number' && envelope.droppedLogLines > 0) {
       this.#writeLog(

@@ -286,7 +286,8 @@ function abortCall(call, error) {
   try {
     slot.entry.applyIgnored(undefined, ['abort', error.code, error.message, error.retryable]);
   } catch {
-    // isolated-vm disposed the isolate at its memory limit; the call's failure is handled already.
+    // The reference is gone with its isolate (disposed at its memory limit), and the call's
+    // failure is handled where the call's `entry` promise rejects.
   }
   setTimeout(() => {
     if (!call.settled) {
