@@ -45,6 +45,7 @@ export const ERROR_CATALOGUE = {
   RUNTIME_PROCESS_RESTARTED: { status: 500, retryable: false },
   RUNTIME_NODE_RESULT_INVALID: { status: 500, retryable: false },
   RUNTIME_RESPONSE_INVALID: { status: 500, retryable: false },
+  PLUGIN_OUTPUT_PORT_UNKNOWN: { status: 500, retryable: false },
   RUN_FAILED: { status: 500, retryable: false },
   INTERNAL: { status: 500, retryable: false },
   PLUGIN_PACKAGE_INVALID: { status: 400, retryable: false },

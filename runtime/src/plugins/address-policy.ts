@@ -28,7 +28,14 @@ export function parseAddress(text: string): Address | undefined {
  */
 export function nonPublicRange(address: Address): string | undefined {
   const range = address.range();
-  return range === 'unicast' ? undefined : range;
+  if (range !== 'unicast') return range;
+  // ipaddr.js names only some IPv6 ranges and calls the rest `unicast`, so IPv6 counts as
+  // public only inside 2000::/3, the global unicast block (RFC 4291). This rejects, among
+  // others, `::7f00:1` (IPv4-compatible loopback) and fec0::/10 (deprecated site-local).
+  if (address.kind() === 'ipv6' && !(address as ipaddr.IPv6).match(ipaddr.IPv6.parse('2000::'), 3)) {
+    return 'reserved';
+  }
+  return undefined;
 }
 
 function parsePort(text: string, entry: string): number {

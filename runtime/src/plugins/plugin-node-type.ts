@@ -2,7 +2,7 @@
  * Node types for plugin actions: a descriptor built from the action's manifest, and an
  * `execute` that resolves the node's credentials and calls the action in the sandbox.
  */
-import type { NodeTypeDescriptor } from '@gestorlead/sdk-plugin';
+import { outputPortsOf, type NodeTypeDescriptor } from '@gestorlead/sdk-plugin';
 import type { ActionManifest, CredentialSlotManifest, PluginManifest } from '@gestorlead/sdk-plugin/plugin';
 import type { PluginSettings } from '../config.js';
 import { NodeError, type NodeContext, type NodeResult, type NodeType } from '../executor/node-type.js';
@@ -124,12 +124,23 @@ export function createPluginNodeType(
           input: ctx.input,
           credentials,
           run: { id: ctx.runId, graphId: ctx.graphId, nodeId: ctx.nodeId, taskId: ctx.taskId, attempt: ctx.attempt },
+          outputPort: action.outputs[0]?.name,
         },
         limits,
         host,
         signal: ctx.signal,
       });
-      if (outcome.ok) return { outputs: outcome.outputs };
+      if (outcome.ok) {
+        // The bundle chooses its ports, so they are checked against the installed manifest.
+        const declared = outputPortsOf({ config: ctx.config }, { outputs: action.outputs, outputsFromConfig: action.outputsFromConfig } as NodeTypeDescriptor);
+        const unknown = Object.keys(outcome.outputs).filter((port) => !declared.includes(port));
+        if (unknown.length > 0) {
+          throw new NodeError('PLUGIN_OUTPUT_PORT_UNKNOWN', `action "${action.name}" returned values on undeclared output ports: ${unknown.join(', ')}`, {
+            details: { ports: unknown, declared },
+          });
+        }
+        return { outputs: outcome.outputs };
+      }
       const { code: errorCode, message, retryable, details } = outcome.error;
       throw new NodeError(errorCode, message, details === undefined ? { retryable } : { retryable, details });
     } finally {

@@ -367,7 +367,10 @@ export function contextPrelude(settings) {
       run: data.run,
     };
     const value = await entry.run(ctx);
-    return encodeSuccess(value, firstPortOf(definition, data.action, data.version));
+    // The host passes the first port of the installed manifest; the bundle's own copy of the
+    // manifest is only a fallback, because the bundle is untrusted.
+    const port = typeof data.outputPort === 'string' ? data.outputPort : firstPortOf(definition, data.action, data.version);
+    return encodeSuccess(value, port);
   }
 
   /**

@@ -55,7 +55,7 @@ export function describeHostPatternProblem(pattern: string): string | undefined 
     return `"${pattern}" is an IPv6 address; a manifest names hosts by DNS name, and the operator allows private addresses separately`;
   }
   if (pattern.includes(':')) {
-    return `must not contain a port: hosts are allowed on every port, so write "${pattern.split(':')[0]}"`;
+    return 'must not contain a port: hosts are allowed on every port, so write the host name alone';
   }
   if (/[^\x00-\x7f]/.test(pattern)) {
     return 'must be ASCII; write an internationalized name in its punycode form (xn--…)';

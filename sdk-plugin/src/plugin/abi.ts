@@ -159,6 +159,8 @@ export interface ActionCallData {
   input: Record<string, unknown>;
   credentials: Record<string, Record<string, unknown>>;
   run: { id: string; graphId: string; nodeId: string; taskId: string; attempt: number };
+  /** The port a plain return value goes to: the first output of the installed manifest. */
+  outputPort?: string;
 }
 
 /** A webhook delivery as a trigger's `verify` and `parse` receive it. */

@@ -312,7 +312,7 @@ describe('host patterns', () => {
       ['', 'must not be empty'],
       ['http://api.example.com', 'must be a host name without a scheme, such as api.example.com, not "http://api.example.com"'],
       ['api.example.com/v1', 'must be a host name without a path, such as api.example.com, not "api.example.com/v1"'],
-      ['api.example.com:8443', 'must not contain a port: hosts are allowed on every port, so write "api.example.com"'],
+      ['api.example.com:8443', 'must not contain a port: hosts are allowed on every port, so write the host name alone'],
       ['[::1]', '"[::1]" is an IPv6 address; a manifest names hosts by DNS name, and the operator allows private addresses separately'],
       ['fe80::1', '"fe80::1" is an IPv6 address; a manifest names hosts by DNS name, and the operator allows private addresses separately'],
       ['10.0.0.1', '"10.0.0.1" is an IP address; a manifest names hosts by DNS name, and the operator allows private addresses separately'],
