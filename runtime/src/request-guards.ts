@@ -86,7 +86,7 @@ function clientErrorOf(error: Error & { code?: string }): StudioError {
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 408: 'Request Timeout', 431: 'Request Header Fields Too Large' };
 
 /**
- * Answers a request that Node's HTTP parser rejected with the catalogue's JSON body, then closes
+ * Replies to a request that Node's HTTP parser rejected with the catalogue's JSON body, then closes
  * the connection, because the parser cannot continue on that socket.
  */
 export function replyToClientError(error: Error & { code?: string }, socket: Socket): void {

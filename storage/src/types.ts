@@ -42,9 +42,9 @@ export const ATTEMPT_STATUSES = [
 /** Attempt statuses. */
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
-/** What started a run. */
+/** Trigger kinds that start a run. */
 export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume'] as const;
-/** What started a run. */
+/** Trigger kinds that start a run. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
 /** An error as plain data: the same shape in storage, events and across the sandbox. */
@@ -318,7 +318,7 @@ export interface Storage {
   events: EventRepository;
   deliveries: DeliveryRepository;
   plugins: PluginRepository;
-  /** Resolves when the store answers a trivial query. */
+  /** Resolves when the store returns the result of a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }

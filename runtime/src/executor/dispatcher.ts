@@ -1,5 +1,5 @@
 /**
- * Where accepted runs go to be executed. The in-process dispatcher below runs them in this
+ * Seam that receives accepted runs for execution. The in-process dispatcher below runs them in this
  * process with a concurrency limit; a queue shared by worker processes can replace it.
  */
 export interface RunDispatcher {

@@ -14,7 +14,7 @@ export interface EdgeDelivery {
   value: unknown;
 }
 
-/** What a node's `execute` receives: the node's only door to the run. */
+/** Context a node's `execute` receives: the node's only door to the run. */
 export interface NodeContext {
   runId: string;
   graphId: string;
@@ -45,7 +45,7 @@ export interface NodeType extends NodeTypeDescriptor {
   execute(ctx: NodeContext): Promise<NodeResult>;
 }
 
-/** Where the executor and the API look node types up. */
+/** Lookup of node types for the executor and the API. */
 export interface NodeTypeRegistry {
   get(type: string): NodeType | undefined;
   list(): NodeTypeDescriptor[];

@@ -3,7 +3,7 @@ import type { ErrorData, TaskStatus } from '@gestorlead/storage';
 import type { EdgeDelivery } from './node-type.js';
 import type { PlanNode } from './run-plan.js';
 
-/** What the executor knows of one node during a run. */
+/** State the executor tracks for one node during a run. */
 export interface NodeState {
   status: TaskStatus | undefined;
   output: Record<string, unknown> | null;

@@ -12,7 +12,7 @@ function httpStatusOf(error: ErrorData): number | undefined {
   return typeof details?.status === 'number' ? details.status : undefined;
 }
 
-/** Whether one `retryOn` entry matches an error: a code, `timeout`, `5xx` or `429`. */
+/** Returns whether one `retryOn` entry (a code, `timeout`, `5xx` or `429`) matches an error. */
 function matchesRetryOn(entry: string, error: ErrorData): boolean {
   if (entry === 'timeout') return error.code === TIMEOUT_CODE;
   const status = httpStatusOf(error);

@@ -19,7 +19,7 @@ function isNodeResult(value: unknown): value is NodeResult {
 /**
  * Runs one attempt of a node under a host-side timeout and the run's abort signal. The timeout
  * and cancellation settle the attempt at once; whatever the node does afterwards is ignored,
- * and the node sees the abort through `ctx.signal`.
+ * and the node receives the abort through `ctx.signal`.
  */
 export function runAttempt(
   nodeType: NodeType,

@@ -401,7 +401,7 @@ export class RunExecution {
   }
 
   #respond(response: RunResponse): void {
-    // The first reply is the one the caller receives, so it is the one stored; later ones are
+    // The first reply is the one the caller receives, so it is the one stored. Later ones are
     // reported in the run's events and otherwise ignored.
     if (this.#responded) {
       this.#publish({ type: 'run.response-ignored', data: { status: response.status } });

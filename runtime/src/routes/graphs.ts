@@ -21,7 +21,14 @@ function invalidGraph(problems: GraphProblem[]): StudioError {
   );
 }
 
-function graphNotFound(id: string): StudioError {
+/** Reply of the routes that create a graph. */
+const GRAPH_CREATED_REPLY = {
+  description: 'The graph and its first version',
+  type: 'object',
+  properties: { id: { type: 'string' }, version: { type: 'integer' } },
+} as const;
+
+export function graphNotFound(id: string): StudioError {
   return new StudioError('GRAPH_NOT_FOUND', `graph "${id}" does not exist`, {
     problems: [{ pointer: '/params/id', message: 'matches no graph' }],
   });
@@ -57,7 +64,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       tags: ['graphs'],
       summary: 'Create a graph',
       body: { type: 'object', description: 'A graph document' },
-      response: { 201: { description: 'The graph and its first version', type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' } } } },
+      response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
     const document = checkDocument(request.body);
@@ -69,7 +76,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       tags: ['graphs'],
       summary: 'Create a graph from an exported document',
       body: { type: 'object', description: 'A document written by the export route' },
-      response: { 201: { description: 'The graph and its first version', type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' } } } },
+      response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
     const result = importGraph(request.body, { nodeTypes: ctx.registry });
@@ -203,7 +210,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
 }
 
 /** `pointer` names the request field that held the version, such as `/querystring/version`. */
-function versionNotFound(id: string, version: number, pointer: string): StudioError {
+export function versionNotFound(id: string, version: number, pointer: string): StudioError {
   return new StudioError('GRAPH_VERSION_NOT_FOUND', `graph "${id}" has no version ${version}`, {
     problems: [{ pointer, message: 'matches no version of this graph' }],
   });

@@ -106,8 +106,8 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId, test);
       if (existing) return replyDuplicate(ctx, reply, existing);
     }
-    // A sender that retries a signed delivery with an event id gets the duplicate reply above;
-    // the same signed bytes without a stored event id are a replay.
+    // A sender that retries a signed delivery with an event id gets the duplicate reply above.
+    // The same signed bytes without a stored event id are a replay.
     if (replay) {
       try {
         rejectReplay(replays, replay);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
+import { graphNotFound, versionNotFound } from './graphs.js';
 import { graphIdParams, idParams, RUN_STATUS_VALUES, versionNumber } from './schemas.js';
 
 function runNotFound(id: string): StudioError {
@@ -90,17 +91,9 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     const { id } = request.params as { id: string };
     const body = (request.body ?? {}) as { input?: unknown; version?: number };
     const graph = await ctx.storage.graphs.get(id);
-    if (!graph) {
-      throw new StudioError('GRAPH_NOT_FOUND', `graph "${id}" does not exist`, {
-        problems: [{ pointer: '/params/id', message: 'matches no graph' }],
-      });
-    }
+    if (!graph) throw graphNotFound(id);
     const version = body.version ?? graph.latestVersion;
-    if (!(await ctx.storage.graphs.getVersion(id, version))) {
-      throw new StudioError('GRAPH_VERSION_NOT_FOUND', `graph "${id}" has no version ${version}`, {
-        problems: [{ pointer: '/body/version', message: 'matches no version of this graph' }],
-      });
-    }
+    if (!(await ctx.storage.graphs.getVersion(id, version))) throw versionNotFound(id, version, '/body/version');
     const run = await ctx.executor.createRun({ graphId: id, version, input: body.input ?? null, trigger: 'manual' });
     return reply.status(202).send({ runId: run.id });
   });

@@ -367,7 +367,7 @@ export function contextPrelude(settings) {
       run: data.run,
     };
     const value = await entry.run(ctx);
-    // The host passes the first port of the installed manifest; the bundle's own copy of the
+    // The host passes the first port of the installed manifest. The bundle's own copy of the
     // manifest is only a fallback, because the bundle is untrusted.
     const port = typeof data.outputPort === 'string' ? data.outputPort : firstPortOf(definition, data.action, data.version);
     return encodeSuccess(value, port);

@@ -1,5 +1,5 @@
 /**
- * The seam between the plugin host (which knows plugins, credentials, HTTP policy and files)
+ * The seam between the plugin host (which manages plugins, credentials, HTTP policy and files)
  * and the sandbox pool (which runs plugin code in isolates inside child processes).
  */
 import type {

@@ -60,7 +60,7 @@ export class ReplayGuard {
  * Checks a delivery against the graph's webhook settings: the header token, then the HMAC
  * signature over `<timestamp>.<raw body>` within a timestamp window. Throws a 401 `StudioError`
  * naming the header at fault. For a signed delivery it returns the replay key that the caller
- * passes to `rejectReplay` once it knows the delivery is not a duplicate of a stored one.
+ * passes to `rejectReplay` once it has checked that the delivery is not a duplicate of a stored one.
  */
 export function verifyDelivery(
   settings: WebhookSettings | undefined,

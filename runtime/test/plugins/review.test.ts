@@ -87,8 +87,8 @@ describe('manifest host messages', () => {
 });
 
 describe('plugin config schemas', () => {
-  // NOTE: skipped while plugin config schemas are compiled and run by Ajv in the server process;
-  // a `pattern` with catastrophic backtracking still blocks the event loop.
+  // NOTE: skipped while Ajv compiles and runs plugin config schemas in the server process, because
+  // a `pattern` with catastrophic backtracking still blocks the event loop there.
   it.skip('schema pattern cannot stall the server', async () => {
     const test = await studio();
     await install(

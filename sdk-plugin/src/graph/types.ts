@@ -8,9 +8,9 @@ export const BACKOFF_KINDS = ['fixed', 'exponential'] as const;
 /** Backoff strategy between attempts of a task. */
 export type BackoffKind = (typeof BACKOFF_KINDS)[number];
 
-/** How a node waits for its incoming `main` edges. */
+/** Join mode: whether a node waits for all incoming `main` edges or runs on the first. */
 export const JOIN_MODES = ['all', 'any'] as const;
-/** How a node waits for its incoming `main` edges. */
+/** Join mode: whether a node waits for all incoming `main` edges or runs on the first. */
 export type JoinMode = (typeof JOIN_MODES)[number];
 
 /** Edge kinds: `main` carries an output, `error` carries a failed node's error. */

@@ -114,7 +114,7 @@ export interface PluginManifest {
   triggers: TriggerManifest[];
 }
 
-/** An HTTP request a plugin asks the host to make. */
+/** An HTTP request that a plugin sends through the host. */
 export interface HttpRequestData {
   method?: string;
   url: string;
@@ -127,7 +127,7 @@ export interface HttpRequestData {
   timeoutMs?: number;
 }
 
-/** The host's answer to an `HttpRequestData`. */
+/** The host's response to an `HttpRequestData`. */
 export interface HttpResponseData {
   status: number;
   headers: Record<string, string>;
@@ -151,7 +151,7 @@ export interface FileRefData {
   size: number;
 }
 
-/** What the sandbox passes to an action call, apart from the host callbacks. */
+/** Data the sandbox passes to an action call, apart from the host callbacks. */
 export interface ActionCallData {
   action: string;
   version: number;
