@@ -14,6 +14,7 @@ import {
   validatePackage,
   type PackageProblem,
 } from '@gestorlead/sdk-plugin/manifest';
+import type { TriggerSettings } from '@gestorlead/sdk-plugin';
 import type { PluginManifest, PluginPackage } from '@gestorlead/sdk-plugin/plugin';
 import { StorageConflictError, type PluginVersionSummary, type Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
@@ -26,6 +27,7 @@ import {
   type PluginExecutionDependencies,
   type PluginNodeType,
 } from './plugin-node-type.js';
+import { PluginTriggers, triggersOf, type ProvidedTrigger } from './plugin-triggers.js';
 
 /** The studio version that manifests' `runtime` ranges are checked against. */
 export const STUDIO_VERSION: string = (
@@ -68,15 +70,18 @@ export interface InstallOptions {
 export interface InstallResult {
   plugin: { name: string; version: string };
   nodeTypes: ProvidedNodeType[];
+  triggers: ProvidedTrigger[];
   /** False when the same version with the same code was installed already (bundled plugins only). */
   changed: boolean;
 }
 
-/** Graph versions that use node types an uninstall would remove. */
+/** Graph versions that use node types or a trigger that an uninstall would remove. */
 export interface GraphUsage {
   graphId: string;
   versions: number[];
   nodeTypes: string[];
+  /** Trigger types of `settings.trigger` that only the removed version provides. */
+  triggers: string[];
 }
 
 const GRAPH_PAGE_SIZE = 200;
@@ -135,12 +140,19 @@ export class PluginHost {
   readonly #credentialCache = new Map<string, Map<string, Record<string, string>>>();
   /** Installs and uninstalls run one at a time, in arrival order. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The webhook triggers of the loaded versions, which `settings.trigger` of graphs names. */
+  readonly triggers: PluginTriggers;
 
   constructor(options: PluginHostOptions) {
     this.#storage = options.storage;
     this.#registry = options.registry;
     this.#log = options.log.child({ component: 'plugins' });
     this.#execution = { ...options.execution, nodeCredentials: (ctx) => this.#nodeCredentials(ctx) };
+    this.triggers = new PluginTriggers(
+      { names: () => this.#plugins.keys(), versionsOf: (name) => this.#plugins.get(name)?.values() ?? [] },
+      this.#execution,
+      this.#log,
+    );
   }
 
   /**
@@ -176,7 +188,8 @@ export class PluginHost {
 
   /**
    * Uninstalls one version. Throws `PLUGIN_IN_USE` while a stored graph version uses a node
-   * type that no other installed version of the plugin provides.
+   * type, or a trigger in `settings.trigger`, that no other installed version of the plugin
+   * provides.
    */
   uninstall(name: string, version: string): Promise<void> {
     return this.#serialize(() => this.#uninstall(name, version));
@@ -221,7 +234,7 @@ export class PluginHost {
           this.#remember(existing);
           this.#resolveTypesOf(existing.name);
         }
-        return { plugin, nodeTypes, changed: false };
+        return { plugin, nodeTypes, triggers: triggersOf(manifest), changed: false };
       }
       // A bundled plugin rebuilt from changed sources without a version bump replaces its code.
       this.#log.warn({ plugin: manifest.name, version: manifest.version }, 'bundled plugin code changed; replacing it');
@@ -245,7 +258,7 @@ export class PluginHost {
     this.#remember(record);
     this.#resolveTypesOf(manifest.name);
     this.#log.info({ plugin: manifest.name, version: manifest.version, nodeTypes: nodeTypes.length }, 'plugin installed');
-    return { plugin, nodeTypes, changed: true };
+    return { plugin, nodeTypes, triggers: triggersOf(manifest), changed: true };
   }
 
   async #uninstall(name: string, version: string): Promise<void> {
@@ -272,17 +285,21 @@ export class PluginHost {
         .map((item) => item.type)
         .filter((type) => !this.#otherVersionProvides(name, version, type)),
     );
-    const usages = exclusive.size === 0 ? [] : await this.#graphsUsing(exclusive);
+    const triggerUse = this.triggers.exclusiveUse(record.manifest);
+    const usages = exclusive.size === 0 && triggerUse === undefined ? [] : await this.#graphsUsing(exclusive, triggerUse);
     if (usages.length > 0) {
       const listed = usages.map((usage) => `${usage.graphId} (versions ${usage.versions.join(', ')})`).join('; ');
       throw new StudioError(
         'PLUGIN_IN_USE',
-        `plugin ${name}@${version} is the only provider of node types that stored graphs use: ${listed}`,
+        `plugin ${name}@${version} is the only provider of node types or triggers that stored graphs use: ${listed}`,
         {
-          problems: usages.map((usage) => ({
-            pointer: '/params/version',
-            message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${usage.nodeTypes.join(', ')}`,
-          })),
+          problems: usages.map((usage) => {
+            const used = [...usage.nodeTypes, ...usage.triggers.map((type) => `trigger ${type}`)];
+            return {
+              pointer: '/params/version',
+              message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${used.join(', ')}`,
+            };
+          }),
           details: { graphs: usages },
         },
       );
@@ -394,25 +411,38 @@ export class PluginHost {
   }
 
   /**
-   * Scans every stored graph version for nodes of `types`.
+   * Scans every stored graph version for nodes of `types` and for a `settings.trigger` that
+   * `triggerUse` matches.
    * NOTE: This reads every graph document, and a graph saved during the scan may be missed.
    * A query over node types in the graph repository would remove both limits.
    */
-  async #graphsUsing(types: ReadonlySet<string>): Promise<GraphUsage[]> {
+  async #graphsUsing(
+    types: ReadonlySet<string>,
+    triggerUse: ((trigger: TriggerSettings) => boolean) | undefined,
+  ): Promise<GraphUsage[]> {
     const usages: GraphUsage[] = [];
     for (let offset = 0; ; offset += GRAPH_PAGE_SIZE) {
       const page = await this.#storage.graphs.list({ limit: GRAPH_PAGE_SIZE, offset });
       for (const graph of page) {
         const versions: number[] = [];
         const used = new Set<string>();
+        const usedTriggers = new Set<string>();
         for (const record of await this.#storage.graphs.listVersions(graph.id)) {
           const matches = record.document.nodes.filter((node) => types.has(node.type)).map((node) => node.type);
-          if (matches.length === 0) continue;
+          const trigger = record.document.settings?.trigger;
+          const triggerMatches = trigger !== undefined && triggerUse !== undefined && triggerUse(trigger);
+          if (matches.length === 0 && !triggerMatches) continue;
           versions.push(record.version);
           for (const type of matches) used.add(type);
+          if (triggerMatches) usedTriggers.add(trigger.type);
         }
         if (versions.length > 0) {
-          usages.push({ graphId: graph.id, versions: versions.sort((a, b) => a - b), nodeTypes: [...used].sort() });
+          usages.push({
+            graphId: graph.id,
+            versions: versions.sort((a, b) => a - b),
+            nodeTypes: [...used].sort(),
+            triggers: [...usedTriggers].sort(),
+          });
         }
       }
       if (page.length < GRAPH_PAGE_SIZE) return usages;

@@ -48,7 +48,7 @@ function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
 /** Graph CRUD, versions, publishing, import and export. */
 export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   const checkDocument = (input: unknown): GraphDocument => {
-    const result = validateGraph(input, { nodeTypes: ctx.registry });
+    const result = validateGraph(input, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
     if (!result.ok) throw invalidGraph(result.problems);
     return result.document;
   };
@@ -79,7 +79,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
-    const result = importGraph(request.body, { nodeTypes: ctx.registry });
+    const result = importGraph(request.body, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
     if (!result.ok) throw invalidGraph(result.problems);
     return reply.status(201).send(await createGraph(result.document));
   });
@@ -175,7 +175,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const version = body.version ?? graph.latestVersion;
     const record = await ctx.storage.graphs.getVersion(id, version);
     if (!record) throw versionNotFound(id, version, '/body/version');
-    const result = validateGraph(record.document, { nodeTypes: ctx.registry });
+    const result = validateGraph(record.document, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
     if (!result.ok) throw invalidGraph(result.problems);
     const published = await ctx.storage.graphs.publish(id, version);
     if (!published) throw versionNotFound(id, version, '/body/version');

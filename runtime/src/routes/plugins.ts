@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { nodeTypesOf } from '../plugins/plugin-host.js';
+import { triggersOf } from '../plugins/plugin-triggers.js';
 
 const nameParams = {
   type: 'object',
@@ -29,6 +30,15 @@ const nodeTypeList = {
   },
 } as const;
 
+const triggerList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'displayName', 'kind'],
+    properties: { type: { type: 'string' }, displayName: { type: 'string' }, kind: { type: 'string' } },
+  },
+} as const;
+
 function pluginNotFound(name: string): StudioError {
   return new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
     problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
@@ -50,6 +60,7 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       ...item,
       active: host.providerOf(item.type)?.version === summary.version,
     })),
+    triggers: triggersOf(summary.manifest),
   });
 
   app.post('/v1/plugins', {
@@ -62,19 +73,27 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       },
       response: {
         201: {
-          description: 'The installed version and the node types it provides',
+          description: 'The installed version and the node types and triggers it provides',
           type: 'object',
           properties: {
             plugin: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
             nodeTypes: nodeTypeList,
+            triggers: triggerList,
           },
         },
       },
     },
   }, async (request, reply) => {
     const result = await host.install(request.body);
-    return reply.status(201).send({ plugin: result.plugin, nodeTypes: result.nodeTypes });
+    return reply.status(201).send({ plugin: result.plugin, nodeTypes: result.nodeTypes, triggers: result.triggers });
   });
+
+  app.get('/v1/trigger-types', {
+    schema: {
+      tags: ['triggers'],
+      summary: 'Plugin triggers a graph can choose in settings.trigger, each in its highest installed version',
+    },
+  }, async () => ({ items: host.triggers.list() }));
 
   app.get('/v1/plugins', {
     schema: { tags: ['plugins'], summary: 'List installed plugins, each with its versions, highest first' },
