@@ -5,6 +5,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { FileBlobStore, type BlobStore, type Storage } from '@gestorlead/storage';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { builderAppRoutes } from './builder-app.js';
 import type { RuntimeConfig } from './config.js';
 import type { StudioContext } from './context.js';
 import { installErrorHandlers, MAX_PARAM_LENGTH, replyWithError } from './error-handler.js';
@@ -172,6 +173,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => wsRoutes(scope, ctx));
   await app.register(async (scope) => hookRoutes(scope, ctx));
   await app.register(async (scope) => pluginRoutes(scope, ctx));
+  await app.register(async (scope) => builderAppRoutes(scope, config.builderDir, log));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

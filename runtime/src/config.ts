@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -24,7 +25,12 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** Sandbox and host-service limits of plugin actions. */
   plugins: PluginSettings;
+  /** Folder of the built builder app, served at `/`; null when `BUILDER_DIR` is set empty. */
+  builderDir: string | null;
 }
+
+/** Output folder of `npm run build`: the built builder app. */
+export const DEFAULT_BUILDER_DIR = fileURLToPath(new URL('../../builder/dist/', import.meta.url));
 
 /** Limits and trust settings of plugin code and the services behind its `ctx`. */
 export interface PluginSettings {
@@ -162,5 +168,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     wsMaxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
     plugins: loadPluginSettings(env),
+    builderDir: env.BUILDER_DIR === '' ? null : path.resolve(env.BUILDER_DIR ?? DEFAULT_BUILDER_DIR),
   };
 }

@@ -1,0 +1,267 @@
+/**
+ * State of the graph open on the canvas: its document, selection and undo history. A plain
+ * zustand store, so tests drive it without React.
+ */
+import type { GraphDocument, GraphNode, GraphSettings, Position } from '@gestorlead/sdk-plugin';
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { checkConnection, type ConnectionRequest, type ConnectionResult } from '../graph/connection-check';
+import {
+  addEdge,
+  addNode,
+  copyElements,
+  moveNodes,
+  PASTE_OFFSET_PX,
+  pasteElements,
+  removeElements,
+  updateNode,
+  type ClipboardContent,
+  type GraphContent,
+} from '../graph/document-ops';
+import { layoutPositions } from '../graph/layout';
+import { NodeCatalog } from '../graph/node-catalog';
+import { emptyHistory, record, redo, undo, type History } from './history';
+
+/** State that undo restores: the canvas content and the graph's name. */
+export interface Snapshot {
+  name: string;
+  content: GraphContent;
+}
+
+export interface Size {
+  width: number;
+  height: number;
+}
+
+export interface EditorState {
+  graphId: string;
+  name: string;
+  description: string | undefined;
+  settings: GraphSettings | undefined;
+  content: GraphContent;
+  /** Increases with every change of the document, for autosave. */
+  revision: number;
+  selectedNodes: string[];
+  selectedEdges: string[];
+  history: History<Snapshot>;
+  /** Content before the drag in progress, recorded as one undo step when the drag ends. */
+  dragStart: GraphContent | null;
+  /** Node sizes measured by React Flow, for auto-layout. */
+  sizes: Record<string, Size>;
+  nodeTypes: NodeCatalog;
+}
+
+export interface EditorActions {
+  load(document: GraphDocument, graphId: string): void;
+  setNodeTypes(nodeTypes: NodeCatalog): void;
+  /** The whole graph document as saved and exported. */
+  toDocument(): GraphDocument;
+  addNode(type: string, position: Position): string;
+  connect(request: ConnectionRequest): ConnectionResult;
+  removeSelection(): void;
+  /** Moves nodes during a drag; the drag becomes one undo step when `endDrag` runs. */
+  dragNodes(positions: ReadonlyMap<string, Position>): void;
+  endDrag(): void;
+  autoLayout(): void;
+  updateNode(id: string, patch: Partial<Omit<GraphNode, 'id'>>, coalesceKey?: string): void;
+  rename(name: string): void;
+  select(nodeIds: readonly string[], edgeIds: readonly string[]): void;
+  /** Copies the selected nodes; returns how many were copied. */
+  copySelection(): number;
+  /** Pastes the clipboard; returns how many nodes were pasted. */
+  paste(): number;
+  undo(): boolean;
+  redo(): boolean;
+  setSizes(sizes: ReadonlyMap<string, Size>): void;
+}
+
+export type EditorStore = StoreApi<EditorState & EditorActions>;
+
+/**
+ * The clipboard, shared by every editor in the tab, so nodes copied in one graph paste into
+ * another. `pastes` counts pastes of the same content, to offset each copy further.
+ */
+const clipboard: { content: ClipboardContent | null; pastes: number } = { content: null, pastes: 0 };
+
+/** Empties the shared clipboard; tests call it between cases. */
+export function clearClipboard(): void {
+  clipboard.content = null;
+  clipboard.pastes = 0;
+}
+
+export interface EditorStoreOptions {
+  now?: () => number;
+  nodeTypes?: NodeCatalog;
+}
+
+export function createEditorStore(options: EditorStoreOptions = {}): EditorStore {
+  const now = options.now ?? (() => Date.now());
+
+  return createStore<EditorState & EditorActions>()((set, get) => {
+    /** Applies an edit as one undo step; `key` merges quick edits of the same field. */
+    const commit = (next: Partial<Snapshot>, key: string | null = null, extra: Partial<EditorState> = {}): void => {
+      const state = get();
+      const before: Snapshot = { name: state.name, content: state.content };
+      set({
+        ...extra,
+        name: next.name ?? state.name,
+        content: next.content ?? state.content,
+        history: record(state.history, before, now(), key),
+        revision: state.revision + 1,
+      });
+    };
+
+    const restore = (snapshot: Snapshot, history: History<Snapshot>): void => {
+      const ids = new Set(snapshot.content.nodes.map((node) => node.id));
+      const edgeIds = new Set(snapshot.content.edges.map((edge) => edge.id));
+      const state = get();
+      set({
+        name: snapshot.name,
+        content: snapshot.content,
+        history,
+        revision: state.revision + 1,
+        selectedNodes: state.selectedNodes.filter((id) => ids.has(id)),
+        selectedEdges: state.selectedEdges.filter((id) => edgeIds.has(id)),
+        dragStart: null,
+      });
+    };
+
+    return {
+      graphId: '',
+      name: '',
+      description: undefined,
+      settings: undefined,
+      content: { nodes: [], edges: [] },
+      revision: 0,
+      selectedNodes: [],
+      selectedEdges: [],
+      history: emptyHistory<Snapshot>(),
+      dragStart: null,
+      sizes: {},
+      nodeTypes: options.nodeTypes ?? new NodeCatalog([]),
+
+      load(document, graphId) {
+        set({
+          graphId,
+          name: document.name,
+          description: document.description,
+          settings: document.settings,
+          content: { nodes: document.nodes, edges: document.edges },
+          revision: 0,
+          selectedNodes: [],
+          selectedEdges: [],
+          history: emptyHistory<Snapshot>(),
+          dragStart: null,
+        });
+      },
+
+      setNodeTypes(nodeTypes) {
+        set({ nodeTypes });
+      },
+
+      toDocument() {
+        const state = get();
+        const document: GraphDocument = { id: state.graphId, name: state.name, nodes: state.content.nodes, edges: state.content.edges };
+        if (state.description !== undefined) document.description = state.description;
+        if (state.settings !== undefined) document.settings = state.settings;
+        return document;
+      },
+
+      addNode(type, position) {
+        const state = get();
+        const result = addNode(state.content, type, position, state.nodeTypes.get(type));
+        commit({ content: result.content }, null, { selectedNodes: [result.node.id], selectedEdges: [] });
+        return result.node.id;
+      },
+
+      connect(request) {
+        const state = get();
+        const result = checkConnection(state.content, state.nodeTypes, request);
+        if (result.ok) commit({ content: addEdge(state.content, result.edge).content });
+        return result;
+      },
+
+      removeSelection() {
+        const state = get();
+        if (state.selectedNodes.length === 0 && state.selectedEdges.length === 0) return;
+        const content = removeElements(state.content, new Set(state.selectedNodes), new Set(state.selectedEdges));
+        commit({ content }, null, { selectedNodes: [], selectedEdges: [] });
+      },
+
+      dragNodes(positions) {
+        const state = get();
+        const content = moveNodes(state.content, positions);
+        if (content === state.content) return;
+        set({ content, dragStart: state.dragStart ?? state.content, revision: state.revision + 1 });
+      },
+
+      endDrag() {
+        const state = get();
+        if (state.dragStart === null) return;
+        set({
+          history: record(state.history, { name: state.name, content: state.dragStart }, now()),
+          dragStart: null,
+        });
+      },
+
+      autoLayout() {
+        const state = get();
+        const positions = layoutPositions(state.content, new Map(Object.entries(state.sizes)));
+        const content = moveNodes(state.content, positions);
+        if (content !== state.content) commit({ content });
+      },
+
+      updateNode(id, patch, coalesceKey) {
+        const state = get();
+        commit({ content: updateNode(state.content, id, patch) }, coalesceKey === undefined ? null : `${id}:${coalesceKey}`);
+      },
+
+      rename(name) {
+        if (name === get().name) return;
+        commit({ name }, 'rename');
+      },
+
+      select(nodeIds, edgeIds) {
+        set({ selectedNodes: [...nodeIds], selectedEdges: [...edgeIds] });
+      },
+
+      copySelection() {
+        const state = get();
+        if (state.selectedNodes.length === 0) return 0;
+        clipboard.content = copyElements(state.content, new Set(state.selectedNodes));
+        clipboard.pastes = 0;
+        return clipboard.content.nodes.length;
+      },
+
+      paste() {
+        if (clipboard.content === null || clipboard.content.nodes.length === 0) return 0;
+        clipboard.pastes += 1;
+        const shift = PASTE_OFFSET_PX * clipboard.pastes;
+        const result = pasteElements(get().content, clipboard.content, { x: shift, y: shift });
+        commit({ content: result.content }, null, { selectedNodes: result.nodeIds, selectedEdges: [] });
+        return result.nodeIds.length;
+      },
+
+      undo() {
+        const state = get();
+        const step = undo(state.history, { name: state.name, content: state.content });
+        if (step === null) return false;
+        restore(step.state, step.history);
+        return true;
+      },
+
+      redo() {
+        const state = get();
+        const step = redo(state.history, { name: state.name, content: state.content });
+        if (step === null) return false;
+        restore(step.state, step.history);
+        return true;
+      },
+
+      setSizes(sizes) {
+        const next = { ...get().sizes };
+        for (const [id, size] of sizes) next[id] = size;
+        set({ sizes: next });
+      },
+    };
+  });
+}

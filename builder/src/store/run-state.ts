@@ -1,0 +1,94 @@
+/** The live view of one run, folded from its ordered events. */
+import type { RunEvent, RunStatus } from '../api/types';
+
+/** Statuses the canvas shows on a node during and after a run. */
+export const NODE_RUN_STATUSES = ['queued', 'running', 'retrying', 'succeeded', 'failed', 'skipped', 'cancelled'] as const;
+export type NodeRunStatus = (typeof NODE_RUN_STATUSES)[number];
+
+export interface NodeRun {
+  status: NodeRunStatus;
+  taskId: string;
+  attempt: number;
+}
+
+export interface RunView {
+  runId: string;
+  status: RunStatus;
+  lastSeq: number;
+  nodes: Record<string, NodeRun>;
+  error: { code: string; message: string } | null;
+}
+
+const TASK_STATUS_OF_EVENT: Record<string, NodeRunStatus> = {
+  'task.started': 'running',
+  'task.retrying': 'retrying',
+  'task.completed': 'succeeded',
+  'task.failed': 'failed',
+  'task.skipped': 'skipped',
+  'task.cancelled': 'cancelled',
+};
+
+const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
+
+export function newRunView(runId: string): RunView {
+  return { runId, status: 'queued', lastSeq: 0, nodes: {}, error: null };
+}
+
+export function isRunActive(view: RunView | null): boolean {
+  return view !== null && !FINAL_RUN_STATUSES.has(view.status);
+}
+
+function readObject(value: unknown): Record<string, unknown> {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+}
+
+/**
+ * Applies one event. Events at or below `lastSeq` were applied before (a replay after a
+ * reconnect repeats them) and leave the view unchanged.
+ */
+export function applyRunEvent(view: RunView, event: RunEvent): RunView {
+  if (event.runId !== view.runId || event.seq <= view.lastSeq) return view;
+  const next: RunView = { ...view, lastSeq: event.seq };
+  const data = readObject(event.data);
+
+  const nodeStatus = TASK_STATUS_OF_EVENT[event.type];
+  if (nodeStatus !== undefined && event.nodeId !== null && event.taskId !== null) {
+    const previous = view.nodes[event.nodeId];
+    const attempt = typeof data.attempt === 'number' ? data.attempt : (previous?.attempt ?? 1);
+    next.nodes = { ...view.nodes, [event.nodeId]: { status: nodeStatus, taskId: event.taskId, attempt } };
+    return next;
+  }
+
+  switch (event.type) {
+    case 'run.queued':
+      next.status = 'queued';
+      break;
+    case 'run.started':
+    case 'run.resumed':
+      next.status = 'running';
+      next.error = null;
+      break;
+    case 'run.finished': {
+      const status = data.status;
+      if (status === 'succeeded' || status === 'failed' || status === 'cancelled') next.status = status;
+      const error = readObject(data.error);
+      next.error =
+        typeof error.code === 'string' ? { code: error.code, message: String(error.message ?? '') } : null;
+      break;
+    }
+    default:
+      break;
+  }
+  return next;
+}
+
+/**
+ * Returns the status shown on a node: its task's, or `queued` while the run is active and the
+ * node has no task yet. Returns null when the node has nothing to show.
+ */
+export function nodeStatusOf(view: RunView | null, nodeId: string): NodeRunStatus | null {
+  if (view === null) return null;
+  const task = view.nodes[nodeId];
+  if (task !== undefined) return task.status;
+  return isRunActive(view) ? 'queued' : null;
+}
