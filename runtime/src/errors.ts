@@ -23,6 +23,8 @@ export const ERROR_CATALOGUE = {
   REQUEST_HEADERS_TOO_LARGE: { status: 431, retryable: false },
   REQUEST_TIMEOUT: { status: 408, retryable: true },
   ROUTE_NOT_FOUND: { status: 404, retryable: false },
+  AUTH_REQUIRED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
   GRAPH_INVALID: { status: 400, retryable: false },
   GRAPH_NOT_FOUND: { status: 404, retryable: false },
   GRAPH_VERSION_NOT_FOUND: { status: 404, retryable: false },
