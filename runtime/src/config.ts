@@ -1,4 +1,7 @@
 import path from 'node:path';
+import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
+import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
+import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -24,6 +27,14 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** Sandbox and host-service limits of plugin actions. */
   plugins: PluginSettings;
+  /** Accounts, tokens and rate limits. */
+  auth: AuthSettings;
+  /** Raw secret values; `resolveSecrets` in `auth/secrets.ts` checks and decodes them. */
+  secrets: SecretSettings;
+  /** OAuth2 client settings of credential types (`OAUTH2_CLIENTS`, `OAUTH2_REDIRECT_URL`). */
+  oauth2: OAuth2Config;
+  /** Whether tasks are charged, and the operator's prices (`CREDITS_*`). */
+  credits: CreditSettings;
 }
 
 /** Limits and trust settings of plugin code and the services behind its `ctx`. */
@@ -162,5 +173,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     wsMaxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
     plugins: loadPluginSettings(env),
+    auth: loadAuthSettings(env),
+    secrets: loadSecretSettings(env),
+    oauth2: loadOAuth2Config(env),
+    credits: loadCreditSettings(env),
   };
 }

@@ -1,3 +1,4 @@
 export * from './types.js';
+export { normalizeEmail } from './normalize-email.js';
 export { openSqliteStorage, type SqliteStorageOptions } from './sqlite/index.js';
 export * from './blob/index.js';

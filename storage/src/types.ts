@@ -367,9 +367,10 @@ export type UserPatch = Partial<
 /** Users. */
 export interface UserRepository {
   /**
-   * Inserts a user; throws `StorageConflictError` when the email or Google id is taken. With
-   * `firstBecomesAdmin`, the user is stored as admin exactly when no other user exists, decided
-   * in the same transaction as the insert. Returns the stored record.
+   * Inserts a user with `email` trimmed and lowercased; throws `StorageConflictError` when the
+   * email or Google id is taken. With `firstBecomesAdmin`, the user is stored as admin exactly
+   * when no other user exists, decided in the same transaction as the insert, and `user.admin`
+   * is ignored. Returns the stored record.
    */
   create(user: UserRecord, options?: { firstBecomesAdmin?: boolean }): Promise<UserRecord>;
   get(id: string): Promise<UserRecord | null>;
@@ -379,7 +380,11 @@ export interface UserRepository {
   /** Users ordered by creation, oldest first; `search` matches email or name, case-insensitively. */
   list(query?: { search?: string; limit?: number; offset?: number }): Promise<UserRecord[]>;
   count(): Promise<number>;
-  /** Applies `patch`, sets `updatedAt`, returns the new record or null when the user does not exist. */
+  /**
+   * Applies `patch` (a new email trimmed and lowercased), sets `updatedAt`, returns the new record
+   * or null when the user does not exist. Throws `StorageConflictError` when the new email or
+   * Google id belongs to another user.
+   */
   update(id: string, patch: UserPatch): Promise<UserRecord | null>;
 }
 
@@ -440,7 +445,7 @@ export interface ApiKeyRepository {
   listByUser(userId: string): Promise<ApiKeyRecord[]>;
   /** Revokes the user's key `id`; false when the user has no such key or it was revoked already. */
   revoke(userId: string, id: string, at: string): Promise<boolean>;
-  /** Records a use of the key. */
+  /** Records a use of the key: sets `lastUsedAt` to `at` unless it is already `at` or later. */
   touch(id: string, at: string): Promise<void>;
 }
 
@@ -476,7 +481,9 @@ export interface CredentialRepository {
   /**
    * Applies `patch` and sets `updatedAt`. With `expectedUpdatedAt`, only when the stored
    * `updatedAt` still equals it (compare-and-set for token refresh and re-encryption). Returns
-   * the new record, or null when the credential does not exist or the expectation failed.
+   * the new record, or null when the credential does not exist or the expectation failed. The
+   * new `updatedAt` is later than the stored one even when the clock has not advanced, so every
+   * change invalidates earlier expectations.
    */
   update(id: string, patch: CredentialPatch, options?: { expectedUpdatedAt?: string }): Promise<CredentialRecord | null>;
   delete(id: string): Promise<boolean>;
@@ -555,17 +562,21 @@ export interface LedgerRepository {
    * Appends an entry atomically. When the idempotency key exists, nothing changes and the stored
    * entry is returned with `created: false`. When a negative `delta` would take the balance below
    * zero, nothing changes and `InsufficientCreditsError` is thrown, so concurrent appends never
-   * overdraw (`allowNegative` lifts the check for admin adjustments only).
+   * overdraw (`allowNegative` lifts the check for admin adjustments only). Throws RangeError,
+   * storing nothing, for an unknown kind, a `delta` that is not a safe integer, or an `amount`
+   * that is not a safe integer of at least 0.
    */
   append(entry: LedgerEntry, options?: { allowNegative?: boolean }): Promise<LedgerAppendResult>;
   balance(userId: string): Promise<number>;
   findByKey(idempotencyKey: string): Promise<LedgerEntry | null>;
   /** The user's entries newest first; `before`/`beforeId` page like `RunListQuery`. */
   list(userId: string, query?: { limit?: number; before?: string; beforeId?: string; kinds?: LedgerKind[] }): Promise<LedgerEntry[]>;
-  /** Entries about a task, oldest first. */
+  /** Entries about a task, oldest first; entries of the same instant in the order they were appended. */
   listByTask(taskId: string): Promise<LedgerEntry[]>;
   /** Reserve entries not yet settled by a capture or release, oldest first; `runId` narrows them. */
   listOpenReservations(query?: { runId?: string; limit?: number }): Promise<LedgerEntry[]>;
+  /** The sum of `amount` over the user's reserve entries not yet settled; 0 when there are none. */
+  heldBalance(userId: string): Promise<number>;
   /** Credits a user spent per UTC day (captured amounts minus refunds) since `since`, oldest day first. */
   dailyUsage(userId: string, since: string): Promise<{ day: string; credits: number }[]>;
 }
@@ -603,7 +614,10 @@ export interface Storage {
   close(): Promise<void>;
 }
 
-/** A write that breaks a uniqueness rule (a duplicate id, event id, seq, or task per node). */
+/**
+ * A write that breaks a uniqueness rule: a duplicate id, event id, seq, task per node, email,
+ * Google id, token or key hash, or OAuth state.
+ */
 export class StorageConflictError extends Error {
   readonly code = 'STORAGE_CONFLICT';
   constructor(message: string, options?: { cause?: unknown }) {

@@ -27,6 +27,7 @@ export {
   type CredentialTypeOptions,
   type CredentialsOf,
   type OAuth2Settings,
+  type OAuth2TokenValues,
   type PluginActionEntry,
   type PluginDefinition,
   type PluginOptions,
