@@ -16,7 +16,7 @@ import { createRequire } from 'node:module';
 import { contextPrelude } from '../runtime/src/sandbox/prelude.mjs';
 import { SandboxPool, SANDBOX_DEFAULTS } from '../runtime/src/sandbox/pool.js';
 import type { CallLimits, PluginCode } from '../runtime/src/sandbox/types.js';
-import { actionRequest, codeOf, packZooPlugin, sleep } from '../runtime/test/sandbox/support.js';
+import { actionRequest, codeOf, packZooPlugin, rawCode, sleep } from '../runtime/test/sandbox/support.js';
 import { runBenchmark, type AimCheck, type BenchmarkOutput, type TableRow } from './lib/report.js';
 import { formatNumber, median, percentile } from './lib/stats.js';
 
@@ -32,6 +32,8 @@ const LOAD_ROUNDS = 40;
 /** Each load case runs this many times, interleaved with the others; the report keeps medians. */
 const LOAD_REPETITIONS = 3;
 const LOAD_CONCURRENCY = 50;
+const LARGE_RESULT_CHARS = 5_000_000;
+const LARGE_RESULT_CALLS = 80;
 const AIM_WARM_P50_MS = 0.4;
 const AIM_NEIGHBOUR_P99_RATIO = 2;
 
@@ -169,6 +171,48 @@ async function measureInProcessIsolate(plugin: PluginCode): Promise<LatencySumma
 
   isolate.dispose();
   return summarize(samples);
+}
+
+/* ------------------------------------------------------------------ large results */
+
+interface LargeResults {
+  warmRss: number;
+  afterRss: number;
+  msPerCall: number;
+}
+
+/**
+ * RSS of a child of a pool of 1 after 5 warm-up calls, and after `LARGE_RESULT_CALLS` more
+ * calls that each return a string of `LARGE_RESULT_CHARS` characters.
+ */
+async function measureLargeResults(): Promise<LargeResults> {
+  const pool = new SandboxPool({ poolSize: 1 });
+  await pool.ready();
+  const [pid] = pool.childPids();
+  const plugin = rawCode(
+    'bench-large@1.0.0',
+    '(() => { globalThis.__gestorleadPlugin = { manifest: { actions: [{ name: "large", version: 1, outputs: [{ name: "out" }] }] },' +
+      ` actions: [{ name: "large", version: 1, run: () => "x".repeat(${LARGE_RESULT_CHARS}) }], triggers: [] }; })();`,
+  );
+  const request = actionRequest(plugin, 'large', { limits: { memoryMb: 128, cpuTimeMs: 5_000 } });
+  const call = async (): Promise<void> => {
+    const outcome = await pool.callAction(request);
+    if (!outcome.ok) {
+      throw new Error(`large result call failed: ${outcome.error.code}`);
+    }
+  };
+  for (let index = 0; index < 5; index += 1) {
+    await call();
+  }
+  const warmRss = rssMiB(pid);
+  const startedAt = performance.now();
+  for (let index = 0; index < LARGE_RESULT_CALLS; index += 1) {
+    await call();
+  }
+  const msPerCall = (performance.now() - startedAt) / LARGE_RESULT_CALLS;
+  const afterRss = rssMiB(pid);
+  await pool.close();
+  return { warmRss, afterRss, msPerCall };
 }
 
 /* ------------------------------------------------------------------ cold start */
@@ -349,6 +393,7 @@ async function measure(): Promise<BenchmarkOutput> {
   const cold = await measureColdStart(healthy);
   const bareChild = await measureBareChild(false);
   const bareChildWithIsolatedVm = await measureBareChild(true);
+  const largeResults = await measureLargeResults();
 
   const warmRows: TableRow[] = [
     { case: 'pool call, back to back', p50: ms(warm.backToBack.p50), p99: ms(warm.backToBack.p99), calls: String(warm.backToBack.count) },
@@ -397,6 +442,11 @@ async function measure(): Promise<BenchmarkOutput> {
       process: 'idle pool in total (parent + children)',
       'RSS MiB': formatNumber(parentRssWithPool + idleChildren.reduce((sum, rss) => sum + rss, 0), 1),
     },
+    { process: 'pool of 1: child after 5 calls with a 5 MB result', 'RSS MiB': formatNumber(largeResults.warmRss, 1) },
+    {
+      process: `pool of 1: the same child after ${LARGE_RESULT_CALLS} more (${formatNumber(largeResults.msPerCall, 1)} ms per call)`,
+      'RSS MiB': formatNumber(largeResults.afterRss, 1),
+    },
   ];
 
   const worstRatio = Math.max(...loads.map(({ result }) => result.p99 / baselineLoad.p99));
@@ -436,7 +486,7 @@ async function measure(): Promise<BenchmarkOutput> {
       `The pool (${SANDBOX_DEFAULTS.poolSize} children × ${SANDBOX_DEFAULTS.concurrencyPerChild} calls) counted ${crashes} retired or crashed children during the load phases.`,
       'Each call runs in a fresh context, which took about 0.8 ms of isolate CPU to prepare for this 18 KB bundle. A warm isolate prepares the next one after each call, so calls sent back to back wait for it.',
     ],
-    raw: { warm, ipcEcho, inProcess, cold, bareChild, bareChildWithIsolatedVm, baselineRuns, neighbourRuns, memory: { parentRssBefore, parentRssWithPool, idleChildren, warmChildren } },
+    raw: { warm, ipcEcho, inProcess, cold, bareChild, bareChildWithIsolatedVm, baselineRuns, neighbourRuns, memory: { parentRssBefore, parentRssWithPool, idleChildren, warmChildren, largeResults } },
   };
 }
 

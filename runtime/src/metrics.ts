@@ -54,7 +54,7 @@ export function createMetrics(sources: { activeRuns(): number; queuedRuns(): num
     }),
     webhookDeliveries: new Counter({
       name: 'webhook_deliveries_total',
-      help: 'Webhook requests by outcome (accepted, duplicate, rejected)',
+      help: 'Webhook requests by outcome (accepted, duplicate, ignored, rejected, failed)',
       labelNames: ['outcome'],
       registers: [registry],
     }),

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { GRAPH_PROBLEM_CODES } from '@gestorlead/sdk-plugin';
+import { MANIFEST_PROBLEM_CODES } from '@gestorlead/sdk-plugin/manifest';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CATALOGUE } from '../src/errors.js';
 
@@ -13,6 +14,11 @@ describe('error catalogue', () => {
 
   it('documents every graph problem code', () => {
     const missing = GRAPH_PROBLEM_CODES.filter((code) => !ERRORS_DOC.includes(`\`${code}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('documents every manifest problem code', () => {
+    const missing = MANIFEST_PROBLEM_CODES.filter((code) => !ERRORS_DOC.includes(`\`${code}\``));
     expect(missing).toEqual([]);
   });
 

@@ -34,6 +34,7 @@
  * | GET    /v1/plugins/:name                  | 404 PLUGIN_NOT_FOUND                     |
  * | GET    /v1/plugins/:name/:version         | 404 PLUGIN_NOT_FOUND                     |
  * | DELETE /v1/plugins/:name/:version         | 404 PLUGIN_NOT_FOUND                     |
+ * | GET    /v1/trigger-types                  | a list without her private trigger types |
  * | GET    /v1/credential-types               | a list without her private types         |
  * | POST   /v1/credentials                    | 400 CREDENTIAL_TYPE_UNKNOWN              |
  * | GET    /v1/credentials                    | a list without Alice's credentials       |
@@ -88,6 +89,7 @@ const PRIVATE_PLUGIN = 'alicekit';
 const PRIVATE_VERSION = '1.0.0';
 const PRIVATE_NODE_TYPE = `${PRIVATE_PLUGIN}/hello@1`;
 const PRIVATE_CREDENTIAL_TYPE = `${PRIVATE_PLUGIN}/token`;
+const PRIVATE_TRIGGER_TYPE = `${PRIVATE_PLUGIN}/inbound`;
 const SHARED_PLUGIN = 'sharedkit';
 
 /** What another user must get from one route. */
@@ -199,6 +201,13 @@ const MATRIX: MatrixRow[] = [
   },
   {
     method: 'GET',
+    route: '/v1/trigger-types',
+    url: () => '/v1/trigger-types',
+    expected: list,
+    ownerSees: () => PRIVATE_TRIGGER_TYPE,
+  },
+  {
+    method: 'GET',
     route: '/v1/credential-types',
     url: () => '/v1/credential-types',
     expected: list,
@@ -284,6 +293,7 @@ function privatePlugin(version = PRIVATE_VERSION): PluginPackage {
     version,
     credentialTypes: [{ name: 'token', displayName: 'Alice token', schema: { type: 'object', properties: { token: { type: 'string' } } } }],
     actions: [{ name: 'hello', run: 'async () => ({ hello: "alice" })' }],
+    triggers: [{ name: 'inbound', displayName: 'Alice inbound', kind: 'webhook' }],
   });
 }
 

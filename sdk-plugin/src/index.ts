@@ -5,5 +5,6 @@ export * from './graph/ports.js';
 export * from './graph/topology.js';
 export * from './graph/import-export.js';
 export * from './node-type.js';
+export * from './trigger-type.js';
 export * from './json-pointer.js';
 export * from './template.js';

@@ -45,6 +45,12 @@ function buildFullGraph(): GraphDocument {
       },
     ],
     settings: {
+      trigger: {
+        credentials: { account: 'cred-2' },
+        config: { types: ['order.paid'] },
+        pluginVersion: '^1.0.0',
+        type: 'shop/orderEvents',
+      },
       webhook: {
         eventIdHeader: 'X-Event-Id',
         hmac: {
@@ -147,7 +153,9 @@ describe('exportGraph', () => {
       'errorGraphId',
       'timezone',
       'webhook',
+      'trigger',
     ]);
+    expect(Object.keys(parsed.settings.trigger)).toEqual(['type', 'pluginVersion', 'config', 'credentials']);
     expect(Object.keys(parsed.settings.webhook)).toEqual([
       'mode',
       'syncTimeoutMs',

@@ -479,6 +479,82 @@ describe('validateGraph node config', () => {
   });
 });
 
+describe('validateGraph config cost', () => {
+  function nodeTypesWith(configSchema: Record<string, unknown>) {
+    const descriptor: NodeTypeDescriptor = {
+      type: 'guarded/node@1',
+      displayName: 'Guarded',
+      configSchema,
+      inputs: [],
+      outputs: [],
+    };
+    return buildNodeTypes([...NODE_TYPE_DESCRIPTORS, descriptor]);
+  }
+
+  function timedProblems(config: Record<string, unknown>, nodeTypes: ReturnType<typeof buildNodeTypes>) {
+    const doc = withNode(buildNode({ id: 'guarded', type: 'guarded/node@1', config }));
+    const started = performance.now();
+    const problems = problemsOf(doc, nodeTypes);
+    return { problems, elapsedMs: performance.now() - started };
+  }
+
+  it('matches patterns in linear time', () => {
+    const nodeTypes = nodeTypesWith({ type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } });
+
+    const { problems, elapsedMs } = timedProblems({ code: `${'a'.repeat(30)}b` }, nodeTypes);
+
+    expect(problems).toEqual([
+      { pointer: '/nodes/4/config/code', message: 'must match the pattern ^(a+)+$', code: 'GRAPH_CONFIG_INVALID' },
+    ]);
+    expect(elapsedMs).toBeLessThan(1_000);
+  });
+
+  it('checks uniqueItems in linear time', () => {
+    const nodeTypes = nodeTypesWith({ type: 'object', properties: { rows: { type: 'array', uniqueItems: true } } });
+    const rows = Array.from({ length: 20_000 }, (_, index) => ({ index }));
+    rows.push({ index: 7 });
+
+    const { problems, elapsedMs } = timedProblems({ rows }, nodeTypes);
+
+    expect(problems).toEqual([
+      {
+        pointer: '/nodes/4/config/rows',
+        message: 'must NOT have duplicate items (items ## 7 and 20000 are identical)',
+        code: 'GRAPH_CONFIG_INVALID',
+      },
+    ]);
+    expect(elapsedMs).toBeLessThan(1_000);
+  });
+
+  it('reports a config too large to check', () => {
+    const branches = Array.from({ length: 300 }, (_, index) => ({ type: 'object', required: [`k${index}`] }));
+    const nodeTypes = nodeTypesWith({ type: 'object', properties: { items: { type: 'array', items: { anyOf: branches } } } });
+
+    const config = { items: new Array(100_000).fill(0) };
+
+    const { problems, elapsedMs } = timedProblems(config, nodeTypes);
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ pointer: '/nodes/4/config', code: 'GRAPH_CONFIG_INVALID' });
+    expect(problems[0].message).toMatch(
+      new RegExp(`^is too large to check against its schema: ${JSON.stringify(config).length} characters as JSON, at most \\d+ for this schema$`),
+    );
+    expect(elapsedMs).toBeLessThan(1_000);
+  });
+
+  it('reports a schema the studio does not run', () => {
+    const nodeTypes = nodeTypesWith({ type: 'object', properties: { code: { type: 'string', pattern: '^(?!x)' } } });
+
+    const { problems } = timedProblems({ code: 'y' }, nodeTypes);
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ pointer: '/nodes/4/type', code: 'GRAPH_CONFIG_INVALID' });
+    expect(problems[0].message).toMatch(
+      /^node type "guarded\/node@1" has an invalid config schema, so its config cannot be checked: \/properties\/code\/pattern must not use lookahead/,
+    );
+  });
+});
+
 describe('validateGraph cycles', () => {
   it('reports a cycle at its closing edge', () => {
     const doc = withEdge(

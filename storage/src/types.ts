@@ -643,3 +643,38 @@ export class StorageSchemaTooNewError extends Error {
     this.supportedVersion = versions.supportedVersion;
   }
 }
+
+/**
+ * A job state update (Agenda's `saveJobState`) found no job with that id and name, usually
+ * because the job was removed while it ran.
+ */
+export class AgendaJobNotFoundError extends Error {
+  readonly code = 'STORAGE_AGENDA_JOB_NOT_FOUND';
+  readonly jobId: string;
+  readonly jobName: string;
+  constructor(jobId: string, jobName: string) {
+    super(
+      `Cannot update the state of Agenda job ${jobId} (name "${jobName}"): no job has this id ` +
+        'and name. It was probably removed while it ran.',
+    );
+    this.name = 'AgendaJobNotFoundError';
+    this.jobId = jobId;
+    this.jobName = jobName;
+  }
+}
+
+/**
+ * An Agenda `unique` query with a MongoDB query operator or a field that is not stored, which
+ * the SQLite job store cannot run. It supports equality on stored fields and on paths under
+ * `data` only.
+ */
+export class AgendaQueryUnsupportedError extends Error {
+  readonly code = 'STORAGE_AGENDA_QUERY_UNSUPPORTED';
+  /** The key of the unique query that was rejected. */
+  readonly key: string;
+  constructor(message: string, key: string) {
+    super(message);
+    this.name = 'AgendaQueryUnsupportedError';
+    this.key = key;
+  }
+}

@@ -11,6 +11,7 @@ import type { GraphRecord, GraphVersionRecord, RunRecord, TaskRecord } from '@ge
 import type { FastifyRequest } from 'fastify';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
+import type { TriggerTypeLookup } from '@gestorlead/sdk-plugin';
 import type { NodeTypeRegistry } from '../executor/node-type.js';
 import { requirePrincipal } from './principal.js';
 
@@ -123,4 +124,9 @@ export async function loadOwnedTask(
  */
 export function nodeTypesOf(ctx: StudioContext, request: FastifyRequest): NodeTypeRegistry {
   return ctx.plugins.nodeTypesFor(requirePrincipal(request).userId);
+}
+
+/** The plugin trigger types the request's user may name in `settings.trigger`. */
+export function triggerTypesOf(ctx: StudioContext, request: FastifyRequest): TriggerTypeLookup {
+  return ctx.plugins.triggers.visibleTo(requirePrincipal(request).userId);
 }

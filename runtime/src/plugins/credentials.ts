@@ -66,8 +66,6 @@ export interface SlotCredentialRequest {
 /**
  * Resolves the declared slots of one call. Throws `PLUGIN_CREDENTIAL_MISSING` when a required
  * slot has no credential or a chosen id resolves to none, and passes on the resolver's errors.
- * NOTE: only action calls use this so far, because no route calls plugin triggers yet; a
- * trigger call must resolve its own `credentialSlots` here too.
  */
 export async function resolveSlotCredentials(request: SlotCredentialRequest): Promise<SlotCredentials> {
   const { plugin, slots, choice, scope, resolver } = request;

@@ -18,6 +18,7 @@ import {
   validatePackage,
   type PackageProblem,
 } from '@gestorlead/sdk-plugin/manifest';
+import type { TriggerSettings } from '@gestorlead/sdk-plugin';
 import type { PluginManifest, PluginPackage } from '@gestorlead/sdk-plugin/plugin';
 import { StorageConflictError, type PluginVersionSummary, type Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
@@ -32,6 +33,7 @@ import {
   type PluginExecutionDependencies,
   type PluginNodeType,
 } from './plugin-node-type.js';
+import { PluginTriggers, triggersOf, type ProvidedTrigger } from './plugin-triggers.js';
 
 /** The studio version that manifests' `runtime` ranges are checked against. */
 export const STUDIO_VERSION: string = (
@@ -82,16 +84,19 @@ export interface PluginActor {
 export interface InstallResult {
   plugin: { name: string; version: string };
   nodeTypes: ProvidedNodeType[];
+  triggers: ProvidedTrigger[];
   /** False when the same version with the same code was installed already (bundled plugins only). */
   changed: boolean;
 }
 
-/** Graph versions that use node types an uninstall would remove. */
+/** Graph versions that use node types or a trigger that an uninstall would remove. */
 export interface GraphUsage {
   graphId: string;
   ownerId: string | null;
   versions: number[];
   nodeTypes: string[];
+  /** Trigger types of `settings.trigger` that only the removed version provides. */
+  triggers: string[];
 }
 
 const GRAPH_PAGE_SIZE = 200;
@@ -150,18 +155,18 @@ function pluginInUse(name: string, version: string, usages: GraphUsage[], userId
   const others = usages.length - own.length;
   const listed = own.map((usage) => `${usage.graphId} (versions ${usage.versions.join(', ')})`);
   if (others > 0) listed.push(`${others} graph(s) of other users`);
-  const problems = own.map((usage) => ({
-    pointer: '/params/version',
-    message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${usage.nodeTypes.join(', ')}`,
-  }));
-  if (others > 0) problems.push({ pointer: '/params/version', message: `${others} graph(s) of other users use its node types` });
+  const problems = own.map((usage) => {
+    const used = [...usage.nodeTypes, ...usage.triggers.map((type) => `trigger ${type}`)];
+    return { pointer: '/params/version', message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${used.join(', ')}` };
+  });
+  if (others > 0) problems.push({ pointer: '/params/version', message: `${others} graph(s) of other users use its node types or triggers` });
   return new StudioError(
     'PLUGIN_IN_USE',
-    `plugin ${name}@${version} is the only provider of node types that stored graphs use: ${listed.join('; ')}`,
+    `plugin ${name}@${version} is the only provider of node types or triggers that stored graphs use: ${listed.join('; ')}`,
     {
       problems,
       details: {
-        graphs: own.map(({ graphId, versions, nodeTypes }) => ({ graphId, versions, nodeTypes })),
+        graphs: own.map(({ graphId, versions, nodeTypes, triggers }) => ({ graphId, versions, nodeTypes, triggers })),
         otherGraphs: others,
       },
     },
@@ -182,12 +187,19 @@ export class PluginHost {
   readonly #credentialCache = new Map<string, Map<string, Record<string, string>>>();
   /** Installs and uninstalls run one at a time, in arrival order. */
   #queue: Promise<unknown> = Promise.resolve();
+  /** The webhook triggers of the loaded versions, which `settings.trigger` of graphs names. */
+  readonly triggers: PluginTriggers;
 
   constructor(options: PluginHostOptions) {
     this.#storage = options.storage;
     this.#registry = options.registry;
     this.#log = options.log.child({ component: 'plugins' });
     this.#execution = { ...options.execution, nodeCredentials: (ctx) => this.#nodeCredentials(ctx) };
+    this.triggers = new PluginTriggers(
+      { names: () => this.#plugins.keys(), versionsOf: (name) => this.#plugins.get(name)?.values() ?? [] },
+      this.#execution,
+      this.#log,
+    );
   }
 
   /**
@@ -224,8 +236,8 @@ export class PluginHost {
   /**
    * Uninstalls one version on behalf of `actor`. Another user's private version is reported as
    * not installed; a shared version may be uninstalled by an admin only (`FORBIDDEN`). Throws
-   * `PLUGIN_IN_USE` while a stored graph version uses a node type that no other installed
-   * version of the plugin provides.
+   * `PLUGIN_IN_USE` while a stored graph version uses a node type, or a trigger in
+   * `settings.trigger`, that no other installed version of the plugin provides.
    */
   uninstall(name: string, version: string, actor: PluginActor): Promise<void> {
     return this.#serialize(() => this.#uninstall(name, version, actor));
@@ -296,7 +308,7 @@ export class PluginHost {
           this.#remember(existing);
           this.#resolveTypesOf(existing.name);
         }
-        return { plugin, nodeTypes, changed: false };
+        return { plugin, nodeTypes, triggers: triggersOf(manifest), changed: false };
       }
       // A bundled plugin rebuilt from changed sources without a version bump replaces its code.
       this.#log.warn({ plugin: manifest.name, version: manifest.version }, 'bundled plugin code changed; replacing it');
@@ -324,7 +336,7 @@ export class PluginHost {
       { plugin: manifest.name, version: manifest.version, nodeTypes: nodeTypes.length, shared: ownerId === null },
       'plugin installed',
     );
-    return { plugin, nodeTypes, changed: true };
+    return { plugin, nodeTypes, triggers: triggersOf(manifest), changed: true };
   }
 
   async #uninstall(name: string, version: string, actor: PluginActor): Promise<void> {
@@ -357,7 +369,8 @@ export class PluginHost {
         .map((item) => item.type)
         .filter((type) => !this.#otherVersionProvides(name, version, type)),
     );
-    const usages = exclusive.size === 0 ? [] : await this.#graphsUsing(exclusive);
+    const triggerUse = this.triggers.exclusiveUse(record.manifest);
+    const usages = exclusive.size === 0 && triggerUse === undefined ? [] : await this.#graphsUsing(exclusive, triggerUse);
     if (usages.length > 0) throw pluginInUse(name, version, usages, actor.userId);
 
     await this.#storage.plugins.delete(name, version);
@@ -484,25 +497,39 @@ export class PluginHost {
   }
 
   /**
-   * Scans every stored graph version for nodes of `types`.
+   * Scans every stored graph version for nodes of `types` and for a `settings.trigger` that
+   * `triggerUse` matches.
    * NOTE: This reads every graph document, and a graph saved during the scan may be missed.
    * A query over node types in the graph repository would remove both limits.
    */
-  async #graphsUsing(types: ReadonlySet<string>): Promise<GraphUsage[]> {
+  async #graphsUsing(
+    types: ReadonlySet<string>,
+    triggerUse: ((trigger: TriggerSettings) => boolean) | undefined,
+  ): Promise<GraphUsage[]> {
     const usages: GraphUsage[] = [];
     for (let offset = 0; ; offset += GRAPH_PAGE_SIZE) {
       const page = await this.#storage.graphs.list({ limit: GRAPH_PAGE_SIZE, offset });
       for (const graph of page) {
         const versions: number[] = [];
         const used = new Set<string>();
+        const usedTriggers = new Set<string>();
         for (const record of await this.#storage.graphs.listVersions(graph.id)) {
           const matches = record.document.nodes.filter((node) => types.has(node.type)).map((node) => node.type);
-          if (matches.length === 0) continue;
+          const trigger = record.document.settings?.trigger;
+          const triggerMatches = trigger !== undefined && triggerUse !== undefined && triggerUse(trigger);
+          if (matches.length === 0 && !triggerMatches) continue;
           versions.push(record.version);
           for (const type of matches) used.add(type);
+          if (triggerMatches) usedTriggers.add(trigger.type);
         }
         if (versions.length > 0) {
-          usages.push({ graphId: graph.id, ownerId: graph.ownerId, versions: versions.sort((a, b) => a - b), nodeTypes: [...used].sort() });
+          usages.push({
+            graphId: graph.id,
+            ownerId: graph.ownerId,
+            versions: versions.sort((a, b) => a - b),
+            nodeTypes: [...used].sort(),
+            triggers: [...usedTriggers].sort(),
+          });
         }
       }
       if (page.length < GRAPH_PAGE_SIZE) return usages;

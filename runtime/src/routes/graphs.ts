@@ -7,7 +7,7 @@ import {
 } from '@gestorlead/sdk-plugin';
 import type { GraphRecord, GraphVersionRecord } from '@gestorlead/storage';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { graphNotFound, loadOwnedGraph, loadOwnedVersion, nodeTypesOf, versionNotFound } from '../auth/ownership.js';
+import { graphNotFound, loadOwnedGraph, loadOwnedVersion, nodeTypesOf, triggerTypesOf, versionNotFound } from '../auth/ownership.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
@@ -50,7 +50,7 @@ function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
  */
 export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   const checkDocument = (request: FastifyRequest, input: unknown): GraphDocument => {
-    const result = validateGraph(input, { nodeTypes: nodeTypesOf(ctx, request) });
+    const result = validateGraph(input, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!result.ok) throw invalidGraph(result.problems);
     return result.document;
   };
@@ -82,7 +82,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
-    const result = importGraph(request.body, { nodeTypes: nodeTypesOf(ctx, request) });
+    const result = importGraph(request.body, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!result.ok) throw invalidGraph(result.problems);
     return reply.status(201).send(await createGraph(result.document, requirePrincipal(request).userId));
   });

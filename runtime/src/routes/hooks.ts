@@ -1,3 +1,5 @@
+import type { TriggerSettings } from '@gestorlead/sdk-plugin';
+import type { WebhookRequestData } from '@gestorlead/sdk-plugin/plugin';
 import { StorageConflictError, type DeliveryRecord, type RunResponse } from '@gestorlead/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookRateLimit } from '../auth/rate-limits.js';
@@ -5,6 +7,7 @@ import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { newRunId, type RunReply } from '../executor/executor.js';
 import { newId } from '../ids.js';
+import type { DeliveryScope, TriggerCall } from '../plugins/plugin-triggers.js';
 import { parseWebhookBody, type ParsedBody } from '../webhooks/parse-body.js';
 import {
   DEFAULT_TOKEN_HEADER,
@@ -51,7 +54,9 @@ function flattenHeaders(
 
 /**
  * `/hooks/:graphId` runs the published version; `/hooks/:graphId/test` runs the latest draft.
- * Any content type is accepted. The delivery and its run are stored before the reply.
+ * Any content type is accepted. The delivery and its run are stored before the reply. When the
+ * graph's `settings.trigger` names a plugin trigger, its `verify` and `parse` run in the
+ * sandbox after the checks of `settings.webhook`, and `parse` chooses the run's event.
  */
 export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   const replays = new ReplayGuard();
@@ -86,6 +91,7 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       });
     }
     const settings = target.document.settings?.webhook;
+    const triggerSettings = target.document.settings?.trigger;
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const contentType = request.headers['content-type'];
     let body: ParsedBody;
@@ -98,6 +104,21 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       throw error;
     }
 
+    const query = request.query as Record<string, string | string[]>;
+    let trigger: VerifiedTrigger | null = null;
+    if (triggerSettings) {
+      const triggerRequest: WebhookRequestData = {
+        method: request.method,
+        headers: flattenHeaders(request.headers, []),
+        query,
+        body: body.value,
+        rawBodyBase64: raw.toString('base64'),
+      };
+      trigger = await countFailures(ctx, () =>
+        verifyWithTrigger(ctx, triggerSettings, { graphId, test, ownerId: target.graph.ownerId }, triggerRequest, abortOnClose(reply)),
+      );
+    }
+
     const eventIdHeader = settings?.eventIdHeader?.toLowerCase();
     const eventIdValue = eventIdHeader ? request.headers[eventIdHeader] : undefined;
     const eventIdText = Array.isArray(eventIdValue) ? eventIdValue[0] : eventIdValue;
@@ -107,6 +128,17 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       const existing = await ctx.storage.deliveries.findByEventId(graphId, eventId, test);
       if (existing) return replyDuplicate(ctx, reply, existing);
     }
+    let event: unknown = null;
+    if (trigger) {
+      const verified = trigger;
+      event = await countFailures(ctx, () => verified.call.parse(verified.request, verified.signal));
+      if (event === null) {
+        ctx.metrics.webhookDeliveries.inc({ outcome: 'ignored' });
+        request.log.info({ graphId, trigger: verified.call.descriptor.type }, 'plugin trigger ignored the delivery');
+        return reply.status(200).send({ ignored: true });
+      }
+    }
+
     // A sender that retries a signed delivery with an event id gets the duplicate reply above.
     // The same signed bytes without a stored event id are a replay.
     if (replay) {
@@ -122,7 +154,6 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     if (settings?.token) secretHeaders.push((settings.token.header ?? DEFAULT_TOKEN_HEADER).toLowerCase());
     const headers = flattenHeaders(request.headers, secretHeaders);
     if (contentType !== undefined) headers['content-type'] = contentType;
-    const query = request.query as Record<string, string | string[]>;
     const receivedAt = new Date().toISOString();
     const delivery: Omit<DeliveryRecord, 'runId'> = {
       id: newId('dlv'),
@@ -137,7 +168,16 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       bodyEncoding: body.encoding,
       receivedAt,
     };
-    const input = { method: request.method, headers, query, body: body.value, receivedAt };
+    const input = trigger
+      ? {
+          event,
+          method: request.method,
+          headers,
+          query,
+          receivedAt,
+          trigger: { type: trigger.call.descriptor.type, pluginVersion: trigger.call.descriptor.plugin.version },
+        }
+      : { method: request.method, headers, query, body: body.value, receivedAt };
 
     const runId = newRunId();
     const sync = settings?.mode === 'sync';
@@ -217,6 +257,56 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       handler: describeUrl,
     });
   }
+}
+
+/** A delivery that the graph's plugin trigger verified, ready for its `parse`. */
+interface VerifiedTrigger {
+  call: TriggerCall;
+  request: WebhookRequestData;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs the `verify` of the graph's plugin trigger. Throws `WEBHOOK_UNVERIFIED` when it returns
+ * false, and the errors of `PluginTriggers.prepare` and `TriggerCall.verify`.
+ */
+async function verifyWithTrigger(
+  ctx: StudioContext,
+  settings: TriggerSettings,
+  scope: DeliveryScope,
+  request: WebhookRequestData,
+  signal: AbortSignal,
+): Promise<VerifiedTrigger> {
+  const call = await ctx.plugins.triggers.prepare(settings, scope);
+  if (!(await call.verify(request, signal))) {
+    const { descriptor } = call;
+    throw new StudioError(
+      'WEBHOOK_UNVERIFIED',
+      `the trigger "${descriptor.type}" (plugin ${descriptor.plugin.name}@${descriptor.plugin.version}) did not verify the delivery. Check the delivery's signature and the trigger's config and credentials`,
+      { details: { trigger: descriptor.type, plugin: descriptor.plugin } },
+    );
+  }
+  return { call, request, signal };
+}
+
+/** Counts a delivery that `step` fails: `failed` for server errors, `rejected` for the others. */
+async function countFailures<T>(ctx: StudioContext, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    const failed = !(error instanceof StudioError) || error.status >= 500;
+    ctx.metrics.webhookDeliveries.inc({ outcome: failed ? 'failed' : 'rejected' });
+    throw error;
+  }
+}
+
+/** Returns a signal that aborts when the client closes the connection before the reply. */
+function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort();
+  });
+  return controller.signal;
 }
 
 /**

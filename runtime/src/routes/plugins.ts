@@ -5,6 +5,7 @@ import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { nodeTypesOf } from '../plugins/plugin-host.js';
+import { triggersOf } from '../plugins/plugin-triggers.js';
 
 const nameParams = {
   type: 'object',
@@ -38,6 +39,15 @@ function visibilityOf(summary: Pick<PluginVersionSummary, 'ownerId'>): Visibilit
   return summary.ownerId === null ? 'shared' : 'private';
 }
 
+const triggerList = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['type', 'displayName', 'kind'],
+    properties: { type: { type: 'string' }, displayName: { type: 'string' }, kind: { type: 'string' } },
+  },
+} as const;
+
 function pluginNotFound(name: string): StudioError {
   return new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
     problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
@@ -64,6 +74,7 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       ...item,
       active: host.providerOf(item.type)?.version === summary.version,
     })),
+    triggers: triggersOf(summary.manifest),
   });
 
   app.post('/v1/plugins', {
@@ -87,12 +98,13 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       },
       response: {
         201: {
-          description: 'The installed version and the node types it provides',
+          description: 'The installed version and the node types and triggers it provides',
           type: 'object',
           properties: {
             plugin: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
             visibility: { type: 'string', enum: [...VISIBILITIES] },
             nodeTypes: nodeTypeList,
+            triggers: triggerList,
           },
         },
       },
@@ -107,8 +119,15 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     }
     const ownerId = visibility === 'shared' ? null : principal.userId;
     const result = await host.install(request.body, { ownerId });
-    return reply.status(201).send({ plugin: result.plugin, visibility, nodeTypes: result.nodeTypes });
+    return reply.status(201).send({ plugin: result.plugin, visibility, nodeTypes: result.nodeTypes, triggers: result.triggers });
   });
+
+  app.get('/v1/trigger-types', {
+    schema: {
+      tags: ['triggers'],
+      summary: 'Plugin triggers a graph can choose in settings.trigger, each in its highest installed version',
+    },
+  }, async (request) => ({ items: host.triggers.list(requirePrincipal(request).userId) }));
 
   app.get('/v1/plugins', {
     schema: { tags: ['plugins'], summary: 'List the shared plugins and your private ones, each with its versions, highest first' },

@@ -1,6 +1,6 @@
 import { validateGraph } from '@gestorlead/sdk-plugin';
 import type { FastifyInstance } from 'fastify';
-import { loadOwnedRun, loadOwnedTask, loadOwnedVersion, nodeTypesOf } from '../auth/ownership.js';
+import { loadOwnedRun, loadOwnedTask, loadOwnedVersion, nodeTypesOf, triggerTypesOf } from '../auth/ownership.js';
 import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
@@ -88,7 +88,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     const { graph, record } = await loadOwnedVersion(ctx, request, id, body.version, '/body/version');
     // The node types the owner may use can shrink after a save (a plugin version uninstalled),
     // so the document is checked again. Another user's private node types are unknown here.
-    const checked = validateGraph(record.document, { nodeTypes: nodeTypesOf(ctx, request) });
+    const checked = validateGraph(record.document, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!checked.ok) throw invalidGraph(checked.problems);
     const run = await ctx.executor.createRun({
       graphId: id,

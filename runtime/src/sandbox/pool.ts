@@ -1,7 +1,8 @@
 /**
  * `SandboxPool`: the `Sandbox` that runs plugin code in isolates inside a pool of supervised
- * child processes. Calls wait in one queue and go to the least loaded ready child. A child that
- * crashes or stops replying to heartbeats is replaced, and only the calls it was running fail.
+ * child processes. Calls wait in a queue that is fair between plugins and go to the least loaded
+ * ready child. A child that crashes or stops replying to heartbeats is replaced, and only the
+ * calls it was running fail.
  */
 import { pino } from 'pino';
 import { normalizeActionResult, type PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
@@ -9,6 +10,7 @@ import { normalizeActionResult, type PluginErrorData } from '@gestorlead/sdk-plu
 import type { Logger } from '../logger.js';
 import { SandboxChild } from './child-process.js';
 import { asPluginErrorData, sandboxError } from './errors.js';
+import { FairQueue, pluginNameOf } from './fair-queue.js';
 import { runHostRequest } from './host-bridge.js';
 import { DEFAULT_CALL_LIMITS, DEFAULT_MAX_CALL_LIMITS, resolveCallLimits } from './limits.js';
 import type { CallEnvelope, ChildMessage, ChildSettings, HostRequestMessage, LogMessage } from './protocol.js';
@@ -69,6 +71,11 @@ export interface SandboxOptions {
   bundleTimeoutMs?: number;
   /** Period of the CPU-time watchdog in each child, in ms. */
   watchdogIntervalMs?: number;
+  /**
+   * Total length, in UTF-16 code units, of the strings a child receives from isolates (results,
+   * host requests, log lines) after which it runs a full garbage collection of its own heap.
+   */
+  gcThresholdChars?: number;
   /** Receives child lifecycle events and errors that the pool handles; silent by default. */
   logger?: Logger;
 }
@@ -94,6 +101,7 @@ export const SANDBOX_DEFAULTS = Object.freeze({
   maxLogDataLength: 65_536,
   bundleTimeoutMs: 5000,
   watchdogIntervalMs: 10,
+  gcThresholdChars: 32 * 1024 * 1024,
 });
 
 /** Delay before replacing a child that crashed soon after its start, doubled per such crash, in ms. */
@@ -114,6 +122,8 @@ interface PoolCall {
   hook: 'verify' | 'parse' | undefined;
   plugin: PluginCode;
   pluginId: string;
+  /** The plugin's name, the unit of fairness between queued calls. */
+  pluginName: string;
   payload: string;
   limits: CallLimits;
   host: HostServices;
@@ -200,7 +210,7 @@ export class SandboxPool implements Sandbox {
   readonly #childSettings: ChildSettings;
   readonly #logger: Logger;
   readonly #children: SandboxChild<PoolCall>[] = [];
-  readonly #queue: PoolCall[] = [];
+  readonly #queue = new FairQueue<PoolCall>();
   #nextCallId = 1;
   #crashes = 0;
   #quickCrashes = 0;
@@ -232,6 +242,7 @@ export class SandboxPool implements Sandbox {
       maxLogDataLength: settings.maxLogDataLength,
       bundleTimeoutMs: settings.bundleTimeoutMs,
       watchdogIntervalMs: settings.watchdogIntervalMs,
+      gcThresholdChars: settings.gcThresholdChars,
     };
     for (let index = 0; index < settings.poolSize; index += 1) {
       this.#spawn();
@@ -282,7 +293,7 @@ export class SandboxPool implements Sandbox {
     for (const child of this.#children) {
       busy += child.calls.size;
     }
-    return { children: this.childPids().length, busy, crashes: this.#crashes, queued: this.#queue.length };
+    return { children: this.childPids().length, busy, crashes: this.#crashes, queued: this.#queue.size };
   }
 
   /**
@@ -300,7 +311,7 @@ export class SandboxPool implements Sandbox {
     }
     this.#respawnTimers.clear();
     const closedError = sandboxError('PLUGIN_SANDBOX_CLOSED', 'the sandbox pool was closed');
-    for (const call of this.#queue.splice(0)) {
+    for (const call of this.#queue.drain()) {
       this.#complete(call, { ok: false, error: closedError });
     }
     const children = [...this.#children];
@@ -347,7 +358,7 @@ export class SandboxPool implements Sandbox {
         error: sandboxError('PLUGIN_PAYLOAD_TOO_LARGE', `the call data is larger than ${maxBytes} bytes as JSON`, { maxBytes }),
       });
     }
-    if (this.#queue.length >= this.#settings.maxQueue) {
+    if (this.#queue.size >= this.#settings.maxQueue) {
       return Promise.resolve({
         ok: false,
         error: sandboxError('PLUGIN_SANDBOX_BUSY', `the sandbox queue is full (${this.#settings.maxQueue} calls); retry later`),
@@ -362,6 +373,7 @@ export class SandboxPool implements Sandbox {
         hook,
         plugin,
         pluginId: `${plugin.key}@${plugin.sha256}`,
+        pluginName: pluginNameOf(plugin.key),
         payload,
         limits,
         host: request.host,
@@ -403,24 +415,70 @@ export class SandboxPool implements Sandbox {
 
   /* ------------------------------------------------------------------ dispatch */
 
+  /**
+   * Sends queued calls to free slots. Each free slot goes to the call `FairQueue.next` picks, the
+   * oldest call of the plugin with the fewest calls in flight. When every slot is busy, that call
+   * may take the reserve slot (see `#pickReserveChild`).
+   */
   #dispatch(): void {
-    while (this.#queue.length > 0) {
-      const call = this.#queue[0];
-      const child = this.#pickChild(call.pluginId);
+    while (this.#queue.size > 0) {
+      let inFlight: Map<string, number> | undefined;
+      const inFlightOf = (pluginName: string): number => {
+        inFlight ??= this.#countInFlight();
+        return inFlight.get(pluginName) ?? 0;
+      };
+      const call = this.#queue.next(inFlightOf) as PoolCall;
+      let child = this.#pickChild(call.pluginId);
+      if (child === undefined && inFlightOf(call.pluginName) === 0) {
+        child = this.#pickReserveChild(call.pluginId);
+      }
       if (child === undefined) {
         return;
       }
-      this.#queue.shift();
+      this.#queue.remove(call);
       this.#send(child, call);
     }
   }
 
+  /** Counts the calls that hold a slot, by plugin name, on every child, retiring ones included. */
+  #countInFlight(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const child of this.#children) {
+      for (const call of child.calls.values()) {
+        counts.set(call.pluginName, (counts.get(call.pluginName) ?? 0) + 1);
+      }
+    }
+    return counts;
+  }
+
   /** The ready child with a free slot that has the plugin's code, else the least loaded one. */
   #pickChild(pluginId: string): SandboxChild<PoolCall> | undefined {
+    return this.#leastLoadedChild(pluginId, this.#settings.concurrencyPerChild);
+  }
+
+  /**
+   * Returns the child for a call on the pool's reserve slot, or undefined when the reserve is
+   * taken. The reserve is one call beyond `concurrencyPerChild` in the whole pool. The caller
+   * offers it only when every slot is busy and the call's plugin has no call in flight. So calls
+   * that hold every slot cannot keep another plugin waiting until they end, whichever plugins
+   * they belong to.
+   */
+  #pickReserveChild(pluginId: string): SandboxChild<PoolCall> | undefined {
+    const concurrency = this.#settings.concurrencyPerChild;
+    for (const child of this.#children) {
+      if (child.calls.size > concurrency) {
+        return undefined;
+      }
+    }
+    return this.#leastLoadedChild(pluginId, concurrency + 1);
+  }
+
+  /** The ready child with fewer than `maxCalls` calls, preferring fewer calls and then cached code. */
+  #leastLoadedChild(pluginId: string, maxCalls: number): SandboxChild<PoolCall> | undefined {
     let best: SandboxChild<PoolCall> | undefined;
     let bestScore = Number.POSITIVE_INFINITY;
     for (const child of this.#children) {
-      if (child.state !== 'ready' || child.calls.size >= this.#settings.concurrencyPerChild) {
+      if (child.state !== 'ready' || child.calls.size >= maxCalls) {
         continue;
       }
       const score = child.calls.size * 2 + (child.knownCode.has(pluginId) ? 0 : 1);
@@ -706,10 +764,7 @@ export class SandboxPool implements Sandbox {
   }
 
   #removeQueued(call: PoolCall): void {
-    const index = this.#queue.indexOf(call);
-    if (index !== -1) {
-      this.#queue.splice(index, 1);
-    }
+    this.#queue.remove(call);
   }
 
   /* ------------------------------------------------------------------ children */

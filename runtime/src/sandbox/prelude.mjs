@@ -23,6 +23,10 @@ export function contextPrelude(settings) {
   delete global.WebAssembly;
   delete global.SharedArrayBuffer;
   delete global.Atomics;
+  // The child runs with --expose-gc, which also defines `gc` in every context, where it cannot
+  // be deleted (not configurable) but can be frozen as undefined. Plugin code gets no way to
+  // force full collections of its isolate.
+  Object.defineProperty(global, 'gc', { value: undefined, writable: false });
 
   const BUNDLE_GLOBAL = '__gestorleadPlugin';
   const MAX_MESSAGE_LENGTH = 2000;

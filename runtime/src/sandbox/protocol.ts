@@ -40,6 +40,11 @@ export interface ChildSettings {
   bundleTimeoutMs: number;
   /** Period of the CPU-time watchdog, in ms. */
   watchdogIntervalMs: number;
+  /**
+   * Total length, in UTF-16 code units, of the strings the child receives from isolates after
+   * which it runs a full garbage collection of its own heap.
+   */
+  gcThresholdChars: number;
 }
 
 /** The plugin code of a call; `code` is sent only until the child has cached it. */

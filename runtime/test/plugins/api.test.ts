@@ -51,6 +51,7 @@ describe('POST /v1/plugins', () => {
       plugin: { name: 'greeter', version: '1.0.0' },
       visibility: 'shared',
       nodeTypes: [{ type: 'greeter/greet@1', displayName: 'Greet' }],
+      triggers: [],
     });
   });
 
@@ -277,7 +278,7 @@ describe('versions side by side', () => {
     const reply = await request(test, { method: 'DELETE', url: '/v1/plugins/greeter/1.0.0' });
 
     expectError(reply, { status: 409, code: 'PLUGIN_IN_USE', pointer: '/params/version' });
-    expect(reply.body.details.graphs).toEqual([{ graphId, versions: [1], nodeTypes: ['greeter/greet@1'] }]);
+    expect(reply.body.details.graphs).toEqual([{ graphId, versions: [1], nodeTypes: ['greeter/greet@1'], triggers: [] }]);
     expect(reply.body.message).toContain(graphId);
     expect((await request(test, { method: 'GET', url: '/v1/plugins/greeter/1.0.0' })).status).toBe(200);
   });

@@ -14,7 +14,7 @@ import { createHostServices } from '../../src/plugins/host-services.js';
 import { HttpGateway } from '../../src/plugins/http-gateway.js';
 import { SandboxPool } from '../../src/sandbox/index.js';
 import { actionRequest, rawCode } from '../sandbox/support.js';
-import { request, startRun } from '../support/http.js';
+import { expectError, request, startRun } from '../support/http.js';
 import { buildGraph, buildNode, waitForRun } from '../support/studio.js';
 import { buildTestPackage, withCode } from './support/packages.js';
 import { startPluginStudio, type PluginTestStudio } from './support/plugin-studio.js';
@@ -87,11 +87,9 @@ describe('manifest host messages', () => {
 });
 
 describe('plugin config schemas', () => {
-  // NOTE: skipped while Ajv compiles and runs plugin config schemas in the server process, because
-  // a `pattern` with catastrophic backtracking still blocks the event loop there.
-  it.skip('schema pattern cannot stall the server', async () => {
+  it('schema pattern cannot stall the server', async () => {
     const test = await studio();
-    await install(
+    const installed = await install(
       test,
       buildTestPackage({
         name: 'patterned',
@@ -104,14 +102,79 @@ describe('plugin config schemas', () => {
         ],
       }),
     );
+    expect(installed.status, installed.raw.body).toBe(201);
     const document = buildGraph([buildNode('a', { type: 'patterned/act@1', config: { code: `${'a'.repeat(28)}b` } })], []);
 
     const started = performance.now();
-    await request(test, { method: 'POST', url: '/v1/graphs', payload: document });
+    const reply = await request(test, { method: 'POST', url: '/v1/graphs', payload: document });
     const elapsedMs = performance.now() - started;
 
     // The event loop of the server is blocked while the pattern runs, so nothing else is served.
     expect(elapsedMs).toBeLessThan(1_000);
+    expectError(reply, { status: 400, code: 'GRAPH_INVALID', pointer: '/nodes/0/config/code' });
+  });
+
+  it('pattern with lookahead rejected at install', async () => {
+    const test = await studio();
+    const pluginPackage = buildTestPackage({
+      name: 'lookahead',
+      actions: [
+        {
+          name: 'act',
+          run: 'async () => 1',
+          configSchema: { type: 'object', properties: { code: { type: 'string', pattern: '^(?!admin)[a-z]+$' } } },
+        },
+      ],
+    });
+
+    const reply = await install(test, pluginPackage);
+
+    const pointer = '/manifest/actions/0/configSchema/properties/code/pattern';
+    expectError(reply, { status: 400, code: 'PLUGIN_MANIFEST_INVALID', pointer, problemMessage: /^must not use lookahead or lookbehind/ });
+    const problem = (reply.body as { errors: Array<{ pointer: string; code?: string }> }).errors.find((item) => item.pointer === pointer);
+    expect(problem?.code).toBe('PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED');
+  });
+
+  it('recursive $ref rejected at install', async () => {
+    const test = await studio();
+    const configSchema = {
+      type: 'object',
+      definitions: { node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/definitions/node' } } } } },
+      properties: { tree: { $ref: '#/definitions/node' } },
+    };
+    const pluginPackage = buildTestPackage({ name: 'recursive', actions: [{ name: 'act', run: 'async () => 1', configSchema }] });
+
+    const reply = await install(test, pluginPackage);
+
+    expectError(reply, {
+      status: 400,
+      code: 'PLUGIN_MANIFEST_INVALID',
+      pointer: '/manifest/actions/0/configSchema/definitions/node/properties/children/items/$ref',
+      problemMessage: /^must not make the schema recursive/,
+    });
+  });
+
+  it('uniqueItems cannot stall the server', async () => {
+    const test = await studio();
+    const configSchema = { type: 'object', properties: { rows: { type: 'array', uniqueItems: true } } };
+    const installed = await install(test, buildTestPackage({ name: 'rows', actions: [{ name: 'act', run: 'async () => 1', configSchema }] }));
+    expect(installed.status, installed.raw.body).toBe(201);
+    const rows = Array.from({ length: 20_000 }, (_, index) => ({ index }));
+    rows.push({ index: 3 });
+    const document = buildGraph([buildNode('a', { type: 'rows/act@1', config: { rows } })], []);
+
+    const started = performance.now();
+    const reply = await request(test, { method: 'POST', url: '/v1/graphs', payload: document });
+    const elapsedMs = performance.now() - started;
+
+    // Ajv's own uniqueItems compared every pair of these rows for about 10 seconds.
+    expect(elapsedMs).toBeLessThan(1_000);
+    expectError(reply, {
+      status: 400,
+      code: 'GRAPH_INVALID',
+      pointer: '/nodes/0/config/rows',
+      problemMessage: /^must NOT have duplicate items \(items ## 3 and 20000 are identical\)$/,
+    });
   });
 });
 
@@ -145,9 +208,7 @@ describe('action outputs', () => {
 });
 
 describe('sandbox pool', () => {
-  // NOTE: skipped while the pool dispatches calls first in, first out without per-plugin or
-  // per-run fairness, so long-running calls of one plugin can hold every slot.
-  it.skip('one plugin cannot starve others', async () => {
+  it('one plugin cannot starve others', async () => {
     const test = await studio({ SANDBOX_POOL_SIZE: '1', SANDBOX_TIMEOUT_MS: '3000' });
     await install(
       test,
@@ -175,9 +236,8 @@ describe('sandbox pool', () => {
     expect(run.status).toBe('succeeded');
   });
 
-  // NOTE: skipped while strings copied into and out of isolates are not collected promptly by
-  // the child's V8 heap, so large payloads grow a child's memory. The test reads /proc (Linux).
-  it.skip('child RSS bounded for large results', async () => {
+  // The test reads /proc (Linux).
+  it('child RSS bounded for large results', async () => {
     const pool = new SandboxPool({ poolSize: 1 });
     cleanups.push(() => pool.close());
     await pool.ready();

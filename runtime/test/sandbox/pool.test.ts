@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { resolveCallLimits } from '../../src/sandbox/limits.js';
 import { SandboxPool } from '../../src/sandbox/pool.js';
-import type { PluginCode } from '../../src/sandbox/types.js';
+import type { CallOutcome, PluginCode } from '../../src/sandbox/types.js';
 import {
   actionRequest,
   codeOf,
@@ -269,6 +269,19 @@ describe('calls through a shared pool', () => {
     const outcome = await pool.callTrigger(triggerRequest(healthy, 'absent', 'parse'));
 
     expect(outcome).toMatchObject({ ok: false, error: { code: 'PLUGIN_TRIGGER_NOT_FOUND' } });
+  });
+
+  it('hides gc from plugin code', async () => {
+    // Children run with --expose-gc, which also defines `gc` in every isolate's context.
+    const code = rawCode(
+      'raw-gc@1.0.0',
+      '(() => { globalThis.__gestorleadPlugin = { manifest: { actions: [{ name: "probe", version: 1, outputs: [{ name: "out" }] }] },' +
+        ' actions: [{ name: "probe", version: 1, run: () => { globalThis.gc = () => 1; return typeof gc; } }], triggers: [] }; })();',
+    );
+
+    const outcome = await pool.callAction(actionRequest(code, 'probe'));
+
+    expect(outcome).toEqual({ ok: true, outputs: { out: 'undefined' } });
   });
 
   it('rejects a bundle without a definition', async () => {
@@ -574,6 +587,189 @@ describe('queueing and concurrency', () => {
     expect(first.ok).toBe(true);
     expect(evicting.ok).toBe(true);
     expect(again).toEqual({ ok: true, outputs: { out: null } });
+  });
+});
+
+/** `healthy` under another plugin name, so the pool treats its calls as another plugin's. */
+function healthyAs(name: string): PluginCode {
+  return { ...healthy, key: `${name}@1.0.0` };
+}
+
+/**
+ * Returns a host whose HTTP requests wait until the test releases them. `started` lists the URL
+ * of each request in arrival order, and `release(url)` resolves that request.
+ */
+function gatedHost() {
+  const gates = new Map<string, () => void>();
+  const host = new RecordingHost({
+    http: (request) => new Promise((resolve) => gates.set(request.url, () => resolve(okResponse(request.url)))),
+  });
+  return {
+    host,
+    started: (): string[] => host.calls.flatMap((call) => (call.op === 'http' ? [call.request.url] : [])),
+    release(url: string): void {
+      const gate = gates.get(url);
+      if (gate === undefined) {
+        throw new Error(`no request to ${url} is waiting`);
+      }
+      gate();
+    },
+  };
+}
+
+describe('fairness between plugins', () => {
+  let A: PluginCode;
+  let B: PluginCode;
+  let C: PluginCode;
+
+  beforeAll(() => {
+    A = healthyAs('plugin-a');
+    B = healthyAs('plugin-b');
+    C = healthyAs('plugin-c');
+  });
+
+  /** Starts a `fetchUrl` call of `plugin` that waits at `https://<label>.example/` until released. */
+  function gatedCall(pool: SandboxPool, plugin: PluginCode, gate: ReturnType<typeof gatedHost>, label: string) {
+    return pool.callAction(
+      actionRequest(plugin, 'fetchUrl', {
+        host: gate.host,
+        call: { config: { url: `https://${label}.example/` } },
+        limits: { timeoutMs: 20_000 },
+      }),
+    );
+  }
+
+  it('lone plugin uses every slot', async () => {
+    const pool = createPool({ poolSize: 2, concurrencyPerChild: 2 });
+    await pool.ready();
+    const gate = gatedHost();
+
+    const calls = ['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map((label) => gatedCall(pool, A, gate, label));
+    await waitFor(() => gate.started().length === 4, 5000, 'four calls to reach the host');
+    await sleep(200);
+
+    // The reserve slot is only for a plugin with no call in flight, so the fifth call waits.
+    expect(gate.started()).toHaveLength(4);
+    expect(pool.stats()).toMatchObject({ busy: 4, queued: 2 });
+    for (const label of ['a1', 'a2', 'a3', 'a4']) {
+      gate.release(`https://${label}.example/`);
+    }
+    await waitFor(() => gate.started().length === 6, 5000, 'the queued calls to start');
+    gate.release('https://a5.example/');
+    gate.release('https://a6.example/');
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('waiting plugin gets the next free slot', async () => {
+    const pool = createPool({ poolSize: 1, concurrencyPerChild: 4 });
+    await pool.ready();
+    const gate = gatedHost();
+    const running = ['a1', 'a2', 'a3'].map((label) => gatedCall(pool, A, gate, label));
+    await waitFor(() => gate.started().length === 3, 5000, 'three calls of plugin A to start');
+    running.push(gatedCall(pool, B, gate, 'b1'));
+    await waitFor(() => gate.started().length === 4, 5000, 'the call of plugin B to start');
+
+    // a4 has waited longer than b2, but plugin A has three calls in flight and plugin B one.
+    const a4 = gatedCall(pool, A, gate, 'a4');
+    const b2 = gatedCall(pool, B, gate, 'b2');
+    await sleep(200);
+    expect(pool.stats()).toMatchObject({ busy: 4, queued: 2 });
+    gate.release('https://a1.example/');
+    await waitFor(() => gate.started().length === 5, 5000, 'a queued call to start');
+
+    expect(gate.started()[4]).toBe('https://b2.example/');
+    expect(pool.stats()).toMatchObject({ busy: 4, queued: 1 });
+    for (const label of ['a2', 'a3', 'b1', 'b2']) {
+      gate.release(`https://${label}.example/`);
+    }
+    await waitFor(() => gate.started().length === 6, 5000, 'a4 to start');
+    gate.release('https://a4.example/');
+    const outcomes = await Promise.all([...running, a4, b2]);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('two plugins interleave', async () => {
+    const pool = createPool({ poolSize: 1, concurrencyPerChild: 2 });
+    await pool.ready();
+    const gate = gatedHost();
+    const labels = ['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3', 'b4'];
+    const outcomes = new Map<string, Promise<CallOutcome>>();
+    const submit = (label: string): void => {
+      outcomes.set(`https://${label}.example/`, gatedCall(pool, label.startsWith('a') ? A : B, gate, label));
+    };
+    // Calls dispatched at once may reach the host in any order, so the first ones start in steps.
+    ['a1', 'a2', 'a3', 'a4'].forEach(submit);
+    await waitFor(() => gate.started().length === 2, 5000, 'plugin A to hold both slots');
+    ['b1', 'b2', 'b3', 'b4'].forEach(submit);
+
+    // Each step releases the call that started first among those still running. The pool has
+    // dispatched the next call by the time the released call's outcome resolves, so the test
+    // then waits until every call holding a slot has reached the host.
+    let released = 0;
+    while (released < labels.length) {
+      await waitFor(() => gate.started().length === released + pool.stats().busy, 5000, 'dispatched calls to reach the host');
+      const url = gate.started()[released];
+      gate.release(url);
+      expect(await outcomes.get(url), url).toMatchObject({ ok: true });
+      released += 1;
+    }
+
+    // a1 and a2 fill both slots, b1 takes the reserve slot, and then each free slot goes to the
+    // plugin with fewer calls in flight. First in, first out would run a3 and a4 before b1.
+    const order = gate.started().map((url) => new URL(url).hostname.split('.')[0]);
+    expect(order.slice(0, 2).sort()).toEqual(['a1', 'a2']);
+    expect(order.slice(2)).toEqual(['b1', 'a3', 'b2', 'a4', 'b3', 'b4']);
+  });
+
+  it('reserve slot takes one call at a time', async () => {
+    const pool = createPool({ poolSize: 1, concurrencyPerChild: 2 });
+    await pool.ready();
+    const gate = gatedHost();
+    const calls = [gatedCall(pool, A, gate, 'a1'), gatedCall(pool, A, gate, 'a2'), gatedCall(pool, A, gate, 'a3')];
+    await waitFor(() => gate.started().length === 2, 5000, 'plugin A to hold both slots');
+
+    calls.push(gatedCall(pool, B, gate, 'b1'));
+    await waitFor(() => gate.started().length === 3, 5000, 'plugin B to start on the reserve slot');
+    calls.push(gatedCall(pool, C, gate, 'c1'));
+    await sleep(200);
+
+    expect(gate.started()).toHaveLength(3);
+    expect(gate.started()[2]).toBe('https://b1.example/');
+    expect(pool.stats()).toMatchObject({ busy: 3, queued: 2 });
+    gate.release('https://b1.example/');
+    await waitFor(() => gate.started().length === 4, 5000, 'plugin C to take the reserve slot');
+    expect(gate.started()[3]).toBe('https://c1.example/');
+    expect(pool.stats()).toMatchObject({ busy: 3, queued: 1 });
+    for (const label of ['a1', 'a2', 'c1']) {
+      gate.release(`https://${label}.example/`);
+    }
+    await waitFor(() => gate.started().length === 5, 5000, 'a3 to start');
+    gate.release('https://a3.example/');
+    const outcomes = await Promise.all(calls);
+    expect(outcomes.every((outcome) => outcome.ok)).toBe(true);
+  });
+
+  it('other plugin runs beside a spinning plugin', async () => {
+    const pool = createPool({ poolSize: 1, concurrencyPerChild: 2 });
+    await pool.ready();
+    const limits = { cpuTimeMs: 30_000, timeoutMs: 30_000 };
+    const controller = new AbortController();
+    const spinning = [1, 2].map(() =>
+      pool.callAction(actionRequest(A, 'burn', { call: { config: { ms: 20_000 } }, limits, signal: controller.signal })),
+    );
+    await waitFor(() => pool.stats().busy === 2, 5000, 'two spinning calls to start');
+    const startedAt = performance.now();
+
+    const outcome = await pool.callAction(actionRequest(B, 'nothing'));
+
+    expect(outcome).toEqual({ ok: true, outputs: { out: null } });
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+    controller.abort();
+    for (const spin of await Promise.all(spinning)) {
+      expect(spin).toMatchObject({ ok: false, error: { code: 'RUNTIME_TASK_CANCELLED' } });
+    }
+    await waitFor(() => pool.stats().busy === 0, 5000, 'the spinning isolates to be disposed');
   });
 });
 

@@ -5,7 +5,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 
 import { joinPointer } from '../json-pointer.js';
-import { GRAPH_ID_PATTERN, HEADER_NAME_PATTERN, NODE_TYPE_PATTERN } from './schema.js';
+import { GRAPH_ID_PATTERN, HEADER_NAME_PATTERN, NODE_TYPE_PATTERN, TRIGGER_TYPE_PATTERN } from './schema.js';
 import type { GraphProblem, GraphProblemCode } from './types.js';
 
 /**
@@ -21,6 +21,7 @@ const PATTERN_MESSAGES: Readonly<Record<string, string>> = {
   [GRAPH_ID_PATTERN]: 'must be 1 to 64 characters, each a letter, a digit, "_" or "-"',
   [NODE_TYPE_PATTERN]: 'must have the form <plugin>/<action>@<major>, for example core/condition@1',
   [HEADER_NAME_PATTERN]: 'must be an HTTP header name, for example X-Signature',
+  [TRIGGER_TYPE_PATTERN]: 'must have the form <plugin>/<trigger>, for example shop/orderEvents',
 };
 
 const TYPE_NOUNS: Readonly<Record<string, string>> = {

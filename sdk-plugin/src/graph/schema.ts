@@ -3,6 +3,7 @@
  * Nodes, edges and settings reject unknown properties so that a misspelled key is reported.
  * Node `config` is free-form here and is checked against the node type's `configSchema`.
  */
+import { MAX_RANGE_LENGTH } from '../manifest/semver.js';
 import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES } from './types.js';
 
 /** Pattern of node and edge ids: 1 to 64 letters, digits, `_` or `-`. */
@@ -14,6 +15,12 @@ export const GRAPH_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
  * The major version is a non-negative integer without leading zeros.
  */
 export const NODE_TYPE_PATTERN = '^[a-z0-9-]+/[A-Za-z0-9._-]+@(?:0|[1-9][0-9]*)$';
+
+/**
+ * Pattern of trigger types, `<plugin>/<trigger>` such as `shop/orderEvents`: a node type's
+ * plugin and name parts without the `@<major>`, because the plugin version selects the trigger.
+ */
+export const TRIGGER_TYPE_PATTERN = '^[a-z0-9-]+/[A-Za-z0-9._-]+$';
 
 /** Pattern of HTTP header names: one or more token characters (`tchar` in RFC 9110). */
 export const HEADER_NAME_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$";
@@ -135,6 +142,19 @@ const webhookSettingsSchema = {
   },
 } as const;
 
+const triggerSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { type: 'string', pattern: TRIGGER_TYPE_PATTERN },
+    // The range syntax is checked by `checkTriggerSettings`, which names the reason.
+    pluginVersion: { type: 'string', minLength: 1, maxLength: MAX_RANGE_LENGTH },
+    config: { type: 'object' },
+    credentials: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+} as const;
+
 const settingsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -144,6 +164,7 @@ const settingsSchema = {
     errorGraphId: nonEmptyString,
     timezone: nonEmptyString,
     webhook: webhookSettingsSchema,
+    trigger: triggerSettingsSchema,
   },
 } as const;
 

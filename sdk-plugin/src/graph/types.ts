@@ -82,6 +82,21 @@ export interface WebhookSettings {
   rateLimit?: { max: number; windowSeconds?: number };
 }
 
+/**
+ * A plugin trigger that turns webhook deliveries into runs. `type` is `<plugin>/<trigger>`. The
+ * highest installed version of the plugin that provides the trigger runs it, limited to
+ * `pluginVersion` when set.
+ */
+export interface TriggerSettings {
+  type: string;
+  /** A semver range (`^1.2.0`, or `1.2.3` for one version) of the plugin versions to use. */
+  pluginVersion?: string;
+  /** The trigger's config, checked against its `configSchema` as `{}` when missing. */
+  config?: Record<string, unknown>;
+  /** A stored credential id per credential slot of the trigger. */
+  credentials?: Record<string, string>;
+}
+
 /** Graph-wide settings. */
 export interface GraphSettings {
   /** Wall-clock limit of a whole run. */
@@ -91,6 +106,8 @@ export interface GraphSettings {
   errorGraphId?: string;
   timezone?: string;
   webhook?: WebhookSettings;
+  /** A plugin webhook trigger that verifies and parses deliveries of `/hooks/:graphId`. */
+  trigger?: TriggerSettings;
 }
 
 /** An agent graph: nodes joined by edges. */
@@ -121,6 +138,8 @@ export const GRAPH_PROBLEM_CODES = [
   'GRAPH_CYCLE',
   'GRAPH_CONFIG_INVALID',
   'GRAPH_EDGE_TYPE_MISMATCH',
+  'GRAPH_UNKNOWN_TRIGGER',
+  'GRAPH_TRIGGER_KIND_UNSUPPORTED',
 ] as const;
 /** Codes of graph problems. */
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];

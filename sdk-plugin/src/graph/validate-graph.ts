@@ -7,9 +7,11 @@ import type { ValidateFunction } from 'ajv';
 
 import { joinPointer } from '../json-pointer.js';
 import type { NodeTypeDescriptor } from '../node-type.js';
+import type { TriggerTypeLookup } from '../trigger-type.js';
 import { buildAdjacency, collectCycles } from './adjacency.js';
 import { createAjv, problemsFromAjvErrors } from './ajv-problems.js';
 import { checkConfigs, checkEdgePorts, resolveNodeTypes } from './check-node-types.js';
+import { checkTriggerSettings } from './check-trigger.js';
 import { isRecord, stringField } from './records.js';
 import { GRAPH_DOCUMENT_SCHEMA } from './schema.js';
 import { formatCycle } from './topology.js';
@@ -24,6 +26,11 @@ export interface NodeTypeLookup {
 export interface ValidateGraphOptions {
   /** Node types to check types, ports and config against. Without it those checks are skipped. */
   nodeTypes?: NodeTypeLookup;
+  /**
+   * Installed triggers to check `settings.trigger` against: its type, kind and config. Without
+   * it only the syntax of `settings.trigger.pluginVersion` is checked.
+   */
+  triggerTypes?: TriggerTypeLookup;
 }
 
 /** Result of `validateGraph`: the document when it is valid, otherwise every problem found. */
@@ -38,7 +45,8 @@ let documentValidator: ValidateFunction | undefined;
  * The semantic checks also run on documents that fail the schema, skipping only the entries
  * they cannot read. It does not raise on any document value, but errors raised by
  * `options.nodeTypes` or by a malformed descriptor propagate. When `options.nodeTypes` is given,
- * node types, ports, edge port types and node config are checked against it as well.
+ * node types, ports, edge port types and node config are checked against it as well, and
+ * `options.triggerTypes` does the same for `settings.trigger`.
  */
 export function validateGraph(
   input: unknown,
@@ -55,6 +63,7 @@ export function validateGraph(
     for (const problem of checkGraphStructure(nodes, edges, options.nodeTypes)) {
       problems.push(problem);
     }
+    checkTriggerSettings(input.settings, options.triggerTypes, problems);
   }
 
   if (problems.length > 0) {

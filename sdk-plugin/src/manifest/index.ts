@@ -41,6 +41,7 @@ export {
   type SemVer,
   type SemVerRange,
 } from './semver.js';
+export { PLUGIN_SCHEMA_LIMITS } from '../plugin-schema/analyze.js';
 export { validateManifest, type ManifestValidationResult } from './validate-manifest.js';
 export {
   PLUGIN_PACKAGE_SCHEMA,

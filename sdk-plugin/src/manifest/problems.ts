@@ -24,6 +24,13 @@ export const MANIFEST_PROBLEM_CODES = [
   'PLUGIN_MANIFEST_UNKNOWN_CREDENTIAL_TYPE',
   /** A config, port or credential schema is not a JSON Schema that Ajv compiles. */
   'PLUGIN_MANIFEST_SCHEMA_INVALID',
+  /**
+   * A config, port or credential schema is valid but uses what the studio does not run: a
+   * pattern outside RE2's syntax, a `$ref` outside the schema, or a recursive `$ref`.
+   */
+  'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+  /** A config, port or credential schema, or all of them together, exceed a size limit. */
+  'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
   /** `runtime` is not a semver range this SDK parses. */
   'PLUGIN_MANIFEST_RUNTIME_RANGE_INVALID',
   /** A `permissions.hosts` entry is not a public host name or `*.` wildcard. */

@@ -194,6 +194,7 @@ const triggerSchema = {
     kind: { type: 'string', enum: ['webhook', 'polling'] },
     configSchema: jsonSchemaObject,
     credentialSlots: credentialSlotsSchema,
+    limits: actionSchema.properties.limits,
   },
 } as const;
 

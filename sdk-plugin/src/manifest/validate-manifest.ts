@@ -8,6 +8,14 @@ import type { Ajv, ValidateFunction } from 'ajv';
 import { createAjv } from '../graph/ajv-problems.js';
 import { joinPointer } from '../json-pointer.js';
 import type { PluginManifest } from '../plugin/abi.js';
+import {
+  analyzeSchema,
+  checkSchemaShape,
+  PLUGIN_SCHEMA_LIMITS,
+  type SchemaProblem,
+  type SchemaProblemKind,
+} from '../plugin-schema/analyze.js';
+import { createPluginSchemaAjv } from '../plugin-schema/validator.js';
 import { describeHostPatternProblem } from './hosts.js';
 import { problemsFromAjv, type ManifestProblem, type ManifestProblemCode } from './problems.js';
 import { PLUGIN_MANIFEST_SCHEMA } from './schema.js';
@@ -88,12 +96,33 @@ function findIdKeywords(schema: unknown, pointer = ''): string[] {
   return found;
 }
 
+const SCHEMA_PROBLEM_CODES: Readonly<Record<SchemaProblemKind, ManifestProblemCode>> = {
+  invalid: 'PLUGIN_MANIFEST_SCHEMA_INVALID',
+  unsupported: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+  'too-large': 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+};
+
+function fromSchemaProblems(problems: readonly SchemaProblem[], schemaPointer: string): Problems {
+  return problems.map((item) => problem(schemaPointer + item.pointer, item.message, SCHEMA_PROBLEM_CODES[item.kind]));
+}
+
 /**
- * Checks that `schema` is a JSON Schema Ajv compiles, as the studio does for node config.
+ * The Ajv instance for the embedded schemas of one manifest, and the JSON values of the schemas
+ * checked so far, which `PLUGIN_SCHEMA_LIMITS.manifestValues` bounds together.
+ */
+interface SchemaContext {
+  ajv: Ajv;
+  values: number;
+}
+
+/**
+ * Checks that `schema` is a JSON Schema the studio runs, with the Ajv settings it uses for node
+ * config: within the size limits, with patterns RE2 compiles and local, non-recursive `$ref`s,
+ * and compiled by Ajv. Schemas past the manifest's total size limit are not compiled.
  * `requireObject` also requires `"type": "object"` at the root.
  */
 function checkEmbeddedSchema(
-  ajv: Ajv,
+  context: SchemaContext,
   schema: unknown,
   pointer: string,
   requireObject: boolean,
@@ -126,6 +155,12 @@ function checkEmbeddedSchema(
     return problems;
   }
 
+  // The meta-schema check and Ajv's compiler recurse, so size and depth are checked first.
+  const shapeProblems = checkSchemaShape(schema);
+  if (shapeProblems.length > 0) {
+    return fromSchemaProblems(shapeProblems, pointer);
+  }
+  const { ajv } = context;
   if (ajv.validateSchema(schema) !== true) {
     const metaProblems = problemsFromAjv(ajv.errors, pointer, 'PLUGIN_MANIFEST_SCHEMA_INVALID');
     // The meta-schema reports one bad `type` several times (enum, array, anyOf): keep the first.
@@ -136,6 +171,16 @@ function checkEmbeddedSchema(
       return !duplicate;
     });
   }
+  const analysis = analyzeSchema(schema);
+  if (analysis.problems.length > 0) {
+    return fromSchemaProblems(analysis.problems, pointer);
+  }
+  context.values += analysis.values;
+  if (context.values > PLUGIN_SCHEMA_LIMITS.manifestValues) {
+    // `validateManifest` reports the total once.
+    return [];
+  }
+
   try {
     ajv.compile(schema);
   } catch (error) {
@@ -247,7 +292,7 @@ function checkHosts(input: unknown): Problems {
   return problems;
 }
 
-function checkCredentialTypes(ajv: Ajv, input: unknown): Problems {
+function checkCredentialTypes(context: SchemaContext, input: unknown): Problems {
   const types = arrayAt(input, 'credentialTypes');
   const problems = checkUniqueNames(
     types,
@@ -257,7 +302,7 @@ function checkCredentialTypes(ajv: Ajv, input: unknown): Problems {
   );
   types.forEach((type, index) => {
     const schema = isObject(type) ? type.schema : undefined;
-    problems.push(...checkEmbeddedSchema(ajv, schema, joinPointer('/credentialTypes', index, 'schema'), true));
+    problems.push(...checkEmbeddedSchema(context, schema, joinPointer('/credentialTypes', index, 'schema'), true));
   });
   return problems;
 }
@@ -293,7 +338,7 @@ function checkCredentialTests(input: unknown): Problems {
   return problems;
 }
 
-function checkPorts(ajv: Ajv, action: unknown, actionPointer: string, direction: 'inputs' | 'outputs'): Problems {
+function checkPorts(context: SchemaContext, action: unknown, actionPointer: string, direction: 'inputs' | 'outputs'): Problems {
   const ports = arrayAt(action, direction);
   const portsPointer = joinPointer(actionPointer, direction);
   const problems = checkUniqueNames(ports, portsPointer, 'name', (name) => `port "${name}"`);
@@ -310,12 +355,12 @@ function checkPorts(ajv: Ajv, action: unknown, actionPointer: string, direction:
       );
     }
     const schema = isObject(port) ? port.schema : undefined;
-    problems.push(...checkEmbeddedSchema(ajv, schema, joinPointer(portPointer, 'schema'), false));
+    problems.push(...checkEmbeddedSchema(context, schema, joinPointer(portPointer, 'schema'), false));
   });
   return problems;
 }
 
-function checkActions(ajv: Ajv, input: unknown, declaredTypes: ReadonlySet<string>): Problems {
+function checkActions(context: SchemaContext, input: unknown, declaredTypes: ReadonlySet<string>): Problems {
   const actions = arrayAt(input, 'actions');
   const problems: Problems = [];
   const firstIndex = new Map<string, number>();
@@ -341,21 +386,21 @@ function checkActions(ajv: Ajv, input: unknown, declaredTypes: ReadonlySet<strin
     }
 
     const configSchema = isObject(action) ? action.configSchema : undefined;
-    problems.push(...checkEmbeddedSchema(ajv, configSchema, joinPointer(actionPointer, 'configSchema'), true));
-    problems.push(...checkPorts(ajv, action, actionPointer, 'inputs'));
-    problems.push(...checkPorts(ajv, action, actionPointer, 'outputs'));
+    problems.push(...checkEmbeddedSchema(context, configSchema, joinPointer(actionPointer, 'configSchema'), true));
+    problems.push(...checkPorts(context, action, actionPointer, 'inputs'));
+    problems.push(...checkPorts(context, action, actionPointer, 'outputs'));
     problems.push(...checkCredentialSlots(action, actionPointer, declaredTypes));
   });
   return problems;
 }
 
-function checkTriggers(ajv: Ajv, input: unknown, declaredTypes: ReadonlySet<string>): Problems {
+function checkTriggers(context: SchemaContext, input: unknown, declaredTypes: ReadonlySet<string>): Problems {
   const triggers = arrayAt(input, 'triggers');
   const problems = checkUniqueNames(triggers, '/triggers', 'name', (name) => `trigger "${name}"`);
   triggers.forEach((trigger, index) => {
     const triggerPointer = joinPointer('/triggers', index);
     const configSchema = isObject(trigger) ? trigger.configSchema : undefined;
-    problems.push(...checkEmbeddedSchema(ajv, configSchema, joinPointer(triggerPointer, 'configSchema'), true));
+    problems.push(...checkEmbeddedSchema(context, configSchema, joinPointer(triggerPointer, 'configSchema'), true));
     problems.push(...checkCredentialSlots(trigger, triggerPointer, declaredTypes));
   });
   return problems;
@@ -371,11 +416,25 @@ function checkNotEmpty(input: unknown): Problems {
   return [problem('/actions', 'must contain at least one action, unless triggers has one', 'PLUGIN_MANIFEST_INVALID')];
 }
 
+function checkSchemaTotal(context: SchemaContext): Problems {
+  if (context.values <= PLUGIN_SCHEMA_LIMITS.manifestValues) {
+    return [];
+  }
+  return [
+    problem(
+      '',
+      `embeds config, port and credential schemas with ${context.values} JSON values in all, ` +
+        `counting each $ref as the schema it refers to; at most ${PLUGIN_SCHEMA_LIMITS.manifestValues}`,
+      'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+    ),
+  ];
+}
+
 /**
  * Validates a plugin manifest. Returns the manifest when it is valid, or every problem found,
  * each with a JSON pointer, a message and a code from `MANIFEST_PROBLEM_CODES`. Config, port
- * and credential schemas are compiled with the same Ajv settings as the studio uses for node
- * config (draft-07, `strict: false`, formats not checked).
+ * and credential schemas are checked and compiled with the validator the studio uses for them
+ * (draft-07, `strict: false`, formats not checked, patterns on RE2, size limits).
  */
 export function validateManifest(input: unknown): ManifestValidationResult {
   const problems = validateSchemaShape(input);
@@ -383,7 +442,7 @@ export function validateManifest(input: unknown): ManifestValidationResult {
     return { ok: false, problems };
   }
 
-  const ajv = createAjv();
+  const context: SchemaContext = { ajv: createPluginSchemaAjv(), values: 0 };
   const declaredTypes = new Set(
     arrayAt(input, 'credentialTypes')
       .map((type) => stringAt(type, 'name'))
@@ -393,10 +452,11 @@ export function validateManifest(input: unknown): ManifestValidationResult {
     ...checkNotEmpty(input),
     ...checkRuntime(input),
     ...checkHosts(input),
-    ...checkCredentialTypes(ajv, input),
+    ...checkCredentialTypes(context, input),
     ...checkCredentialTests(input),
-    ...checkActions(ajv, input, declaredTypes),
-    ...checkTriggers(ajv, input, declaredTypes),
+    ...checkActions(context, input, declaredTypes),
+    ...checkTriggers(context, input, declaredTypes),
+    ...checkSchemaTotal(context),
   );
 
   if (problems.length > 0) {

@@ -148,6 +148,8 @@ export interface TriggerManifest {
   kind: 'webhook' | 'polling';
   configSchema: Record<string, unknown>;
   credentialSlots?: CredentialSlotManifest[];
+  /** Limits of each `verify` or `parse` call, capped by the operator's maximums. */
+  limits?: ActionLimits;
 }
 
 /** The manifest of a plugin, validated before any of its code is loaded. */

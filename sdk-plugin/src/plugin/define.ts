@@ -301,9 +301,14 @@ export interface TriggerOptions<C extends PropertyMap, S extends readonly Creden
   kind: 'webhook' | 'polling';
   config: C;
   credentials?: S;
+  /** Memory, CPU time and wall-clock limits of each `verify` or `parse` call. */
+  limits?: ActionLimits;
   /** Returns whether a delivery is authentic, for example by checking its signature. */
   verify?(ctx: TriggerContext<ConfigOf<C>, CredentialsOf<S>>): boolean | Promise<boolean>;
-  /** Returns the run input for a delivery. */
+  /**
+   * Returns the run's `event` for a delivery, or `null` to ignore the delivery: the studio then
+   * replies 200 `{ ignored: true }` and starts no run.
+   */
   parse?(ctx: TriggerContext<ConfigOf<C>, CredentialsOf<S>>): unknown;
 }
 
@@ -342,6 +347,7 @@ export function defineTrigger<
     kind: options.kind,
     configSchema: copyJson(configSchema),
     ...(slots.length > 0 ? { credentialSlots: slotManifests(slots) } : {}),
+    ...(options.limits !== undefined ? { limits: copyJson(options.limits) } : {}),
   };
 
   type AuthorContext = TriggerContext<ConfigOf<C>, CredentialsOf<S>>;

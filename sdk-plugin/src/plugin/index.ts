@@ -13,6 +13,16 @@ export type {
   PluginSignal,
   TriggerContext,
 } from './context.js';
+export {
+  base64ToBytes,
+  bytesToHex,
+  hmacSha256,
+  hmacSha256Hex,
+  sha256,
+  timingSafeEqual,
+  utf8Bytes,
+  type BytesInput,
+} from './crypto.js';
 export { applyDefaults } from './defaults.js';
 export {
   defineAction,

@@ -70,7 +70,11 @@ export type PresenceOf<O> = O extends { readonly required: true }
 export interface TextOptions extends PropertyOptions<string> {
   minLength?: number;
   maxLength?: number;
-  /** ECMAScript regular expression the whole value must match (JSON Schema `pattern`). */
+  /**
+   * ECMAScript regular expression that must match part of the value (JSON Schema `pattern`);
+   * anchor it with `^…$` to match the whole value. The studio runs it on RE2, so lookahead,
+   * lookbehind and backreferences are rejected (see "Schema limits" in the SDK's README).
+   */
   pattern?: string;
   /** Shows a multi-line field in the builder (`x-multiline`). */
   multiline?: boolean;

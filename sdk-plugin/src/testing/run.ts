@@ -3,9 +3,7 @@
  * is validated, config and credentials get their defaults and are checked against their
  * schemas, and a `PluginError` comes back as the data the studio stores.
  */
-import type { ValidateFunction } from 'ajv';
-
-import { createAjv, describeAjvError } from '../graph/ajv-problems.js';
+import { describeAjvError } from '../graph/ajv-problems.js';
 import { outputPortsOf } from '../graph/ports.js';
 import { joinPointer } from '../json-pointer.js';
 import { validateManifest } from '../manifest/validate-manifest.js';
@@ -20,6 +18,7 @@ import { applyDefaults } from '../plugin/defaults.js';
 import type { PluginDefinition } from '../plugin/define.js';
 import { hasErrorCode, toPluginErrorData } from '../plugin/errors.js';
 import { normalizeActionResult } from '../plugin/outputs.js';
+import { describeTooLarge, PluginSchemaValidator } from '../plugin-schema/validator.js';
 import {
   createTestContext,
   type LogEntry,
@@ -119,23 +118,24 @@ function validManifestOf(definition: PluginDefinition): PluginManifest {
   return result.manifest;
 }
 
-const ajv = createAjv();
-const validators = new WeakMap<object, ValidateFunction>();
+const validators = new WeakMap<object, PluginSchemaValidator>();
 
+/** Checks `value` with the studio's validator of plugin schemas. */
 function checkAgainstSchema(
   schema: Record<string, unknown>,
   value: unknown,
   basePointer: string,
 ): InputProblem[] {
-  let validate = validators.get(schema);
-  if (validate === undefined) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
+  let validator = validators.get(schema);
+  if (validator === undefined) {
+    validator = new PluginSchemaValidator(schema);
+    validators.set(schema, validator);
   }
-  if (validate(value)) {
-    return [];
+  const result = validator.check(value);
+  if (result.tooLarge !== undefined) {
+    return [{ pointer: basePointer, message: describeTooLarge(result.tooLarge) }];
   }
-  return (validate.errors ?? [])
+  return result.errors
     .filter((error) => error.keyword !== 'if')
     .map((error) => {
       const params = error.params as Record<string, unknown>;

@@ -306,6 +306,62 @@ describe('runAction', () => {
     );
   });
 
+  it('matches config patterns in linear time', async () => {
+    const patterned = definePlugin({
+      name: 'patterned',
+      version: '1.0.0',
+      runtime: '^0.1.0',
+      displayName: 'Patterned',
+      description: 'Checks a code.',
+      permissions: { hosts: [] },
+      actions: [
+        defineAction({
+          name: 'check',
+          version: 1,
+          displayName: 'Check',
+          description: 'Checks a code.',
+          config: { code: p.text({ required: true, pattern: '^(a+)+$' }) },
+          run: async () => 'checked',
+        }),
+      ],
+    });
+    const started = performance.now();
+
+    const error = await runAction(patterned, 'check', { config: { code: `${'a'.repeat(30)}b` } }).catch(
+      (thrown: unknown) => thrown,
+    );
+
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect((error as ActionInputError).problems).toEqual([
+      { pointer: '/config/code', message: 'must match the pattern ^(a+)+$' },
+    ]);
+  });
+
+  it('rejects patterns the studio rejects', async () => {
+    const lookahead = definePlugin({
+      name: 'lookahead',
+      version: '1.0.0',
+      runtime: '^0.1.0',
+      displayName: 'Lookahead',
+      description: 'Checks a name.',
+      permissions: { hosts: [] },
+      actions: [
+        defineAction({
+          name: 'check',
+          version: 1,
+          displayName: 'Check',
+          description: 'Checks a name.',
+          config: { name: p.text({ pattern: '^(?!admin)' }) },
+          run: async () => 'checked',
+        }),
+      ],
+    });
+
+    await expect(runAction(lookahead, 'check')).rejects.toThrow(
+      '  /actions/0/configSchema/properties/name/pattern: must not use lookahead or lookbehind',
+    );
+  });
+
   it('reports unmatched routes', async () => {
     const run = runAction(plugin, 'lookup@1', {
       config: { email: 'a@example.com' },

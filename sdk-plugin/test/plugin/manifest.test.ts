@@ -5,6 +5,7 @@ import {
   hostMatchesPattern,
   isHostAllowed,
   MANIFEST_PROBLEM_CODES,
+  PLUGIN_SCHEMA_LIMITS,
   validateManifest,
   type ManifestProblem,
 } from '../../src/manifest/index.js';
@@ -219,14 +220,28 @@ describe('validateManifest', () => {
     ]);
   });
 
-  it('PLUGIN_MANIFEST_SCHEMA_INVALID when compiling fails', () => {
+  it('PLUGIN_MANIFEST_SCHEMA_INVALID for a bad pattern', () => {
     const problems = problemsAfter((manifest) => {
       manifest.actions[0].outputs[0].schema = { type: 'string', pattern: '(' };
     });
 
+    expect(problems).toEqual([
+      {
+        pointer: '/actions/0/outputs/0/schema/pattern',
+        message: 'is not a valid regular expression: Invalid regular expression: /(/u: Unterminated group',
+        code: 'PLUGIN_MANIFEST_SCHEMA_INVALID',
+      },
+    ]);
+  });
+
+  it('PLUGIN_MANIFEST_SCHEMA_INVALID when compiling fails', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].outputs[0].schema = { type: 'object', properties: { a: { $ref: '#/definitions/missing' } } };
+    });
+
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatchObject({ pointer: '/actions/0/outputs/0/schema', code: 'PLUGIN_MANIFEST_SCHEMA_INVALID' });
-    expect(problems[0].message).toMatch(/^is not a JSON Schema that compiles: Invalid regular expression/);
+    expect(problems[0].message).toMatch(/^is not a JSON Schema that compiles: can't resolve reference/);
   });
 
   it('PLUGIN_MANIFEST_SCHEMA_INVALID for non-object config', () => {
@@ -287,16 +302,215 @@ describe('validateManifest', () => {
     ]);
   });
 
-  it('lists seven problem codes', () => {
+  it('lists nine problem codes', () => {
     expect(MANIFEST_PROBLEM_CODES).toEqual([
       'PLUGIN_MANIFEST_INVALID',
       'PLUGIN_MANIFEST_DUPLICATE_ACTION',
       'PLUGIN_MANIFEST_DUPLICATE_NAME',
       'PLUGIN_MANIFEST_UNKNOWN_CREDENTIAL_TYPE',
       'PLUGIN_MANIFEST_SCHEMA_INVALID',
+      'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+      'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
       'PLUGIN_MANIFEST_RUNTIME_RANGE_INVALID',
       'PLUGIN_MANIFEST_HOST_INVALID',
     ]);
+  });
+});
+
+describe('embedded schema limits', () => {
+  const RE2_REASON = 'because the studio matches patterns with RE2, which runs in linear time';
+
+  function configWith(property: Record<string, unknown>): Record<string, unknown> {
+    return { type: 'object', properties: { to: property } };
+  }
+
+  it('accepts patterns RE2 runs', () => {
+    const patterns = ['^(a+)+$', '^\\u00e9\\d{4}$', '^(?<year>\\d{4})-\\d{2}$', '[(?=]', '^\\p{L}+$'];
+    for (const pattern of patterns) {
+      const problems = problemsAfter((manifest) => {
+        manifest.actions[0].configSchema = configWith({ type: 'string', pattern });
+      });
+      expect(problems, pattern).toEqual([]);
+    }
+  });
+
+  it('rejects lookaround and backreferences', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = configWith({ type: 'string', pattern: '^(?!admin).*$' });
+      manifest.credentialTypes[0].schema = {
+        type: 'object',
+        patternProperties: { '^(a)\\1$': { type: 'string' } },
+      };
+    });
+
+    expect(problems).toEqual([
+      {
+        pointer: '/credentialTypes/0/schema/patternProperties/^(a)\\1$',
+        message: `must not use a backreference (\\1 or \\k<name>), ${RE2_REASON} and has none`,
+        code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+      },
+      {
+        pointer: '/actions/0/configSchema/properties/to/pattern',
+        message: `must not use lookahead or lookbehind ((?=, (?!, (?<= or (?<!), ${RE2_REASON} and has none`,
+        code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+      },
+    ]);
+  });
+
+  it('rejects syntax RE2 lacks', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.triggers[0].configSchema = configWith({ type: 'string', pattern: '^\\p{Letter}+$' });
+    });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      pointer: '/triggers/0/configSchema/properties/to/pattern',
+      code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+    });
+    expect(problems[0].message).toMatch(/^must use syntax that RE2 supports, .*: error parsing regexp: /);
+  });
+
+  it('ignores patterns in data keywords', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = {
+        type: 'object',
+        properties: { rule: { enum: [{ pattern: '(?=a)' }] } },
+        'x-example': { pattern: '(?=a)' },
+        default: { pattern: '(?=a)' },
+      };
+    });
+
+    expect(problems).toEqual([]);
+  });
+
+  it('rejects long and complex patterns', () => {
+    const long = 'a'.repeat(PLUGIN_SCHEMA_LIMITS.patternLength + 1);
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = {
+        type: 'object',
+        properties: { a: { type: 'string', pattern: long }, b: { type: 'string', pattern: '^[a-z]{1000}[0-9]{1000}$' } },
+      };
+    });
+
+    expect(problems).toEqual([
+      {
+        pointer: '/actions/0/configSchema/properties/a/pattern',
+        message: `must be at most ${PLUGIN_SCHEMA_LIMITS.patternLength} characters long, not ${long.length}`,
+        code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+      },
+      {
+        pointer: '/actions/0/configSchema/properties/b/pattern',
+        message:
+          `is too complex: it compiles to 2004 RE2 instructions, at most ${PLUGIN_SCHEMA_LIMITS.patternProgramSize}; ` +
+          'use smaller repetition counts such as {1,100} in place of {1,1000}',
+        code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+      },
+    ]);
+  });
+
+  it('rejects recursive and outside $refs', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = {
+        type: 'object',
+        definitions: { node: { type: 'object', properties: { child: { $ref: '#/definitions/node' } } } },
+        properties: {
+          tree: { $ref: '#/definitions/node' },
+          meta: { $ref: 'http://json-schema.org/draft-07/schema#' },
+        },
+      };
+    });
+
+    expect(problems).toEqual([
+      {
+        pointer: '/actions/0/configSchema/definitions/node/properties/child/$ref',
+        message:
+          'must not make the schema recursive: the schema at #/definitions/node contains this $ref, directly ' +
+          'or through other $refs, and the studio does not run recursive schemas because their validation ' +
+          'time can grow exponentially with the depth of the value',
+        code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+      },
+      {
+        pointer: '/actions/0/configSchema/properties/meta/$ref',
+        message: 'must refer to a part of this schema, such as #/definitions/name, because the studio loads no other schemas',
+        code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+      },
+    ]);
+  });
+
+  it('rejects a $ref to the root', () => {
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = { type: 'object', allOf: [{ $ref: '#' }] };
+    });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({
+      pointer: '/actions/0/configSchema/allOf/0/$ref',
+      code: 'PLUGIN_MANIFEST_SCHEMA_UNSUPPORTED',
+    });
+  });
+
+  it('counts $ref targets where used', () => {
+    // Each step refers twice to the next, so 24 steps describe 2^24 copies of the last one.
+    const definitions: Record<string, unknown> = { d24: { type: 'number' } };
+    for (let step = 0; step < 24; step += 1) {
+      definitions[`d${step}`] = { anyOf: [{ $ref: `#/definitions/d${step + 1}` }, { $ref: `#/definitions/d${step + 1}` }] };
+    }
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = { type: 'object', definitions, properties: { x: { $ref: '#/definitions/d0' } } };
+    });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ pointer: '/actions/0/configSchema', code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE' });
+    expect(problems[0].message).toMatch(
+      new RegExp(`^has \\d+ JSON values when each \\$ref counts the values of the schema it refers to, at most ${PLUGIN_SCHEMA_LIMITS.values}$`),
+    );
+  });
+
+  it('rejects deep and large schemas', () => {
+    let deep: Record<string, unknown> = { type: 'string' };
+    for (let level = 0; level < PLUGIN_SCHEMA_LIMITS.depth; level += 1) {
+      deep = { type: 'object', properties: { next: deep } };
+    }
+    const properties: Record<string, unknown> = {};
+    for (let index = 0; index < PLUGIN_SCHEMA_LIMITS.values / 2; index += 1) {
+      properties[`p${index}`] = { type: 'string' };
+    }
+    const problems = problemsAfter((manifest) => {
+      manifest.actions[0].configSchema = deep;
+      manifest.actions[0].outputs[0].schema = { type: 'object', properties };
+    });
+
+    expect(problems).toEqual([
+      {
+        pointer: '/actions/0/configSchema',
+        message: `nests objects and arrays ${2 * PLUGIN_SCHEMA_LIMITS.depth + 1} levels deep, at most ${PLUGIN_SCHEMA_LIMITS.depth}`,
+        code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+      },
+      {
+        pointer: '/actions/0/outputs/0/schema',
+        message: `has ${PLUGIN_SCHEMA_LIMITS.values + 3} JSON values, at most ${PLUGIN_SCHEMA_LIMITS.values}`,
+        code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE',
+      },
+    ]);
+  });
+
+  it('limits all schemas together', () => {
+    const properties: Record<string, unknown> = {};
+    for (let index = 0; index < 400; index += 1) {
+      properties[`p${index}`] = { type: 'string' };
+    }
+    const configSchema = { type: 'object', properties };
+    const problems = problemsAfter((manifest) => {
+      for (let version = 2; version <= 20; version += 1) {
+        manifest.actions.push({ ...manifest.actions[0], version, configSchema });
+      }
+    });
+
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ pointer: '', code: 'PLUGIN_MANIFEST_SCHEMA_TOO_LARGE' });
+    expect(problems[0].message).toMatch(
+      new RegExp(`^embeds config, port and credential schemas with \\d+ JSON values in all, .*; at most ${PLUGIN_SCHEMA_LIMITS.manifestValues}$`),
+    );
   });
 });
 

@@ -296,14 +296,17 @@ export const MIGRATIONS: readonly Migration[] = [
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
 
 /**
- * Applies the migrations newer than the schema recorded in `schema_migrations`, in one
- * transaction, and records each one. Throws StorageSchemaTooNewError when the database was
- * migrated by newer code. `location` names the database in that error message.
+ * Applies the migrations newer than the schema recorded in `versionTable`, in one transaction,
+ * and records each one. Throws StorageSchemaTooNewError when the database was migrated by newer
+ * code. `location` names the database in that error message. A separate `versionTable` gives a
+ * component its own migration sequence in the same file (the Agenda job store uses
+ * `agenda_schema_migrations`).
  */
 export function applyMigrations(
   db: Database.Database,
   location: string,
   migrations: readonly Migration[] = MIGRATIONS,
+  versionTable = 'schema_migrations',
 ): void {
   const supportedVersion = migrations.length === 0 ? 0 : migrations[migrations.length - 1].version;
 
@@ -312,13 +315,13 @@ export function applyMigrations(
   // the migrations applied.
   const migrate = db.transaction(() => {
     db.exec(`
-      create table if not exists schema_migrations (
+      create table if not exists ${versionTable} (
         version integer primary key,
         name text not null,
         applied_at text not null
       ) strict
     `);
-    const row = db.prepare('select max(version) as version from schema_migrations').get() as {
+    const row = db.prepare(`select max(version) as version from ${versionTable}`).get() as {
       version: number | null;
     };
     const storedVersion = row.version ?? 0;
@@ -331,7 +334,9 @@ export function applyMigrations(
       );
     }
 
-    const record = db.prepare('insert into schema_migrations (version, name, applied_at) values (?, ?, ?)');
+    const record = db.prepare(
+      `insert into ${versionTable} (version, name, applied_at) values (?, ?, ?)`,
+    );
     for (const migration of migrations) {
       if (migration.version <= storedVersion) {
         continue;
