@@ -5,9 +5,13 @@ import fastifyWebsocket from '@fastify/websocket';
 import { FileBlobStore, type BlobStore, type Storage } from '@gestorlead/storage';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { installAccounts } from './auth/install.js';
+import type { RateLimitStoreClass } from './auth/rate-limits.js';
+import { resolveSecrets } from './auth/secrets.js';
 import { builderAppRoutes } from './builder-app.js';
 import type { RuntimeConfig } from './config.js';
 import type { StudioContext } from './context.js';
+import { CreditService } from './credits/credit-service.js';
 import { installErrorHandlers, MAX_PARAM_LENGTH, replyWithError } from './error-handler.js';
 import { EventBus } from './events/event-bus.js';
 import { Executor } from './executor/executor.js';
@@ -25,10 +29,14 @@ import {
 } from './request-guards.js';
 import { createMetrics } from './metrics.js';
 import { BUILT_IN_NODE_TYPES } from './nodes/index.js';
-import { noCredentials, type CredentialResolver } from './plugins/credentials.js';
+import type { CredentialResolver } from './plugins/credentials.js';
 import { HttpGateway, type HostResolver } from './plugins/http-gateway.js';
 import { PluginHost, type EditableNodeTypeRegistry } from './plugins/plugin-host.js';
 import { createLazySandbox, createSandboxPool } from './plugins/sandbox-pool.js';
+import { credentialOAuth2Routes } from './routes/credentials-oauth2.js';
+import { credentialRoutes } from './routes/credentials.js';
+import { creditRoutes } from './routes/credits.js';
+import { deliveryRoutes } from './routes/deliveries.js';
 import { graphRoutes } from './routes/graphs.js';
 import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
@@ -36,6 +44,7 @@ import { pluginRoutes } from './routes/plugins.js';
 import { runRoutes } from './routes/runs.js';
 import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
+import { CredentialVault } from './vault/index.js';
 
 /** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
@@ -47,18 +56,28 @@ export interface StudioOptions {
   random?: () => number;
   /** Runs plugin code, and the studio closes it. By default a pool that starts on the first call. */
   sandbox?: Sandbox;
-  /** Looks up credentials for plugin slots; by default no credential exists. */
+  /** Looks up credentials for plugin slots; by default the credential vault. */
   credentials?: CredentialResolver;
   /** Resolves host names for plugin HTTP requests; by default the system resolver. */
   resolveHost?: HostResolver;
   /** Stores plugin files; by default files under `<DATA_DIR>/blobs`. */
   blobs?: BlobStore;
+  /** Rate-limit counters shared between processes; by default each process counts in memory. */
+  rateLimitStore?: RateLimitStoreClass;
+}
+
+/** One method and URL pattern the app serves. */
+export interface StudioRoute {
+  method: string;
+  url: string;
 }
 
 /** A studio instance: the Fastify app and the services behind it. */
 export interface Studio {
   app: FastifyInstance;
   ctx: StudioContext;
+  /** Every route the app serves, recorded as each is added, so tests can audit all of them. */
+  routes: readonly StudioRoute[];
   /** Stops taking requests, lets running runs end, flushes events and closes storage. */
   close(): Promise<void>;
 }
@@ -66,18 +85,23 @@ export interface Studio {
 /** Builds the Fastify app with every route, the executor and the event bus. */
 export async function createStudio(options: StudioOptions): Promise<Studio> {
   const { config, storage, log } = options;
+  const secrets = resolveSecrets(config, log);
   const registry =
     options.registry ?? new InMemoryNodeTypeRegistry([...BUILT_IN_NODE_TYPES, ...(options.extraNodeTypes ?? [])]);
   const events = new EventBus(storage.events, log.child({ component: 'events' }));
+  const credits = new CreditService({ storage, settings: config.credits, log });
   const executor = new Executor({
     storage,
     events,
     registry,
+    // The plugin host, built below, hides other users' private node types from each run.
+    nodeTypesFor: (ownerId) => plugins.nodeTypesFor(ownerId),
     log,
     taskTimeoutMs: config.taskTimeoutMs,
     runConcurrency: config.runConcurrency,
     recovery: config.recovery,
     random: options.random,
+    credits,
   });
   const metrics = createMetrics({
     activeRuns: () => executor.activeRuns,
@@ -90,14 +114,23 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     }
   });
   const sandbox = options.sandbox ?? createLazySandbox(() => createSandboxPool(config.plugins, log));
-  const plugins = new PluginHost({
+  // The vault reads credential types from the plugin host, which is built next.
+  const vault = new CredentialVault({
+    config,
+    storage,
+    keys: secrets.encryptionKeys,
+    plugins: () => plugins.listLoaded(),
+    log,
+    resolveHost: options.resolveHost,
+  });
+  const plugins: PluginHost = new PluginHost({
     storage,
     registry,
     log,
     execution: {
       sandbox,
       settings: config.plugins,
-      credentials: options.credentials ?? noCredentials,
+      credentials: options.credentials ?? vault.resolver,
       isTrusted: (name) => config.plugins.trustedPlugins.includes(name),
       services: {
         gateway: new HttpGateway({
@@ -121,8 +154,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     metrics,
     log,
     plugins,
+    secrets,
+    vault,
+    credits,
   };
   await plugins.load();
+  vault.startRotation();
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -138,6 +175,10 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }) as unknown as FastifyInstance;
   installErrorHandlers(app);
+  const routes: StudioRoute[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
   // The REST API accepts JSON only. Without Fastify's default text/plain parser, such bodies get
   // the 415 reply instead of reaching routes that expect an object. The webhook routes install
   // their own parsers.
@@ -166,24 +207,30 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  await installAccounts(app, ctx, { rateLimitStore: options.rateLimitStore });
 
   await app.register(async (scope) => graphRoutes(scope, ctx));
   await app.register(async (scope) => runRoutes(scope, ctx));
   await app.register(async (scope) => healthRoutes(scope, ctx));
   await app.register(async (scope) => wsRoutes(scope, ctx));
   await app.register(async (scope) => hookRoutes(scope, ctx));
+  await app.register(async (scope) => deliveryRoutes(scope, ctx));
   await app.register(async (scope) => pluginRoutes(scope, ctx));
   await app.register(async (scope) => builderAppRoutes(scope, config.builderDir, log));
+  await app.register(async (scope) => creditRoutes(scope, ctx));
+  await app.register(async (scope) => credentialRoutes(scope, ctx));
+  await app.register(async (scope) => credentialOAuth2Routes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await app.close();
       await executor.close();
+      await vault.close();
       await sandbox.close();
       await storage.close();
     })();
     return closing;
   };
-  return { app, ctx, close };
+  return { app, ctx, routes, close };
 }

@@ -1,5 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
+import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
+import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -27,6 +30,14 @@ export interface RuntimeConfig {
   plugins: PluginSettings;
   /** Folder of the built builder app, served at `/`; null when `BUILDER_DIR` is set empty. */
   builderDir: string | null;
+  /** Accounts, tokens and rate limits. */
+  auth: AuthSettings;
+  /** Raw secret values; `resolveSecrets` in `auth/secrets.ts` checks and decodes them. */
+  secrets: SecretSettings;
+  /** OAuth2 client settings of credential types (`OAUTH2_CLIENTS`, `OAUTH2_REDIRECT_URL`). */
+  oauth2: OAuth2Config;
+  /** Whether tasks are charged, and the operator's prices (`CREDITS_*`). */
+  credits: CreditSettings;
 }
 
 /** Output folder of `npm run build`: the built builder app. */
@@ -169,5 +180,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
     plugins: loadPluginSettings(env),
     builderDir: env.BUILDER_DIR === '' ? null : path.resolve(env.BUILDER_DIR ?? DEFAULT_BUILDER_DIR),
+    auth: loadAuthSettings(env),
+    secrets: loadSecretSettings(env),
+    oauth2: loadOAuth2Config(env),
+    credits: loadCreditSettings(env),
   };
 }

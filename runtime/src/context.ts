@@ -1,12 +1,15 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
+import type { CreditService } from './credits/credit-service.js';
 import type { EventBus } from './events/event-bus.js';
 import type { Executor } from './executor/executor.js';
 import type { NodeTypeRegistry } from './executor/node-type.js';
 import type { GraphCache } from './graph-cache.js';
 import type { StudioMetrics } from './metrics.js';
 import type { PluginHost } from './plugins/plugin-host.js';
+import type { CredentialVault } from './vault/index.js';
 
 /** Everything the routes share: configuration, storage, executor, events and metrics. */
 export interface StudioContext {
@@ -19,4 +22,10 @@ export interface StudioContext {
   metrics: StudioMetrics;
   log: Logger;
   plugins: PluginHost;
+  /** Task charges, balances, top-ups and adjustments over the credit ledger. */
+  credits: CreditService;
+  /** Decoded `SECRET_KEY` and encryption keys. */
+  secrets: StudioSecrets;
+  /** Encrypted credentials, their OAuth2 connections, and the resolver of plugin slots. */
+  vault: CredentialVault;
 }

@@ -14,7 +14,6 @@ import {
   buildNode,
   runGraph,
   startTestStudio,
-  storeGraph,
   waitForRun,
   type TestStudio,
 } from './support/studio.js';
@@ -298,8 +297,8 @@ describe('timeouts beyond the timer range', () => {
 
 describe('resume after the draft changed', () => {
   it('resumed edited draft ends every task', async () => {
-    const graphId = await storeGraph(
-      test.storage,
+    const graphId = await createGraph(
+      test,
       buildGraph(
         [buildNode('a'), buildNode('f', { type: 'test/fail@1', config: { retryable: false } }), buildNode('z')],
         [buildEdge('a', 'f'), buildEdge('f', 'z')],

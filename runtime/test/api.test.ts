@@ -185,7 +185,11 @@ describe('graph API', () => {
     );
     const id = await createGraph(test, document);
 
-    const exported = await test.studio.app.inject({ method: 'GET', url: `/v1/graphs/${id}/export` });
+    const exported = await test.studio.app.inject({
+      method: 'GET',
+      url: `/v1/graphs/${id}/export`,
+      headers: { authorization: `Bearer ${test.token}` },
+    });
     const imported = await request(test, {
       method: 'POST',
       url: '/v1/graphs/import',

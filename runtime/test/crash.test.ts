@@ -10,8 +10,13 @@ const DELAY_MS = 1500;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-crash-'));
 let server: ServerProcess | null = null;
 
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, init);
+/** Access token of the studio's first account, sent with every request to `/v1/`. */
+let token = '';
+
+async function json(url: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const headers = new Headers(init.headers);
+  if (token && new URL(url).pathname.startsWith('/v1/')) headers.set('authorization', `Bearer ${token}`);
+  const response = await fetch(url, { ...init, headers });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null };
 }
@@ -64,6 +69,13 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what:
 
 beforeAll(async () => {
   server = await startServerProcess({ DATA_DIR: dataDir }, await freePort());
+  const registered = await json(`${server.url}/v1/auth/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'owner@crash.test', password: 'owner-password-for-tests', fullName: 'Owner' }),
+  });
+  expect(registered.status).toBe(201);
+  token = registered.body.accessToken;
 }, 60_000);
 
 afterAll(async () => {

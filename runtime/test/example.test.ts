@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedExamples } from '../src/seed-examples.js';
-import { startTestStudio, waitForRun, type TestStudio } from './support/studio.js';
+import { addFirstUser, startTestStudio, waitForRun, type TestStudio } from './support/studio.js';
 
 const README = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
@@ -14,9 +14,13 @@ function documentedExample(): { body: string; reply: unknown } {
 }
 
 let test: TestStudio;
+/** Headers of a request by the studio's first account. */
+const signedIn = () => ({ authorization: `Bearer ${test.token}` });
+// As on a fresh install, the examples are stored before the first account, which claims them.
 beforeEach(async () => {
-  test = await startTestStudio();
+  test = await startTestStudio({}, { firstUser: false });
   await seedExamples(test.storage, test.studio.ctx.registry, test.studio.ctx.log);
+  await addFirstUser(test);
 });
 afterEach(async () => {
   await test.close();
@@ -43,10 +47,10 @@ describe('lead qualification example', () => {
       headers: { 'content-type': 'application/json' },
       payload: body,
     });
-    const list = await test.studio.app.inject({ url: '/v1/runs?graphId=lead-qualification' });
+    const list = await test.studio.app.inject({ url: '/v1/runs?graphId=lead-qualification', headers: signedIn() });
     const [summary] = list.json().items;
     await waitForRun(test, summary.id);
-    const run = (await test.studio.app.inject({ url: `/v1/runs/${summary.id}` })).json();
+    const run = (await test.studio.app.inject({ url: `/v1/runs/${summary.id}`, headers: signedIn() })).json();
     expect(run.status).toBe('succeeded');
     expect(run.trigger).toBe('webhook');
     const statuses = Object.fromEntries(run.tasks.map((task: { nodeId: string; status: string }) => [task.nodeId, task.status]));
@@ -59,7 +63,7 @@ describe('lead qualification example', () => {
       replyInvalid: 'SKIPPED',
     });
     const validate = run.tasks.find((task: { nodeId: string }) => task.nodeId === 'validate');
-    const logs = (await test.studio.app.inject({ url: `/v1/tasks/${validate.id}/logs` })).json();
+    const logs = (await test.studio.app.inject({ url: `/v1/tasks/${validate.id}/logs`, headers: signedIn() })).json();
     expect(logs.items.map((event: { type: string }) => event.type)).toEqual(['task.started', 'task.log', 'task.completed']);
   });
 

@@ -503,7 +503,7 @@ describe('executor recovery', () => {
     const at = new Date().toISOString();
     const runId = 'run_interrupted';
     await test.storage.runs.create({
-      id: runId, graphId, graphVersion: 1, status: 'running', trigger: 'manual', input: 'x', output: null,
+      id: runId, graphId, ownerId: null, graphVersion: 1, status: 'running', trigger: 'manual', input: 'x', output: null,
       error: null, response: null, deliveryId: null, createdAt: at, updatedAt: at, startedAt: at, finishedAt: null,
     });
     const base = { runId, input: null, error: null, createdAt: at, updatedAt: at, startedAt: at };

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createStudio } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { buildEdge, buildGraph, buildNode } from './support/studio.js';
+import { buildEdge, buildGraph, buildNode, registerTestUser } from './support/studio.js';
 import { NodeProbe, testNodeTypes } from './support/test-node-types.js';
 
 interface LogLine {
@@ -16,7 +16,7 @@ interface LogLine {
   [field: string]: unknown;
 }
 
-async function withCapturedLogs(work: (studio: Awaited<ReturnType<typeof createStudio>>) => Promise<void>): Promise<LogLine[]> {
+async function withCapturedLogs(work: (studio: Awaited<ReturnType<typeof createStudio>>, token: string) => Promise<void>): Promise<LogLine[]> {
   const lines: LogLine[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -34,7 +34,8 @@ async function withCapturedLogs(work: (studio: Awaited<ReturnType<typeof createS
     extraNodeTypes: testNodeTypes(new NodeProbe()),
   });
   try {
-    await work(studio);
+    const owner = await registerTestUser({ studio });
+    await work(studio, owner.accessToken);
   } finally {
     await studio.close();
     rmSync(dataDir, { recursive: true, force: true });
@@ -45,13 +46,14 @@ async function withCapturedLogs(work: (studio: Awaited<ReturnType<typeof createS
 describe('structured logs', () => {
   it('carry run, task and request ids', async () => {
     let runId = '';
-    const lines = await withCapturedLogs(async (studio) => {
+    const lines = await withCapturedLogs(async (studio, token) => {
+      const headers = { authorization: `Bearer ${token}` };
       const document = buildGraph(
         [buildNode('first'), buildNode('broken', { type: 'test/fail@1', config: { retryable: false } })],
         [buildEdge('first', 'broken')],
       );
-      const created = await studio.app.inject({ method: 'POST', url: '/v1/graphs', payload: document });
-      const started = await studio.app.inject({ method: 'POST', url: `/v1/graphs/${created.json().id}/runs`, payload: {} });
+      const created = await studio.app.inject({ method: 'POST', url: '/v1/graphs', headers, payload: document });
+      const started = await studio.app.inject({ method: 'POST', url: `/v1/graphs/${created.json().id}/runs`, headers, payload: {} });
       runId = started.json().runId;
       const deadline = Date.now() + 5000;
       while ((await studio.ctx.storage.runs.get(runId))?.status !== 'failed' && Date.now() < deadline) {

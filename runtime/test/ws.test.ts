@@ -19,7 +19,7 @@ afterEach(async () => {
 });
 
 async function connect(): Promise<TestWsClient> {
-  const client = await TestWsClient.connect(url);
+  const client = await TestWsClient.connect(url, { token: test.token });
   clients.push(client);
   return client;
 }
@@ -238,27 +238,33 @@ describe('invalid messages', () => {
   }
 
   it('unsubscribe is acknowledged', async () => {
+    const graphId = await createGraph(test, buildChain(1));
     const client = await connect();
 
-    client.send({ type: 'subscribe', graphId: 'graph_a' });
+    client.send({ type: 'subscribe', graphId });
     await client.waitFor(isSubscribed);
-    client.send({ type: 'unsubscribe', graphId: 'graph_a' });
+    client.send({ type: 'unsubscribe', graphId });
     const first = await client.waitFor((message) => message.type === 'unsubscribed');
-    client.send({ type: 'unsubscribe', graphId: 'graph_a' });
+    client.send({ type: 'unsubscribe', graphId });
     await client.waitFor((message) => message.type === 'unsubscribed' && message !== first);
 
     const acknowledgements = client.messages.filter((message) => message.type === 'unsubscribed');
     expect(acknowledgements).toEqual([
-      { type: 'unsubscribed', graphId: 'graph_a', existed: true },
-      { type: 'unsubscribed', graphId: 'graph_a', existed: false },
+      { type: 'unsubscribed', graphId, existed: true },
+      { type: 'unsubscribed', graphId, existed: false },
     ]);
   });
 
   it('subscriptions per connection are capped', async () => {
+    // Only the user's own graphs can be subscribed, so the studio stores one per subscription.
+    for (let index = 0; index <= MAX_SUBSCRIPTIONS; index += 1) {
+      await test.storage.graphs.create(`graph_${index}`, { ...buildChain(1), id: `graph_${index}` }, { ownerId: test.user!.id });
+    }
     const client = await connect();
 
     for (let index = 0; index < MAX_SUBSCRIPTIONS; index += 1) client.send({ type: 'subscribe', graphId: `graph_${index}` });
-    client.send({ type: 'subscribe', graphId: 'graph_one_too_many' });
+    await client.waitFor(() => client.messages.filter(isSubscribed).length === MAX_SUBSCRIPTIONS);
+    client.send({ type: 'subscribe', graphId: `graph_${MAX_SUBSCRIPTIONS}` });
     const error = await client.waitFor(isError);
 
     expect(error.code).toBe('REQUEST_INVALID');

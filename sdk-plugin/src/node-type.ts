@@ -7,11 +7,13 @@ export interface PortSpec {
   schema?: Record<string, unknown>;
 }
 
-/** Credit cost declared by an action. */
+/** Credit cost declared by an action: `fixed` per call plus `perUnit` per reported unit. */
 export interface CreditCost {
   fixed?: number;
   perUnit?: number;
   unit?: string;
+  /** The units one call uses at most, reserved before the call. */
+  maxUnits?: number;
 }
 
 /**

@@ -1,4 +1,5 @@
 export * from './types.js';
+export { normalizeEmail } from './normalize-email.js';
 export { openSqliteStorage, type SqliteStorageOptions } from './sqlite/index.js';
 export * from './blob/index.js';
 export * from './agenda/index.js';

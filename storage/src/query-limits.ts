@@ -16,6 +16,11 @@ export const LIMITS = {
   runs: { default: 50, max: 500 },
   eventsByRun: { default: 1000 },
   deliveries: { default: 50 },
+  users: { default: 50, max: 500 },
+  ledger: { default: 50, max: 500 },
+  openReservations: { default: 100, max: 1000 },
+  /** `credentials.listNotEncryptedWith`, whose limit is required, so the default never applies. */
+  credentialsToReencrypt: { default: 100, max: 1000 },
 } as const satisfies Record<string, LimitRule>;
 
 /**

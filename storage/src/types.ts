@@ -58,6 +58,8 @@ export interface ErrorData {
 /** A graph and the pointers to its versions. */
 export interface GraphRecord {
   id: string;
+  /** The user the graph belongs to; null for a graph stored before any account existed. */
+  ownerId: string | null;
   name: string;
   description: string | null;
   latestVersion: number;
@@ -81,6 +83,8 @@ export interface GraphVersionRecord {
 
 /** Filter and page of `GraphRepository.list`. */
 export interface GraphListQuery {
+  /** Only graphs of this user. */
+  ownerId?: string;
   search?: string;
   limit?: number;
   offset?: number;
@@ -88,8 +92,12 @@ export interface GraphListQuery {
 
 /** Graphs with versions. A version once published is never modified again. */
 export interface GraphRepository {
-  /** Inserts a graph with its first version (1, a draft). */
-  create(id: string, document: GraphDocument): Promise<{ graph: GraphRecord; version: GraphVersionRecord }>;
+  /** Inserts a graph with its first version (1, a draft), owned by `options.ownerId` (default null). */
+  create(
+    id: string,
+    document: GraphDocument,
+    options?: { ownerId?: string | null },
+  ): Promise<{ graph: GraphRecord; version: GraphVersionRecord }>;
   get(id: string): Promise<GraphRecord | null>;
   list(query?: GraphListQuery): Promise<GraphRecord[]>;
   /**
@@ -109,13 +117,21 @@ export interface GraphRepository {
   publish(id: string, version: number): Promise<GraphRecord | null>;
   /** Deletes the graph and its versions. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;
-  count(): Promise<number>;
+  /** Counts graphs, only those of `query.ownerId` when given. */
+  count(query?: { ownerId?: string }): Promise<number>;
+  /**
+   * Gives every graph without an owner, and the runs of those graphs, to `ownerId`. The first
+   * account of a studio claims what was stored before accounts existed. Returns the graph count.
+   */
+  claimUnowned(ownerId: string): Promise<number>;
 }
 
 /** One execution of one graph version. */
 export interface RunRecord {
   id: string;
   graphId: string;
+  /** The owner of the graph when the run was created; credits are charged to this user. */
+  ownerId: string | null;
   graphVersion: number;
   status: RunStatus;
   trigger: TriggerKind;
@@ -141,6 +157,8 @@ export interface RunResponse {
 
 /** Filter and page of `RunRepository.list`, newest first. */
 export interface RunListQuery {
+  /** Only runs of this user. */
+  ownerId?: string;
   graphId?: string;
   status?: RunStatus[];
   limit?: number;
@@ -273,6 +291,11 @@ export interface DeliveryRepository {
 
 /** One installed version of a plugin: its manifest and bundled code. */
 export interface PluginRecord {
+  /**
+   * The user who installed the version privately, or null for a version every user sees
+   * (bundled plugins and versions an admin installs for everyone).
+   */
+  ownerId: string | null;
   name: string;
   /** A semantic version such as `1.4.0`; unique per name. */
   version: string;
@@ -290,6 +313,8 @@ export type PluginVersionSummary = Omit<PluginRecord, 'code'>;
 
 /** Filter of `PluginRepository.list`. */
 export interface PluginListQuery {
+  /** Only versions this user may use: shared ones and the user's private ones. */
+  visibleTo?: string;
   /** Only versions of this plugin. */
   name?: string;
   /** Only the highest version of each plugin, by semantic version precedence. */
@@ -309,6 +334,266 @@ export interface PluginRepository {
   delete(name: string, version: string): Promise<boolean>;
 }
 
+/* ------------------------------------------------------------------ accounts */
+
+/** Service tiers; the rate limits of a user follow the tier. */
+export const USER_TIERS = ['standard', 'premium'] as const;
+/** Service tiers. */
+export type UserTier = (typeof USER_TIERS)[number];
+
+/** An account. The credit balance is derived from the ledger, not stored here. */
+export interface UserRecord {
+  id: string;
+  /** Lowercased and trimmed; unique. */
+  email: string;
+  fullName: string;
+  avatarUrl: string | null;
+  /** The `sub` of the user's Google account; unique when set. */
+  googleId: string | null;
+  /** An argon2id or bcrypt hash in PHC/modular format; null for accounts that sign in with Google only. */
+  passwordHash: string | null;
+  active: boolean;
+  admin: boolean;
+  tier: UserTier;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields of a user that may change. */
+export type UserPatch = Partial<
+  Pick<UserRecord, 'email' | 'fullName' | 'avatarUrl' | 'googleId' | 'passwordHash' | 'active' | 'admin' | 'tier'>
+>;
+
+/** Users. */
+export interface UserRepository {
+  /**
+   * Inserts a user with `email` trimmed and lowercased; throws `StorageConflictError` when the
+   * email or Google id is taken. With `firstBecomesAdmin`, the user is stored as admin exactly
+   * when no other user exists, decided in the same transaction as the insert, and `user.admin`
+   * is ignored. Returns the stored record.
+   */
+  create(user: UserRecord, options?: { firstBecomesAdmin?: boolean }): Promise<UserRecord>;
+  get(id: string): Promise<UserRecord | null>;
+  /** `email` is compared lowercased. */
+  findByEmail(email: string): Promise<UserRecord | null>;
+  findByGoogleId(googleId: string): Promise<UserRecord | null>;
+  /** Users ordered by creation, oldest first; `search` matches email or name, case-insensitively. */
+  list(query?: { search?: string; limit?: number; offset?: number }): Promise<UserRecord[]>;
+  count(): Promise<number>;
+  /**
+   * Applies `patch` (a new email trimmed and lowercased), sets `updatedAt`, returns the new record
+   * or null when the user does not exist. Throws `StorageConflictError` when the new email or
+   * Google id belongs to another user.
+   */
+  update(id: string, patch: UserPatch): Promise<UserRecord | null>;
+}
+
+/**
+ * A refresh token, stored as a hash. Each refresh uses a token once and issues its successor in
+ * the same family; presenting a used token again revokes the whole family (reuse detection).
+ */
+export interface RefreshTokenRecord {
+  id: string;
+  userId: string;
+  familyId: string;
+  /** Hex SHA-256 of the token; unique. */
+  tokenHash: string;
+  expiresAt: string;
+  createdAt: string;
+  usedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Refresh tokens. */
+export interface RefreshTokenRepository {
+  create(record: RefreshTokenRecord): Promise<void>;
+  findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Marks `id` used at `at` and inserts `next`, in one transaction, only when `id` is neither
+   * used nor revoked. Returns false (and stores nothing) otherwise, so two concurrent refreshes
+   * with one token yield one successor.
+   */
+  rotate(id: string, next: RefreshTokenRecord, at: string): Promise<boolean>;
+  /** Revokes every token of the family that is not revoked yet; returns how many. */
+  revokeFamily(familyId: string, at: string): Promise<number>;
+  /** Revokes every token of the user that is not revoked yet; returns how many. */
+  revokeByUser(userId: string, at: string): Promise<number>;
+  /** Deletes tokens that expired before `before`; returns how many. */
+  purgeExpired(before: string): Promise<number>;
+}
+
+/** A personal API key, stored as a hash; the key itself is shown once at creation. */
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  /** The first characters of the key, shown in listings so a user can tell keys apart. */
+  prefix: string;
+  /** Hex SHA-256 of the key; unique. */
+  keyHash: string;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+/** Personal API keys. */
+export interface ApiKeyRepository {
+  create(record: ApiKeyRecord): Promise<void>;
+  findByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  /** The user's keys, revoked ones included, newest first. */
+  listByUser(userId: string): Promise<ApiKeyRecord[]>;
+  /** Revokes the user's key `id`; false when the user has no such key or it was revoked already. */
+  revoke(userId: string, id: string, at: string): Promise<boolean>;
+  /** Records a use of the key: sets `lastUsedAt` to `at` unless it is already `at` or later. */
+  touch(id: string, at: string): Promise<void>;
+}
+
+/* ------------------------------------------------------------------ credentials */
+
+/** A stored credential. Its values are encrypted by the runtime; storage keeps opaque text. */
+export interface CredentialRecord {
+  id: string;
+  ownerId: string;
+  name: string;
+  /** The credential type: `<plugin>/<credential type name>`. */
+  type: string;
+  /** The encrypted values (an envelope the runtime's vault writes and reads). */
+  secret: string;
+  /** The id of the key that encrypted `secret`. */
+  keyId: string;
+  /** Data that is not secret and may be listed, such as OAuth scopes, expiry or an account label. */
+  meta: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** Fields of a credential that may change. */
+export type CredentialPatch = Partial<Pick<CredentialRecord, 'name' | 'secret' | 'keyId' | 'meta'>>;
+
+/** Credentials. */
+export interface CredentialRepository {
+  /** Inserts a credential; throws `StorageConflictError` for a repeated id. */
+  create(record: CredentialRecord): Promise<void>;
+  get(id: string): Promise<CredentialRecord | null>;
+  /** The owner's credentials, newest first; `type` narrows them. */
+  listByOwner(ownerId: string, query?: { type?: string }): Promise<CredentialRecord[]>;
+  /**
+   * Applies `patch` and sets `updatedAt`. With `expectedUpdatedAt`, only when the stored
+   * `updatedAt` still equals it (compare-and-set for token refresh and re-encryption). Returns
+   * the new record, or null when the credential does not exist or the expectation failed. The
+   * new `updatedAt` is later than the stored one even when the clock has not advanced, so every
+   * change invalidates earlier expectations.
+   */
+  update(id: string, patch: CredentialPatch, options?: { expectedUpdatedAt?: string }): Promise<CredentialRecord | null>;
+  delete(id: string): Promise<boolean>;
+  /** Up to `limit` credentials whose `keyId` differs from `keyId` (for re-encryption). */
+  listNotEncryptedWith(keyId: string, limit: number): Promise<CredentialRecord[]>;
+}
+
+/** A pending OAuth2 authorization: kept between the redirect to the provider and the callback. */
+export interface OAuthStateRecord {
+  /** The `state` parameter; unique. */
+  state: string;
+  userId: string;
+  /** The PKCE code verifier, encrypted by the runtime's vault like credential values. */
+  secret: string;
+  keyId: string;
+  /** What the callback needs to finish: credential type, name, redirect URI, scopes. */
+  data: Record<string, unknown>;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/** Pending OAuth2 authorizations. Each state is used at most once. */
+export interface OAuthStateRepository {
+  create(record: OAuthStateRecord): Promise<void>;
+  /** Deletes and returns the state, or null when it does not exist or expired before `now`. */
+  take(state: string, now: string): Promise<OAuthStateRecord | null>;
+  purgeExpired(before: string): Promise<number>;
+}
+
+/* ------------------------------------------------------------------ credits */
+
+/** Kinds of ledger entries. */
+export const LEDGER_KINDS = ['topup', 'reserve', 'capture', 'release', 'refund', 'adjustment'] as const;
+/** Kinds of ledger entries. */
+export type LedgerKind = (typeof LEDGER_KINDS)[number];
+
+/**
+ * One entry of the credit ledger. `delta` is the signed change of the user's available balance:
+ * a top-up adds, a reserve holds credits (negative), a release returns held credits, a capture
+ * turns held credits into spent ones (0, or negative when it takes more than was held). The
+ * balance is the sum of `delta` over the user's entries.
+ */
+export interface LedgerEntry {
+  id: string;
+  userId: string;
+  kind: LedgerKind;
+  /** Signed change of the available balance, in whole credits. */
+  delta: number;
+  /** The credits the entry is about (held, captured, released, topped up), never negative. */
+  amount: number;
+  /** Unique across the ledger: appending the same key twice stores one entry. */
+  idempotencyKey: string;
+  runId: string | null;
+  taskId: string | null;
+  /** For capture and release: the idempotency key of the reserve entry they settle. */
+  reservationKey: string | null;
+  /** Free text: the reason of an adjustment, the payment id of a top-up, the node type of a charge. */
+  reason: string | null;
+  /** The user who made an adjustment or refund; null for entries the studio makes. */
+  actorId: string | null;
+  createdAt: string;
+}
+
+/** The outcome of `LedgerRepository.append`. */
+export interface LedgerAppendResult {
+  entry: LedgerEntry;
+  /** False when an entry with the same idempotency key existed; `entry` is then that one. */
+  created: boolean;
+  /** The user's balance after the append. */
+  balance: number;
+}
+
+/** The credit ledger. Entries are never changed or deleted. */
+export interface LedgerRepository {
+  /**
+   * Appends an entry atomically. When the idempotency key exists, nothing changes and the stored
+   * entry is returned with `created: false`. When a negative `delta` would take the balance below
+   * zero, nothing changes and `InsufficientCreditsError` is thrown, so concurrent appends never
+   * overdraw (`allowNegative` lifts the check for admin adjustments only). Throws RangeError,
+   * storing nothing, for an unknown kind, a `delta` that is not a safe integer, or an `amount`
+   * that is not a safe integer of at least 0.
+   */
+  append(entry: LedgerEntry, options?: { allowNegative?: boolean }): Promise<LedgerAppendResult>;
+  balance(userId: string): Promise<number>;
+  findByKey(idempotencyKey: string): Promise<LedgerEntry | null>;
+  /** The user's entries newest first; `before`/`beforeId` page like `RunListQuery`. */
+  list(userId: string, query?: { limit?: number; before?: string; beforeId?: string; kinds?: LedgerKind[] }): Promise<LedgerEntry[]>;
+  /** Entries about a task, oldest first; entries of the same instant in the order they were appended. */
+  listByTask(taskId: string): Promise<LedgerEntry[]>;
+  /** Reserve entries not yet settled by a capture or release, oldest first; `runId` narrows them. */
+  listOpenReservations(query?: { runId?: string; limit?: number }): Promise<LedgerEntry[]>;
+  /** The sum of `amount` over the user's reserve entries not yet settled; 0 when there are none. */
+  heldBalance(userId: string): Promise<number>;
+  /** Credits a user spent per UTC day (captured amounts minus refunds) since `since`, oldest day first. */
+  dailyUsage(userId: string, since: string): Promise<{ day: string; credits: number }[]>;
+}
+
+/** An append that would take a balance below zero. */
+export class InsufficientCreditsError extends Error {
+  readonly code = 'CREDITS_INSUFFICIENT';
+  readonly balance: number;
+  readonly required: number;
+  constructor(message: string, amounts: { balance: number; required: number }) {
+    super(message);
+    this.name = 'InsufficientCreditsError';
+    this.balance = amounts.balance;
+    this.required = amounts.required;
+  }
+}
+
 /** All repositories of one store. */
 export interface Storage {
   readonly kind: string;
@@ -318,12 +603,21 @@ export interface Storage {
   events: EventRepository;
   deliveries: DeliveryRepository;
   plugins: PluginRepository;
+  users: UserRepository;
+  refreshTokens: RefreshTokenRepository;
+  apiKeys: ApiKeyRepository;
+  credentials: CredentialRepository;
+  oauthStates: OAuthStateRepository;
+  ledger: LedgerRepository;
   /** Resolves when the store returns the result of a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A write that breaks a uniqueness rule (a duplicate id, event id, seq, or task per node). */
+/**
+ * A write that breaks a uniqueness rule: a duplicate id, event id, seq, task per node, email,
+ * Google id, token or key hash, or OAuth state.
+ */
 export class StorageConflictError extends Error {
   readonly code = 'STORAGE_CONFLICT';
   constructor(message: string, options?: { cause?: unknown }) {

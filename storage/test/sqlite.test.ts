@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteStorage } from '../src/index.js';
@@ -9,14 +12,26 @@ import { SqliteStorage } from '../src/sqlite/index.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, applyMigrations, type Migration } from '../src/sqlite/migrations.js';
 import { StorageConflictError, StorageSchemaTooNewError, type Storage } from '../src/types.js';
 import {
+  buildApiKey,
   buildAttempt,
+  buildCredential,
   buildDelivery,
   buildEvents,
   buildGraphDocument,
+  buildLedgerEntry,
+  buildOAuthState,
+  buildRefreshToken,
+  buildReserve,
   buildRun,
   buildTask,
+  buildUser,
   defineStorageContract,
+  isoAt,
 } from './contract/index.js';
+import type { RaceCommand, RaceOutcome } from './race-worker.js';
+
+const REPOSITORY_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const RACE_WORKER = join(REPOSITORY_ROOT, 'storage', 'test', 'race-worker.ts');
 
 const directories = new Map<Storage, string>();
 
@@ -231,17 +246,193 @@ describe('SQLite adapter', () => {
 
     await exerciseEveryMethod(storage);
 
-    const tables = ['graphs', 'graph_versions', 'runs', 'tasks', 'task_attempts', 'run_events', 'deliveries'];
+    const tables = [
+      'graphs',
+      'graph_versions',
+      'runs',
+      'tasks',
+      'task_attempts',
+      'run_events',
+      'deliveries',
+      'users',
+      'refresh_tokens',
+      'api_keys',
+      'credentials',
+      'oauth_states',
+      'ledger_entries',
+      'credit_balances',
+    ];
     const fullScan = new RegExp(`^SCAN (${tables.join('|')})$`);
     const queries = statements.filter((sql) => !/^\s*(insert|begin|commit|rollback)/i.test(sql));
-    expect(queries.length).toBeGreaterThan(20);
+    expect(queries.length).toBeGreaterThan(60);
     for (const sql of queries) {
       const plan = db.prepare(`explain query plan ${sql}`).all() as Array<{ detail: string }>;
       const scans = plan.map((step) => step.detail).filter((detail) => fullScan.test(detail));
       expect(scans, sql).toEqual([]);
     }
   });
+
+  it('store of schema 4 migrates with null owners', async () => {
+    const raw = openRaw();
+    applyMigrations(raw, path, MIGRATIONS.filter((migration) => migration.version <= 4));
+    const at = isoAt(0);
+    raw
+      .prepare(
+        `insert into graphs (id, name, name_lower, description, latest_version, published_version, created_at,
+                             updated_at)
+         values ('graph-1', 'Old', 'old', null, 1, null, ?, ?)`,
+      )
+      .run(at, at);
+    raw
+      .prepare(
+        `insert into graph_versions (graph_id, version, document, created_at, updated_at, published_at, frozen_at)
+         values ('graph-1', 1, ?, ?, ?, null, null)`,
+      )
+      .run(JSON.stringify(buildGraphDocument({ name: 'Old' })), at, at);
+    raw
+      .prepare(
+        `insert into runs (id, graph_id, graph_version, status, trigger_kind, input, output, error, response,
+                           delivery_id, created_at, updated_at, started_at, finished_at)
+         values ('run-1', 'graph-1', 1, 'succeeded', 'manual', null, null, null, null, null, ?, ?, null, null)`,
+      )
+      .run(at, at);
+    raw
+      .prepare(
+        `insert into plugins (name, version, manifest, code, sha256, installed_at)
+         values ('mailer', '1.0.0', '{"name":"mailer"}', 'code', ?, ?)`,
+      )
+      .run('a'.repeat(64), at);
+
+    const storage = open();
+
+    expect(raw.prepare('select max(version) from schema_migrations').pluck().get()).toBe(LATEST_SCHEMA_VERSION);
+    expect((await storage.graphs.get('graph-1'))?.ownerId).toBeNull();
+    expect((await storage.runs.get('run-1'))?.ownerId).toBeNull();
+    expect((await storage.plugins.get('mailer', '1.0.0'))?.ownerId).toBeNull();
+    expect((await storage.plugins.list({ visibleTo: 'user-1' })).map((plugin) => plugin.name)).toEqual(['mailer']);
+    expect(await storage.graphs.claimUnowned('user-1')).toBe(1);
+    expect((await storage.runs.get('run-1'))?.ownerId).toBe('user-1');
+    expect(await storage.graphs.count({ ownerId: 'user-1' })).toBe(1);
+  });
+
+  it('connections share one ledger balance', async () => {
+    const first = open();
+    const second = open();
+    await first.ledger.append(buildLedgerEntry({ delta: 3, amount: 3 }));
+
+    await second.ledger.append(buildReserve(2));
+    await first.ledger.append(buildReserve(1));
+    const overdraw = second.ledger.append(buildReserve(1));
+
+    await expect(overdraw).rejects.toThrow(/available balance is 0/);
+    expect(await first.ledger.balance('user-1')).toBe(0);
+    expect(await second.ledger.balance('user-1')).toBe(0);
+  });
+
+  it('balance row equals sum of deltas', async () => {
+    const storage = open();
+    await storage.ledger.append(buildLedgerEntry({ userId: 'user-1', delta: 50, amount: 50 }));
+    await storage.ledger.append(buildReserve(20, { userId: 'user-1' }));
+    await storage.ledger.append(buildLedgerEntry({ userId: 'user-2', kind: 'adjustment', delta: -7, amount: 7 }), {
+      allowNegative: true,
+    });
+    await storage.ledger.append(buildLedgerEntry({ userId: 'user-1', kind: 'release', delta: 20, amount: 20 }));
+
+    const rows = openRaw()
+      .prepare(
+        `select user_id, balance, (select sum(delta) from ledger_entries e where e.user_id = b.user_id) as total
+         from credit_balances b order by user_id`,
+      )
+      .all();
+
+    expect(rows).toEqual([
+      { user_id: 'user-1', balance: 50, total: 50 },
+      { user_id: 'user-2', balance: -7, total: -7 },
+    ]);
+  });
+
+  it('rotate from two connections succeeds once', async () => {
+    const first = open();
+    const second = open();
+    const token = buildRefreshToken();
+    await first.refreshTokens.create(token);
+
+    expect(await first.refreshTokens.rotate(token.id, buildRefreshToken(), isoAt(1))).toBe(true);
+    expect(await second.refreshTokens.rotate(token.id, buildRefreshToken(), isoAt(2))).toBe(false);
+  });
+
+  it('processes racing for credits never overdraw', async () => {
+    const storage = open();
+    await storage.ledger.append(buildLedgerEntry({ delta: 100, amount: 100 }));
+
+    const outcomes = await runRace(
+      [1, 2, 3].map((worker) => ({ paths: [path], mode: 'ledger', worker, attempts: 80 })),
+    );
+
+    expect(outcomes.flatMap((outcome) => outcome.errors)).toEqual([]);
+    expect(sum(outcomes.map((outcome) => outcome.created))).toBe(100);
+    expect(sum(outcomes.map((outcome) => outcome.insufficient))).toBe(140);
+    expect(await storage.ledger.balance('user-1')).toBe(0);
+    const raw = openRaw();
+    expect(raw.prepare("select sum(delta) from ledger_entries where user_id = 'user-1'").pluck().get()).toBe(0);
+    expect(raw.prepare("select count(*) from ledger_entries where kind = 'reserve'").pluck().get()).toBe(100);
+  });
+
+  it('processes racing to sign up make one admin', async () => {
+    // Each round races on a new file, because only the first user of a store can become admin.
+    const paths = Array.from({ length: 20 }, (_, round) => join(directory, `signup-${round}.db`));
+
+    const outcomes = await runRace([1, 2, 3].map((worker) => ({ paths, mode: 'users', worker, attempts: 1 })));
+
+    expect(outcomes.flatMap((outcome) => outcome.errors)).toEqual([]);
+    expect(sum(outcomes.map((outcome) => outcome.created))).toBe(3 * paths.length);
+    expect(sum(outcomes.map((outcome) => outcome.admins))).toBe(paths.length);
+    for (const roundPath of paths) {
+      const db = new Database(roundPath, { readonly: true });
+      opened.push(db);
+      expect(db.prepare('select count(*) from users where admin = 1').pluck().get(), roundPath).toBe(1);
+    }
+  });
 });
+
+function sum(values: number[]): number {
+  return values.reduce((total, value) => total + value, 0);
+}
+
+/**
+ * Starts one `race-worker.ts` process per command, waits until every one has opened its stores,
+ * then starts them together and returns their outcomes in command order.
+ */
+async function runRace(commands: RaceCommand[]): Promise<RaceOutcome[]> {
+  const workers = commands.map((command) => {
+    const child = spawn(
+      process.execPath,
+      ['--no-node-snapshot', '--import', 'tsx', RACE_WORKER, JSON.stringify(command)],
+      { cwd: REPOSITORY_ROOT, stdio: ['pipe', 'pipe', 'inherit'] },
+    );
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    return { child, lines, exited };
+  });
+
+  for (const worker of workers) {
+    const first = await worker.lines.next();
+    expect(first.value).toBe('ready');
+  }
+  // Every worker spins until this instant, so their first writes start within about a millisecond.
+  const startAt = Date.now() + 100;
+  for (const worker of workers) {
+    worker.child.stdin.end(`${startAt}\n`);
+  }
+
+  const outcomes: RaceOutcome[] = [];
+  for (const worker of workers) {
+    const last = await worker.lines.next();
+    expect(await worker.exited).toBe(0);
+    outcomes.push(JSON.parse(String(last.value)) as RaceOutcome);
+  }
+  return outcomes;
+}
 
 /** Calls every repository method once, so that each prepared statement runs at least once. */
 async function exerciseEveryMethod(storage: Storage): Promise<void> {
@@ -287,4 +478,76 @@ async function exerciseEveryMethod(storage: Storage): Promise<void> {
   await storage.deliveries.findByEventId('graph-1', 'evt-1');
   await storage.deliveries.listByGraph('graph-1');
   await storage.deliveries.listByGraph('graph-1', { test: true });
+
+  await exerciseOwnershipMethods(storage);
+  await exerciseAccountMethods(storage);
+  await exerciseLedgerMethods(storage);
+}
+
+async function exerciseOwnershipMethods(storage: Storage): Promise<void> {
+  await storage.graphs.create('graph-2', buildGraphDocument(), { ownerId: null });
+  await storage.graphs.list({ ownerId: 'user-1' });
+  await storage.graphs.list({ ownerId: 'user-1', search: 'lead', limit: 5, offset: 1 });
+  await storage.graphs.count({ ownerId: 'user-1' });
+  await storage.runs.create(buildRun({ graphId: 'graph-2' }));
+  await storage.graphs.claimUnowned('user-1');
+  await storage.runs.list({ ownerId: 'user-1' });
+  await storage.runs.list({ ownerId: 'user-1', graphId: 'graph-2', status: ['queued'], before: isoAt(1) });
+}
+
+async function exerciseAccountMethods(storage: Storage): Promise<void> {
+  const user = await storage.users.create(buildUser({ googleId: 'google-1' }), { firstBecomesAdmin: true });
+  await storage.users.get(user.id);
+  await storage.users.findByEmail(user.email);
+  await storage.users.findByGoogleId('google-1');
+  await storage.users.list();
+  await storage.users.list({ search: 'ana', limit: 5, offset: 1 });
+  await storage.users.count();
+  await storage.users.update(user.id, { fullName: 'Ana Lima' });
+
+  const token = buildRefreshToken({ userId: user.id });
+  await storage.refreshTokens.create(token);
+  await storage.refreshTokens.findByHash(token.tokenHash);
+  await storage.refreshTokens.rotate(token.id, buildRefreshToken({ userId: user.id }), isoAt(1));
+  await storage.refreshTokens.revokeFamily(token.familyId, isoAt(2));
+  await storage.refreshTokens.revokeByUser(user.id, isoAt(3));
+  await storage.refreshTokens.purgeExpired(isoAt(4));
+
+  const key = buildApiKey({ userId: user.id });
+  await storage.apiKeys.create(key);
+  await storage.apiKeys.findByHash(key.keyHash);
+  await storage.apiKeys.listByUser(user.id);
+  await storage.apiKeys.touch(key.id, isoAt(1));
+  await storage.apiKeys.revoke(user.id, key.id, isoAt(2));
+
+  const credential = buildCredential({ ownerId: user.id });
+  await storage.credentials.create(credential);
+  await storage.credentials.get(credential.id);
+  await storage.credentials.listByOwner(user.id);
+  await storage.credentials.listByOwner(user.id, { type: credential.type });
+  await storage.credentials.update(credential.id, { name: 'Renamed' }, { expectedUpdatedAt: credential.updatedAt });
+  await storage.credentials.listNotEncryptedWith('key-new', 10);
+  await storage.credentials.delete(credential.id);
+
+  const state = buildOAuthState({ userId: user.id });
+  await storage.oauthStates.create(state);
+  await storage.oauthStates.take(state.state, isoAt(1));
+  await storage.oauthStates.purgeExpired(isoAt(2));
+}
+
+async function exerciseLedgerMethods(storage: Storage): Promise<void> {
+  await storage.ledger.append(buildLedgerEntry());
+  const reserve = buildReserve(5);
+  await storage.ledger.append(reserve);
+  await storage.ledger.append(reserve);
+  await storage.ledger.append(buildLedgerEntry({ kind: 'capture', delta: 0, amount: 5, reservationKey: reserve.idempotencyKey }));
+  await storage.ledger.balance('user-1');
+  await storage.ledger.findByKey(reserve.idempotencyKey);
+  await storage.ledger.list('user-1');
+  await storage.ledger.list('user-1', { kinds: ['reserve'], before: isoAt(1), beforeId: 'entry-9', limit: 5 });
+  await storage.ledger.listByTask('task-1');
+  await storage.ledger.listOpenReservations();
+  await storage.ledger.listOpenReservations({ runId: 'run-1' });
+  await storage.ledger.heldBalance('user-1');
+  await storage.ledger.dailyUsage('user-1', isoAt(0));
 }

@@ -8,6 +8,7 @@ import type {
   TriggerKind,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { RunCredits } from '../credits/credit-service.js';
 import { StudioError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import { newId } from '../ids.js';
@@ -21,6 +22,11 @@ export interface ExecutorOptions {
   storage: Storage;
   events: EventBus;
   registry: NodeTypeRegistry;
+  /**
+   * Returns the node types a run's owner may use; without it every run uses `registry`. A task
+   * whose node type its owner may not use fails with `RUNTIME_NODE_TYPE_UNKNOWN`.
+   */
+  nodeTypesFor?: (ownerId: string | null) => NodeTypeRegistry;
   log: Logger;
   taskTimeoutMs: number;
   runConcurrency: number;
@@ -29,6 +35,8 @@ export interface ExecutorOptions {
   /** Recovery policy for runs a dead process left running. */
   recovery?: 'resume' | 'fail';
   random?: () => number;
+  /** Reserves and settles the credits of charged tasks; without it no task is charged. */
+  credits?: RunCredits;
 }
 
 /** The outcome a caller waiting for a run's reply receives. */
@@ -47,6 +55,11 @@ export interface NewRun {
   delivery?: Omit<DeliveryRecord, 'runId'>;
   /** A run id chosen by the caller, so it can wait for the run before it starts. */
   id?: string;
+  /**
+   * The graph's `ownerId`, from a graph record the caller has already read. When absent,
+   * `createRun` reads the graph to find it.
+   */
+  ownerId?: string | null;
 }
 
 /** Makes the id of a new run. */
@@ -88,10 +101,15 @@ export class Executor {
 
   /** Stores a queued run (with its delivery, atomically) and dispatches it. */
   async createRun(newRun: NewRun): Promise<RunRecord> {
+    const ownerId =
+      newRun.ownerId !== undefined
+        ? newRun.ownerId
+        : ((await this.#options.storage.graphs.get(newRun.graphId))?.ownerId ?? null);
     const at = new Date().toISOString();
     const run: RunRecord = {
       id: newRun.id ?? newRunId(),
       graphId: newRun.graphId,
+      ownerId,
       graphVersion: newRun.version,
       status: 'queued',
       trigger: newRun.trigger,
@@ -141,12 +159,13 @@ export class Executor {
       {
         storage,
         events: this.#options.events,
-        registry: this.#options.registry,
+        registry: this.#options.nodeTypesFor?.(run.ownerId) ?? this.#options.registry,
         log: this.#options.log,
         taskTimeoutMs: this.#options.taskTimeoutMs,
         defaultConcurrency: this.#options.taskConcurrency ?? DEFAULT_TASK_CONCURRENCY,
         onRespond: (id, response) => this.#notifyReply(id, { kind: 'response', response }),
         random: this.#options.random,
+        credits: this.#options.credits,
       },
       run,
       plan,
@@ -237,6 +256,9 @@ export class Executor {
       this.dispatcher.dispatch(run.id);
     }
     if (runs.length > 0) this.#log.info({ runs: runs.length }, 'recovered unfinished runs');
+    // Reservations of runs that ended, or that the loop above failed, are released. Runs that
+    // continue reuse their reservations when their tasks run again.
+    await this.#options.credits?.recoverOpenReservations();
     return runs.length;
   }
 
@@ -324,10 +346,18 @@ export class Executor {
     const storage = this.#options.storage;
     const error = { code, message, retryable: false };
     const finishedAt = new Date().toISOString();
+    const unfinished: string[] = [];
     for (const task of await storage.tasks.listByRun(run.id)) {
+      if (task.attempts > 0 && task.status !== 'COMPLETED') unfinished.push(task.id);
       if (task.status === 'IN_PROGRESS' || task.status === 'PENDING') {
         await storage.tasks.update(task.id, { status: 'CANCELLED', error, finishedAt });
       }
+    }
+    try {
+      await this.#options.credits?.settleRun(run.id, unfinished);
+    } catch (settleError) {
+      // The run still ends, and the next start-up releases the reservations left open.
+      this.#log.error({ err: settleError, runId: run.id }, 'credits of the run could not be settled');
     }
     await storage.runs.update(run.id, { status, error, finishedAt });
     await this.#options.events.openRun(run.id);

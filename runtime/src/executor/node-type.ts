@@ -38,6 +38,8 @@ export interface NodeContext {
 /** Values on the output ports a node activates; a port left out is inactive. */
 export interface NodeResult {
   outputs: Record<string, unknown>;
+  /** Units of the node type's `credits.unit` that the call used, for per-unit charges. */
+  units?: number;
 }
 
 /** An executable node type. The plugin host fills the registry with these. */

@@ -8,6 +8,7 @@ import type {
   TaskStatus,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { RunCredits } from '../credits/credit-service.js';
 import type { EventBus } from '../events/event-bus.js';
 import { newId } from '../ids.js';
 import type { NodeTypeRegistry, TaskLogLevel } from './node-type.js';
@@ -32,6 +33,8 @@ export interface ExecutionDeps {
   defaultConcurrency: number;
   onRespond(runId: string, response: RunResponse): void;
   random?: () => number;
+  /** Reserves and settles the credits of charged tasks; without it no task is charged. */
+  credits?: RunCredits;
 }
 
 /** Final status and error of a stopped run. */
@@ -214,6 +217,9 @@ export class RunExecution {
     // A pino child logger costs about 2 µs to build, so it is built on the first line logged.
     let taskLog: Logger | undefined;
     const taskLogger = (): Logger => (taskLog ??= this.#log.child({ taskId: task.id, nodeId }));
+    const charge =
+      this.#deps.credits?.forTask({ run: this.#run, taskId: task.id, node, nodeType, publish: (event) => this.#publish(event) }) ??
+      null;
 
     for (;;) {
       task.attempts += 1;
@@ -222,6 +228,16 @@ export class RunExecution {
       this.#persistAttemptStart(planNode, task, attempt, input, startedAt);
       this.#publish({ type: 'task.started', taskId: task.id, nodeId, data: { attempt, nodeType: node.type } });
       if (this.#log.isLevelEnabled('debug')) taskLogger().debug({ attempt }, 'task attempt started');
+      if (charge !== null && !charge.held) {
+        // The reservation is keyed by task, so the task row is stored before the ledger names it.
+        await this.#writes;
+        const reserveError = await charge.reserve();
+        if (reserveError !== null) {
+          this.#persistAttemptEnd(task.id, attempt, 'FAILED', reserveError);
+          this.#finishNode(planNode, 'FAILED', null, reserveError);
+          return;
+        }
+      }
 
       const outcome: AttemptOutcome = await runAttempt(
         nodeType,
@@ -243,16 +259,21 @@ export class RunExecution {
       );
 
       if (outcome.ok) {
+        // Captured before the completion is stored: a crash in between re-runs the task, which
+        // then finds the capture and charges nothing more.
+        await charge?.capture(outcome.result.units);
         this.#persistAttemptEnd(task.id, attempt, 'COMPLETED', null);
         this.#finishNode(planNode, 'COMPLETED', outcome.result.outputs, null);
         return;
       }
       if (outcome.cancelled || this.#stop) {
+        await charge?.release();
         this.#endStopped(planNode, task, attempt, outcome.error);
         return;
       }
       this.#persistAttemptEnd(task.id, attempt, 'FAILED', outcome.error);
       if (!shouldRetry(policy, attempt - task.interrupted, outcome.error)) {
+        await charge?.release();
         this.#finishNode(planNode, 'FAILED', null, outcome.error);
         return;
       }
@@ -265,6 +286,7 @@ export class RunExecution {
       });
       taskLogger().warn({ attempt, delayMs, code: outcome.error.code }, 'retrying task');
       if (!(await this.#sleep(delayMs))) {
+        await charge?.release();
         this.#endStopped(planNode, task, null, this.#stopError() ?? outcome.error);
         return;
       }
@@ -453,6 +475,7 @@ export class RunExecution {
         }
       }
     }
+    await this.#settleCredits();
     const { status, error } = this.#outcome();
     const output = this.#sinkOutputs();
     const finishedAt = now();
@@ -464,6 +487,25 @@ export class RunExecution {
     if (status === 'failed') this.#log.error({ code: error?.code }, 'run failed');
     else this.#log.info({ status }, 'run finished');
     this.#resolveDone(status);
+  }
+
+  /**
+   * Releases the credits the run still has reserved: reservations reused after a restart by
+   * tasks that did not run again, and the rest of a reservation captured just before a crash.
+   */
+  async #settleCredits(): Promise<void> {
+    const credits = this.#deps.credits;
+    if (credits === undefined) return;
+    const unfinished: string[] = [];
+    for (const [nodeId, task] of this.#tasks) {
+      if (task.attempts > 0 && this.#states.get(nodeId)?.status !== 'COMPLETED') unfinished.push(task.id);
+    }
+    try {
+      await credits.settleRun(this.runId, unfinished);
+    } catch (error) {
+      // The run still ends, and the next start-up releases the reservations left open.
+      this.#log.error({ err: error }, 'credits of the run could not be settled');
+    }
   }
 
   #outcome(): { status: RunStatus; error: ErrorData | null } {

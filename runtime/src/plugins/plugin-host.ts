@@ -4,6 +4,10 @@
  * node type `<plugin>/<action>@<major>` runs the code of the highest installed plugin version
  * that provides that action major, so a plugin ships a breaking change as a new action version
  * and graphs that use the old one keep it.
+ *
+ * A version is shared (every user sees it) or private to the user who installed it. All versions
+ * of one plugin name have the same owner, and `nodeTypesFor` hides the node types of a private
+ * plugin from every other user.
  */
 import { readFileSync } from 'node:fs';
 import {
@@ -20,6 +24,8 @@ import { StorageConflictError, type PluginVersionSummary, type Storage } from '@
 import type { Logger } from 'pino';
 import { StudioError, type ErrorCode, type ProblemDetail } from '../errors.js';
 import type { NodeContext, NodeType, NodeTypeRegistry } from '../executor/node-type.js';
+import { VisibleNodeTypes } from './visible-node-types.js';
+import type { NodeCredentialChoice } from './credentials.js';
 import {
   createPluginNodeType,
   nodeTypeName,
@@ -64,6 +70,14 @@ export interface InstallOptions {
    * accepted, and an installed version with other code is replaced instead of rejected.
    */
   bundled?: boolean;
+  /** The user who installs a private version. Null or absent installs a version shared with every user. */
+  ownerId?: string | null;
+}
+
+/** The user behind an uninstall. */
+export interface PluginActor {
+  userId: string;
+  admin: boolean;
 }
 
 /** The result of `install`. */
@@ -78,6 +92,7 @@ export interface InstallResult {
 /** Graph versions that use node types or a trigger that an uninstall would remove. */
 export interface GraphUsage {
   graphId: string;
+  ownerId: string | null;
   versions: number[];
   nodeTypes: string[];
   /** Trigger types of `settings.trigger` that only the removed version provides. */
@@ -123,6 +138,38 @@ function versionExists(name: string, version: string): StudioError {
     'PLUGIN_VERSION_EXISTS',
     `plugin ${name}@${version} is installed already; bump the version in the manifest to publish a change`,
     { problems: [{ pointer: '/manifest/version', message: `version ${version} of "${name}" is installed`, code: 'PLUGIN_VERSION_EXISTS' }] },
+  );
+}
+
+/** Returns whether a plugin version with owner `ownerId` is visible to `userId`. */
+function isVisibleTo(ownerId: string | null, userId: string): boolean {
+  return ownerId === null || ownerId === userId;
+}
+
+/**
+ * Builds the `PLUGIN_IN_USE` error. It names only the graphs of `userId`, and counts the others,
+ * because the ids of other users' graphs are theirs to know.
+ */
+function pluginInUse(name: string, version: string, usages: GraphUsage[], userId: string): StudioError {
+  const own = usages.filter((usage) => usage.ownerId === userId);
+  const others = usages.length - own.length;
+  const listed = own.map((usage) => `${usage.graphId} (versions ${usage.versions.join(', ')})`);
+  if (others > 0) listed.push(`${others} graph(s) of other users`);
+  const problems = own.map((usage) => {
+    const used = [...usage.nodeTypes, ...usage.triggers.map((type) => `trigger ${type}`)];
+    return { pointer: '/params/version', message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${used.join(', ')}` };
+  });
+  if (others > 0) problems.push({ pointer: '/params/version', message: `${others} graph(s) of other users use its node types or triggers` });
+  return new StudioError(
+    'PLUGIN_IN_USE',
+    `plugin ${name}@${version} is the only provider of node types or triggers that stored graphs use: ${listed.join('; ')}`,
+    {
+      problems,
+      details: {
+        graphs: own.map(({ graphId, versions, nodeTypes, triggers }) => ({ graphId, versions, nodeTypes, triggers })),
+        otherGraphs: others,
+      },
+    },
   );
 }
 
@@ -187,22 +234,47 @@ export class PluginHost {
   }
 
   /**
-   * Uninstalls one version. Throws `PLUGIN_IN_USE` while a stored graph version uses a node
-   * type, or a trigger in `settings.trigger`, that no other installed version of the plugin
-   * provides.
+   * Uninstalls one version on behalf of `actor`. Another user's private version is reported as
+   * not installed; a shared version may be uninstalled by an admin only (`FORBIDDEN`). Throws
+   * `PLUGIN_IN_USE` while a stored graph version uses a node type, or a trigger in
+   * `settings.trigger`, that no other installed version of the plugin provides.
    */
-  uninstall(name: string, version: string): Promise<void> {
-    return this.#serialize(() => this.#uninstall(name, version));
+  uninstall(name: string, version: string, actor: PluginActor): Promise<void> {
+    return this.#serialize(() => this.#uninstall(name, version, actor));
   }
 
-  /** Installed versions, by plugin name, highest version first. */
-  async list(name?: string): Promise<PluginVersionSummary[]> {
-    return this.#storage.plugins.list(name === undefined ? {} : { name });
+  /**
+   * Installed versions, by plugin name, highest version first. With `visibleTo`, only the shared
+   * versions and that user's private ones.
+   */
+  async list(query: { name?: string; visibleTo?: string } = {}): Promise<PluginVersionSummary[]> {
+    return this.#storage.plugins.list(query);
+  }
+
+  /**
+   * Returns whether `userId` may use node type `type`. Built-in types and the types of shared
+   * plugin versions are for everyone; a private version's types are for its owner only.
+   */
+  canUse(type: string, userId: string | null): boolean {
+    const provider = this.#registered.get(type);
+    if (provider === undefined) return true;
+    const ownerId = this.#plugins.get(provider.plugin.name)?.get(provider.plugin.version)?.ownerId;
+    return ownerId === null || (ownerId !== undefined && ownerId === userId);
+  }
+
+  /** Returns a view of the registry for `userId`, in which other users' private node types are unknown. */
+  nodeTypesFor(userId: string | null): NodeTypeRegistry {
+    return new VisibleNodeTypes(this.#registry, (type) => this.canUse(type, userId));
   }
 
   /** Returns whether a version is loaded, so its node types are in the registry. */
   isLoaded(name: string, version: string): boolean {
     return this.#plugins.get(name)?.has(version) ?? false;
+  }
+
+  /** Returns the loaded plugin versions, in no particular order. */
+  listLoaded(): LoadedPlugin[] {
+    return [...this.#plugins.values()].flatMap((versions) => [...versions.values()]);
   }
 
   /** Returns the plugin version whose code runs `type`, or undefined for other node types. */
@@ -223,6 +295,8 @@ export class PluginHost {
       });
     }
     this.#checkCollisions(manifest);
+    const ownerId = options.ownerId ?? null;
+    await this.#checkNameOwner(manifest.name, ownerId);
 
     const existing = await this.#storage.plugins.get(manifest.name, manifest.version);
     const nodeTypes = nodeTypesOf(manifest);
@@ -242,6 +316,7 @@ export class PluginHost {
     }
 
     const record = {
+      ownerId,
       name: manifest.name,
       version: manifest.version,
       manifest,
@@ -257,14 +332,18 @@ export class PluginHost {
     }
     this.#remember(record);
     this.#resolveTypesOf(manifest.name);
-    this.#log.info({ plugin: manifest.name, version: manifest.version, nodeTypes: nodeTypes.length }, 'plugin installed');
+    this.#log.info(
+      { plugin: manifest.name, version: manifest.version, nodeTypes: nodeTypes.length, shared: ownerId === null },
+      'plugin installed',
+    );
     return { plugin, nodeTypes, triggers: triggersOf(manifest), changed: true };
   }
 
-  async #uninstall(name: string, version: string): Promise<void> {
-    const record = await this.#storage.plugins.get(name, version);
+  async #uninstall(name: string, version: string, actor: PluginActor): Promise<void> {
+    const stored = await this.#storage.plugins.get(name, version);
+    const record = stored !== null && isVisibleTo(stored.ownerId, actor.userId) ? stored : null;
     if (record === null) {
-      const versions = await this.#storage.plugins.list({ name });
+      const versions = await this.#storage.plugins.list({ name, visibleTo: actor.userId });
       if (versions.length === 0) {
         throw new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
           problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
@@ -279,6 +358,11 @@ export class PluginHost {
         ],
       });
     }
+    if (record.ownerId === null && !actor.admin) {
+      throw new StudioError('FORBIDDEN', `plugin ${name}@${version} is shared with every user; only an admin may uninstall it`, {
+        problems: [{ pointer: '/params/name', message: 'names a shared plugin' }],
+      });
+    }
 
     const exclusive = new Set(
       nodeTypesOf(record.manifest)
@@ -287,23 +371,7 @@ export class PluginHost {
     );
     const triggerUse = this.triggers.exclusiveUse(record.manifest);
     const usages = exclusive.size === 0 && triggerUse === undefined ? [] : await this.#graphsUsing(exclusive, triggerUse);
-    if (usages.length > 0) {
-      const listed = usages.map((usage) => `${usage.graphId} (versions ${usage.versions.join(', ')})`).join('; ');
-      throw new StudioError(
-        'PLUGIN_IN_USE',
-        `plugin ${name}@${version} is the only provider of node types or triggers that stored graphs use: ${listed}`,
-        {
-          problems: usages.map((usage) => {
-            const used = [...usage.nodeTypes, ...usage.triggers.map((type) => `trigger ${type}`)];
-            return {
-              pointer: '/params/version',
-              message: `graph ${usage.graphId} versions ${usage.versions.join(', ')} use ${used.join(', ')}`,
-            };
-          }),
-          details: { graphs: usages },
-        },
-      );
-    }
+    if (usages.length > 0) throw pluginInUse(name, version, usages, actor.userId);
 
     await this.#storage.plugins.delete(name, version);
     const versions = this.#plugins.get(name);
@@ -311,6 +379,23 @@ export class PluginHost {
     if (versions?.size === 0) this.#plugins.delete(name);
     this.#resolveTypesOf(name, record.manifest);
     this.#log.info({ plugin: name, version }, 'plugin uninstalled');
+  }
+
+  /**
+   * Rejects an install under a name whose versions have another owner. Every version of a
+   * plugin has the same owner, so a node type name always means one plugin, which is either
+   * shared or private to one user.
+   */
+  async #checkNameOwner(name: string, ownerId: string | null): Promise<void> {
+    const other = (await this.#storage.plugins.list({ name })).find((summary) => summary.ownerId !== ownerId);
+    if (other === undefined) return;
+    // The message must not reveal who owns a private name, so it states only that the name is taken.
+    const message = other.ownerId === null
+      ? `plugin "${name}" is shared with every user; only an admin may install versions of it, as shared versions`
+      : `the plugin name "${name}" is taken; choose another name`;
+    throw new StudioError('PLUGIN_NAME_TAKEN', message, {
+      problems: [{ pointer: '/manifest/name', message: 'is used by plugin versions of another owner', code: 'PLUGIN_NAME_TAKEN' }],
+    });
   }
 
   #serialize<T>(task: () => Promise<T>): Promise<T> {
@@ -356,6 +441,7 @@ export class PluginHost {
       this.#plugins.set(record.name, versions);
     }
     versions.set(record.version, {
+      ownerId: record.ownerId,
       name: record.name,
       version: record.version,
       manifest: record.manifest,
@@ -439,6 +525,7 @@ export class PluginHost {
         if (versions.length > 0) {
           usages.push({
             graphId: graph.id,
+            ownerId: graph.ownerId,
             versions: versions.sort((a, b) => a - b),
             nodeTypes: [...used].sort(),
             triggers: [...usedTriggers].sort(),
@@ -450,16 +537,17 @@ export class PluginHost {
   }
 
   /**
-   * Returns the credential ids a node picks, per slot. The executor's `NodeContext` has no
-   * `credentials` field, so they are read from the graph version the run executes. Versions
-   * that ran are frozen, so the result is cached per graph version.
+   * Returns the credential ids a node picks, per slot, and the run's owner. The executor's
+   * `NodeContext` has no `credentials` field, so they are read from the graph version the run
+   * executes. Versions that ran are frozen, so the result is cached per graph version. A
+   * context built outside a run (a credential test) carries `credentials` and `ownerId` itself.
    */
-  async #nodeCredentials(ctx: NodeContext): Promise<Record<string, string>> {
-    const direct = (ctx as NodeContext & { credentials?: Record<string, string> }).credentials;
-    if (direct !== undefined) return direct;
+  async #nodeCredentials(ctx: NodeContext): Promise<NodeCredentialChoice> {
+    const direct = ctx as NodeContext & { credentials?: Record<string, string>; ownerId?: string | null };
+    if (direct.credentials !== undefined) return { ownerId: direct.ownerId ?? null, chosen: direct.credentials };
 
     const run = await this.#storage.runs.get(ctx.runId);
-    if (run === null) return {};
+    if (run === null) return { ownerId: null, chosen: {} };
     const key = `${run.graphId}@${run.graphVersion}`;
     let nodes = this.#credentialCache.get(key);
     if (nodes === undefined) {
@@ -470,6 +558,6 @@ export class PluginHost {
       }
       this.#credentialCache.set(key, nodes);
     }
-    return nodes.get(ctx.nodeId) ?? {};
+    return { ownerId: run.ownerId, chosen: nodes.get(ctx.nodeId) ?? {} };
   }
 }

@@ -7,12 +7,14 @@ import type { ActionManifest, CredentialSlotManifest, PluginManifest } from '@ge
 import type { PluginSettings } from '../config.js';
 import { NodeError, type NodeContext, type NodeResult, type NodeType } from '../executor/node-type.js';
 import type { CallLimits, PluginCode, Sandbox } from '../sandbox/types.js';
-import type { CredentialResolver } from './credentials.js';
+import { resolveSlotCredentials, type CredentialResolver, type NodeCredentialChoice } from './credentials.js';
 import { createHostServices, type HostServiceDependencies } from './host-services.js';
 import { capLimits } from './limits.js';
 
 /** An installed plugin version as the host keeps it in memory. */
 export interface LoadedPlugin {
+  /** The user who installed the version privately, or null for a version shared with every user. */
+  ownerId: string | null;
   name: string;
   version: string;
   manifest: PluginManifest;
@@ -39,8 +41,8 @@ export interface PluginExecutionDependencies {
   services: HostServiceDependencies;
   credentials: CredentialResolver;
   settings: PluginSettings;
-  /** Returns the node's chosen credential id per slot, from its graph document. */
-  nodeCredentials(ctx: NodeContext): Promise<Record<string, string>>;
+  /** Returns the node's chosen credential id per slot, from its graph document, and the run's owner. */
+  nodeCredentials(ctx: NodeContext): Promise<NodeCredentialChoice>;
   /** Whether the operator lets the plugin reach any public host (`TRUSTED_PLUGINS`). */
   isTrusted(pluginName: string): boolean;
 }
@@ -55,39 +57,6 @@ export function pluginCodeOf(plugin: LoadedPlugin): PluginCode {
   // The hash is part of the key, so a child that cached an older bundle of the same version
   // (a bundled plugin rebuilt from changed sources) does not run it.
   return { key: `${plugin.name}@${plugin.version}#${plugin.sha256.slice(0, 16)}`, code: plugin.code, sha256: plugin.sha256 };
-}
-
-async function resolveCredentials(
-  slots: readonly CredentialSlotManifest[],
-  ctx: NodeContext,
-  dependencies: PluginExecutionDependencies,
-): Promise<Record<string, Record<string, unknown>>> {
-  if (slots.length === 0) return {};
-  const chosen = await dependencies.nodeCredentials(ctx);
-  const resolved: Record<string, Record<string, unknown>> = {};
-  for (const slot of slots) {
-    const credentialId = chosen[slot.slot];
-    if (credentialId === undefined || credentialId === '') {
-      if (slot.required === true) {
-        throw new NodeError(
-          'PLUGIN_CREDENTIAL_MISSING',
-          `node "${ctx.nodeId}" picks no credential for the required slot "${slot.slot}" (type ${slot.type})`,
-          { details: { slot: slot.slot, type: slot.type } },
-        );
-      }
-      continue;
-    }
-    const values = await dependencies.credentials.resolve(slot.slot, credentialId, slot.type);
-    if (values === null) {
-      throw new NodeError(
-        'PLUGIN_CREDENTIAL_MISSING',
-        `no credential of type ${slot.type} has the id "${credentialId}" (slot "${slot.slot}" of node "${ctx.nodeId}")`,
-        { details: { slot: slot.slot, type: slot.type, credentialId } },
-      );
-    }
-    resolved[slot.slot] = values;
-  }
-  return resolved;
 }
 
 /** Builds the node type of one action of one installed plugin version. */
@@ -106,13 +75,22 @@ export function createPluginNodeType(
   };
 
   const execute = async (ctx: NodeContext): Promise<NodeResult> => {
-    const credentials = await resolveCredentials(slots, ctx, dependencies);
+    const choice = slots.length === 0 ? { ownerId: null, chosen: {} } : await dependencies.nodeCredentials(ctx);
+    const { values: credentials, scrubber } = await resolveSlotCredentials({
+      plugin,
+      slots,
+      choice,
+      scope: { runId: ctx.runId, nodeId: ctx.nodeId, taskId: ctx.taskId },
+      resolver: dependencies.credentials,
+    });
+    // The task log, output and error are recorded, so the credential values are scrubbed from
+    // each of them here, before the executor receives them.
     const host = createHostServices(dependencies.services, {
       policy,
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       taskId: ctx.taskId,
-      log: ctx.log,
+      log: (level, message, data) => ctx.log(level, scrubber.scrubText(message), scrubber.scrub(data)),
     });
     try {
       const outcome = await dependencies.sandbox.callAction({
@@ -139,10 +117,13 @@ export function createPluginNodeType(
             details: { ports: unknown, declared },
           });
         }
-        return { outputs: outcome.outputs };
+        const outputs = scrubber.scrub(outcome.outputs);
+        return outcome.units === undefined ? { outputs } : { outputs, units: outcome.units };
       }
       const { code: errorCode, message, retryable, details } = outcome.error;
       throw new NodeError(errorCode, message, details === undefined ? { retryable } : { retryable, details });
+    } catch (error) {
+      throw scrubber.scrubError(error);
     } finally {
       host.finish();
     }

@@ -57,10 +57,15 @@ export interface TriggerExecutionDependencies {
   settings: PluginSettings;
 }
 
-/** The graph a delivery is for, to name it in logs and errors. */
+/** The graph a delivery is for, to name it in logs and errors, and its owner. */
 export interface DeliveryScope {
   graphId: string;
   test: boolean;
+  /**
+   * The graph's owner: the trigger must come from a shared plugin or one of the owner's private
+   * ones, and credentials resolve only when they belong to the owner.
+   */
+  ownerId: string | null;
 }
 
 /** The `verify` and `parse` of one trigger, bound to a graph's config and credentials. */
@@ -90,6 +95,11 @@ export interface LoadedPluginSource {
   versionsOf(pluginName: string): Iterable<LoadedPlugin>;
 }
 
+/** True when `userId` may use the plugin version: it is shared, or private to that user. */
+function visibleTo(plugin: LoadedPlugin, userId: string | null): boolean {
+  return plugin.ownerId === null || plugin.ownerId === userId;
+}
+
 /** Splits `<plugin>/<trigger>` into its parts, or returns undefined for other strings. */
 function splitTriggerType(type: string): { pluginName: string; triggerName: string } | undefined {
   const slash = type.indexOf('/');
@@ -113,12 +123,21 @@ export class PluginTriggers implements TriggerTypeLookup {
     return this.#installed(type).map((item) => item.descriptor);
   }
 
-  /** Lists every installed trigger type in its highest version, sorted by type. */
-  list(): TriggerTypeListing[] {
+  /** The trigger types `userId` may use: those of shared plugins and of the user's private ones. */
+  visibleTo(userId: string | null): TriggerTypeLookup {
+    return { triggerVersions: (type) => this.#installed(type, userId).map((item) => item.descriptor) };
+  }
+
+  /**
+   * Lists every installed trigger type in its highest version, sorted by type. With `userId`,
+   * only the types that user may use.
+   */
+  list(userId?: string): TriggerTypeListing[] {
     const listings: TriggerTypeListing[] = [];
     for (const pluginName of this.#plugins.names()) {
       const byType = new Map<string, PluginTriggerDescriptor[]>();
       for (const plugin of this.#plugins.versionsOf(pluginName)) {
+        if (userId !== undefined && !visibleTo(plugin, userId)) continue;
         for (const trigger of plugin.manifest.triggers) {
           const descriptor = this.#describe(plugin, trigger);
           byType.set(descriptor.type, [...(byType.get(descriptor.type) ?? []), descriptor]);
@@ -157,7 +176,7 @@ export class PluginTriggers implements TriggerTypeLookup {
    * exist.
    */
   async prepare(settings: TriggerSettings, scope: DeliveryScope): Promise<TriggerCall> {
-    const installed = this.#installed(settings.type);
+    const installed = this.#installed(settings.type, scope.ownerId);
     const selected = selectTriggerVersion(
       installed.map((item) => item.descriptor),
       settings.pluginVersion,
@@ -184,11 +203,13 @@ export class PluginTriggers implements TriggerTypeLookup {
     return this.#bind(trigger, settings.config ?? {}, credentials, scope);
   }
 
-  #installed(type: string): InstalledTrigger[] {
+  /** The loaded versions' triggers of `type`; with `userId` (even null), only those that user may use. */
+  #installed(type: string, userId?: string | null): InstalledTrigger[] {
     const parts = splitTriggerType(type);
     if (parts === undefined) return [];
     const found: InstalledTrigger[] = [];
     for (const plugin of this.#plugins.versionsOf(parts.pluginName)) {
+      if (userId !== undefined && !visibleTo(plugin, userId)) continue;
       const manifest = plugin.manifest.triggers.find((trigger) => trigger.name === parts.triggerName);
       if (manifest !== undefined) found.push({ descriptor: this.#describe(plugin, manifest), plugin, manifest });
     }
@@ -225,7 +246,13 @@ export class PluginTriggers implements TriggerTypeLookup {
           { details },
         );
       }
-      const values = await this.#dependencies.credentials.resolve(slot.slot, credentialId, slot.type);
+      const type = `${trigger.plugin.name}/${slot.type}`;
+      const values = await this.#dependencies.credentials.resolve(slot.slot, credentialId, type, {
+        ownerId: scope.ownerId,
+        runId: '',
+        nodeId: 'settings.trigger',
+        taskId: '',
+      });
       if (values === null) {
         throw new StudioError(
           'PLUGIN_CREDENTIAL_MISSING',

@@ -6,13 +6,16 @@ import {
   type GraphProblem,
 } from '@gestorlead/sdk-plugin';
 import type { GraphRecord, GraphVersionRecord } from '@gestorlead/storage';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { graphNotFound, loadOwnedGraph, loadOwnedVersion, nodeTypesOf, triggerTypesOf, versionNotFound } from '../auth/ownership.js';
+import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { newId } from '../ids.js';
 import { graphIdParams, versionNumber } from './schemas.js';
 
-function invalidGraph(problems: GraphProblem[]): StudioError {
+/** Builds the `GRAPH_INVALID` error that lists every problem of a graph document. */
+export function invalidGraph(problems: GraphProblem[]): StudioError {
   const first = problems[0];
   return new StudioError(
     'GRAPH_INVALID',
@@ -28,12 +31,6 @@ const GRAPH_CREATED_REPLY = {
   properties: { id: { type: 'string' }, version: { type: 'integer' } },
 } as const;
 
-export function graphNotFound(id: string): StudioError {
-  return new StudioError('GRAPH_NOT_FOUND', `graph "${id}" does not exist`, {
-    problems: [{ pointer: '/params/id', message: 'matches no graph' }],
-  });
-}
-
 function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
   return {
     version: record.version,
@@ -45,17 +42,23 @@ function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
   };
 }
 
-/** Graph CRUD, versions, publishing, import and export. */
+/**
+ * Graph CRUD, versions, publishing, import and export. Every graph belongs to the user who
+ * created it, and another user's graph id gets the same 404 as an unknown one. Documents are
+ * checked against the node types the user may use, so another user's private plugin types are
+ * unknown.
+ */
 export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
-  const checkDocument = (input: unknown): GraphDocument => {
-    const result = validateGraph(input, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
+  const checkDocument = (request: FastifyRequest, input: unknown): GraphDocument => {
+    const result = validateGraph(input, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!result.ok) throw invalidGraph(result.problems);
     return result.document;
   };
 
-  const createGraph = async (document: GraphDocument) => {
+  // The creator owns the graph, and its runs charge the owner's credits.
+  const createGraph = async (document: GraphDocument, ownerId: string) => {
     const id = newId('graph');
-    const created = await ctx.storage.graphs.create(id, { ...document, id, version: 1 });
+    const created = await ctx.storage.graphs.create(id, { ...document, id, version: 1 }, { ownerId });
     return { id, version: created.version.version };
   };
 
@@ -67,8 +70,8 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
-    const document = checkDocument(request.body);
-    return reply.status(201).send(await createGraph(document));
+    const document = checkDocument(request, request.body);
+    return reply.status(201).send(await createGraph(document, requirePrincipal(request).userId));
   });
 
   app.post('/v1/graphs/import', {
@@ -79,15 +82,15 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
       response: { 201: GRAPH_CREATED_REPLY },
     },
   }, async (request, reply) => {
-    const result = importGraph(request.body, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
+    const result = importGraph(request.body, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!result.ok) throw invalidGraph(result.problems);
-    return reply.status(201).send(await createGraph(result.document));
+    return reply.status(201).send(await createGraph(result.document, requirePrincipal(request).userId));
   });
 
   app.get('/v1/graphs', {
     schema: {
       tags: ['graphs'],
-      summary: 'List graphs, newest change first',
+      summary: 'List your graphs, newest change first',
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -100,7 +103,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     },
   }, async (request) => {
     const query = request.query as { search?: string; limit: number; offset: number };
-    return { items: await ctx.storage.graphs.list(query) };
+    return { items: await ctx.storage.graphs.list({ ...query, ownerId: requirePrincipal(request).userId }) };
   });
 
   app.get('/v1/graphs/:id', {
@@ -117,10 +120,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
   }, async (request) => {
     const { id } = request.params as { id: string };
     const { version } = request.query as { version?: number };
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
-    const record = await ctx.storage.graphs.getVersion(id, version ?? graph.latestVersion);
-    if (!record) throw versionNotFound(id, version ?? graph.latestVersion, '/querystring/version');
+    const { graph, record } = await loadOwnedVersion(ctx, request, id, version, '/querystring/version');
     return { ...graph, version: record.version, document: record.document };
   });
 
@@ -128,9 +128,8 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     schema: { tags: ['graphs'], summary: 'Save a draft', params: graphIdParams, body: { type: 'object' } },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const document = checkDocument(request.body);
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
+    await loadOwnedGraph(ctx, request, id);
+    const document = checkDocument(request, request.body);
     const saved = await ctx.storage.graphs.saveDraft(id, { ...document, id });
     if (!saved) throw graphNotFound(id);
     ctx.graphs.invalidate(id);
@@ -141,6 +140,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     schema: { tags: ['graphs'], summary: 'Delete a graph and its versions', params: graphIdParams },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
+    await loadOwnedGraph(ctx, request, id);
     if (!(await ctx.storage.graphs.delete(id))) throw graphNotFound(id);
     ctx.graphs.invalidate(id);
     return reply.status(204).send();
@@ -150,8 +150,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     schema: { tags: ['graphs'], summary: 'List versions, newest first', params: graphIdParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
+    const graph = await loadOwnedGraph(ctx, request, id);
     const versions = await ctx.storage.graphs.listVersions(id);
     return { items: versions.map((record) => describeVersion(record, graph)) };
   });
@@ -170,15 +169,10 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
   }, async (request) => {
     const { id } = request.params as { id: string };
     const body = (request.body ?? {}) as { version?: number };
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
-    const version = body.version ?? graph.latestVersion;
-    const record = await ctx.storage.graphs.getVersion(id, version);
-    if (!record) throw versionNotFound(id, version, '/body/version');
-    const result = validateGraph(record.document, { nodeTypes: ctx.registry, triggerTypes: ctx.plugins.triggers });
-    if (!result.ok) throw invalidGraph(result.problems);
-    const published = await ctx.storage.graphs.publish(id, version);
-    if (!published) throw versionNotFound(id, version, '/body/version');
+    const { record } = await loadOwnedVersion(ctx, request, id, body.version, '/body/version');
+    checkDocument(request, record.document);
+    const published = await ctx.storage.graphs.publish(id, record.version);
+    if (!published) throw versionNotFound(id, record.version, '/body/version');
     ctx.graphs.invalidate(id);
     return { id, publishedVersion: published.publishedVersion };
   });
@@ -197,21 +191,11 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const { version } = request.query as { version?: number };
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
-    const record = await ctx.storage.graphs.getVersion(id, version ?? graph.latestVersion);
-    if (!record) throw versionNotFound(id, version ?? graph.latestVersion, '/querystring/version');
+    const { graph, record } = await loadOwnedVersion(ctx, request, id, version, '/querystring/version');
     const fileName = `${graph.name.replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 80) || 'graph'}.json`;
     return reply
       .header('content-type', 'application/json; charset=utf-8')
       .header('content-disposition', `attachment; filename="${fileName}"`)
       .send(exportGraph(record.document));
-  });
-}
-
-/** `pointer` names the request field that held the version, such as `/querystring/version`. */
-export function versionNotFound(id: string, version: number, pointer: string): StudioError {
-  return new StudioError('GRAPH_VERSION_NOT_FOUND', `graph "${id}" has no version ${version}`, {
-    problems: [{ pointer, message: 'matches no version of this graph' }],
   });
 }

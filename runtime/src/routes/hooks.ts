@@ -2,6 +2,7 @@ import type { TriggerSettings } from '@gestorlead/sdk-plugin';
 import type { WebhookRequestData } from '@gestorlead/sdk-plugin/plugin';
 import { StorageConflictError, type DeliveryRecord, type RunResponse } from '@gestorlead/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { webhookRateLimit } from '../auth/rate-limits.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { newRunId, type RunReply } from '../executor/executor.js';
@@ -114,7 +115,7 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
         rawBodyBase64: raw.toString('base64'),
       };
       trigger = await countFailures(ctx, () =>
-        verifyWithTrigger(ctx, triggerSettings, { graphId, test }, triggerRequest, abortOnClose(reply)),
+        verifyWithTrigger(ctx, triggerSettings, { graphId, test, ownerId: target.graph.ownerId }, triggerRequest, abortOnClose(reply)),
       );
     }
 
@@ -190,6 +191,9 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
         input,
         trigger: test ? 'webhook-test' : 'webhook',
         delivery,
+        // The sender is not a user, so the run belongs to the graph's owner and charges them. A
+        // cached graph without an owner may have been claimed since, so createRun reads it again.
+        ownerId: target.graph.ownerId ?? undefined,
       });
     } catch (error) {
       waiter?.cancel();
@@ -239,7 +243,13 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     ['/hooks/:graphId', false, 'Webhook trigger: runs the published version'],
     ['/hooks/:graphId/test', true, 'Test webhook: runs the latest draft'],
   ] as const) {
-    app.route({ method: [...METHODS], url, exposeHeadRoute: false, schema: { ...schema, summary }, handler: handle(test) });
+    // The graph version that a delivery runs sets its limit; a graph without one is not counted.
+    const rateLimit = webhookRateLimit(async (request) => {
+      const { graphId } = request.params as { graphId: string };
+      const target = await ctx.graphs.target(graphId, test);
+      return target?.document.settings?.webhook?.rateLimit ?? null;
+    });
+    app.route({ method: [...METHODS], url, exposeHeadRoute: false, config: { rateLimit }, schema: { ...schema, summary }, handler: handle(test) });
     app.route({
       method: ['HEAD', 'OPTIONS'],
       url,

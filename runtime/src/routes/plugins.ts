@@ -1,6 +1,7 @@
 import { PLUGIN_NAME_PATTERN, SEMVER_PATTERN } from '@gestorlead/sdk-plugin/manifest';
 import type { PluginVersionSummary } from '@gestorlead/storage';
 import type { FastifyInstance } from 'fastify';
+import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import { nodeTypesOf } from '../plugins/plugin-host.js';
@@ -30,6 +31,14 @@ const nodeTypeList = {
   },
 } as const;
 
+/** Visibility of a plugin version: `shared` with every user, or `private` to the user who installed it. */
+const VISIBILITIES = ['private', 'shared'] as const;
+type Visibility = (typeof VISIBILITIES)[number];
+
+function visibilityOf(summary: Pick<PluginVersionSummary, 'ownerId'>): Visibility {
+  return summary.ownerId === null ? 'shared' : 'private';
+}
+
 const triggerList = {
   type: 'array',
   items: {
@@ -45,13 +54,18 @@ function pluginNotFound(name: string): StudioError {
   });
 }
 
-/** Plugin installation, listing and removal. */
+/**
+ * Plugin installation, listing and removal. A user can list and use the shared plugin versions
+ * and their own private ones. Another user's private plugin gets the same 404 as a name that no
+ * installed plugin has.
+ */
 export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   const host = ctx.plugins;
 
   /** Describes one installed version; `nodeTypes` marks the types whose code this version runs. */
   const describeVersion = (summary: PluginVersionSummary) => ({
     version: summary.version,
+    visibility: visibilityOf(summary),
     displayName: summary.manifest.displayName,
     sha256: summary.sha256,
     installedAt: summary.installedAt,
@@ -67,6 +81,17 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     schema: {
       tags: ['plugins'],
       summary: 'Install a plugin version from a package written by gestorlead-plugin pack',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          visibility: {
+            type: 'string',
+            enum: [...VISIBILITIES],
+            description: 'private: only you see the version; shared: every user does (admins only). Default: shared for admins, private for others',
+          },
+        },
+      },
       body: {
         type: 'object',
         description: 'A plugin package: { format: "gestorlead.plugin/v1", manifest, code, sha256 }',
@@ -77,6 +102,7 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
           type: 'object',
           properties: {
             plugin: { type: 'object', properties: { name: { type: 'string' }, version: { type: 'string' } } },
+            visibility: { type: 'string', enum: [...VISIBILITIES] },
             nodeTypes: nodeTypeList,
             triggers: triggerList,
           },
@@ -84,8 +110,16 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       },
     },
   }, async (request, reply) => {
-    const result = await host.install(request.body);
-    return reply.status(201).send({ plugin: result.plugin, nodeTypes: result.nodeTypes, triggers: result.triggers });
+    const principal = requirePrincipal(request);
+    const { visibility = principal.admin ? 'shared' : 'private' } = request.query as { visibility?: Visibility };
+    if (visibility === 'shared' && !principal.admin) {
+      throw new StudioError('FORBIDDEN', 'only an admin may install a shared plugin version; leave out visibility to install a private one', {
+        problems: [{ pointer: '/querystring/visibility', message: 'must be private for a user who is not an admin' }],
+      });
+    }
+    const ownerId = visibility === 'shared' ? null : principal.userId;
+    const result = await host.install(request.body, { ownerId });
+    return reply.status(201).send({ plugin: result.plugin, visibility, nodeTypes: result.nodeTypes, triggers: result.triggers });
   });
 
   app.get('/v1/trigger-types', {
@@ -93,13 +127,14 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       tags: ['triggers'],
       summary: 'Plugin triggers a graph can choose in settings.trigger, each in its highest installed version',
     },
-  }, async () => ({ items: host.triggers.list() }));
+  }, async (request) => ({ items: host.triggers.list(requirePrincipal(request).userId) }));
 
   app.get('/v1/plugins', {
-    schema: { tags: ['plugins'], summary: 'List installed plugins, each with its versions, highest first' },
-  }, async () => {
+    schema: { tags: ['plugins'], summary: 'List the shared plugins and your private ones, each with its versions, highest first' },
+  }, async (request) => {
+    const visibleTo = requirePrincipal(request).userId;
     const byName = new Map<string, PluginVersionSummary[]>();
-    for (const summary of await host.list()) {
+    for (const summary of await host.list({ visibleTo })) {
       const versions = byName.get(summary.name) ?? [];
       versions.push(summary);
       byName.set(summary.name, versions);
@@ -108,6 +143,7 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       name,
       displayName: versions[0].manifest.displayName,
       description: versions[0].manifest.description,
+      visibility: visibilityOf(versions[0]),
       latestVersion: versions[0].version,
       versions: versions.map((summary) => ({
         version: summary.version,
@@ -122,12 +158,13 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     schema: { tags: ['plugins'], summary: 'Get a plugin and its installed versions', params: nameParams },
   }, async (request) => {
     const { name } = request.params as { name: string };
-    const versions = await host.list(name);
+    const versions = await host.list({ name, visibleTo: requirePrincipal(request).userId });
     if (versions.length === 0) throw pluginNotFound(name);
     return {
       name,
       displayName: versions[0].manifest.displayName,
       description: versions[0].manifest.description,
+      visibility: visibilityOf(versions[0]),
       latestVersion: versions[0].version,
       versions: versions.map(describeVersion),
     };
@@ -137,9 +174,10 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     schema: { tags: ['plugins'], summary: 'Get one installed version with its manifest (never its code)', params: versionParams },
   }, async (request) => {
     const { name, version } = request.params as { name: string; version: string };
-    const summary = (await host.list(name)).find((item) => item.version === version);
+    const versions = await host.list({ name, visibleTo: requirePrincipal(request).userId });
+    const summary = versions.find((item) => item.version === version);
     if (summary === undefined) {
-      if ((await host.list(name)).length === 0) throw pluginNotFound(name);
+      if (versions.length === 0) throw pluginNotFound(name);
       throw new StudioError('PLUGIN_VERSION_NOT_FOUND', `plugin "${name}" has no installed version ${version}`, {
         problems: [{ pointer: '/params/version', message: 'matches no installed version of this plugin' }],
       });
@@ -150,12 +188,13 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
   app.delete('/v1/plugins/:name/:version', {
     schema: {
       tags: ['plugins'],
-      summary: 'Uninstall a version unless stored graphs need a node type only it provides',
+      summary: 'Uninstall a version unless stored graphs need a node type only it provides; shared versions by admins only',
       params: versionParams,
     },
   }, async (request, reply) => {
     const { name, version } = request.params as { name: string; version: string };
-    await host.uninstall(name, version);
+    const { userId, admin } = requirePrincipal(request);
+    await host.uninstall(name, version, { userId, admin });
     return reply.status(204).send();
   });
 }

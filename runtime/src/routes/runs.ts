@@ -1,20 +1,11 @@
+import { validateGraph } from '@gestorlead/sdk-plugin';
 import type { FastifyInstance } from 'fastify';
+import { loadOwnedRun, loadOwnedTask, loadOwnedVersion, nodeTypesOf, triggerTypesOf } from '../auth/ownership.js';
+import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
-import { graphNotFound, versionNotFound } from './graphs.js';
+import { invalidGraph } from './graphs.js';
 import { graphIdParams, idParams, RUN_STATUS_VALUES, versionNumber } from './schemas.js';
-
-function runNotFound(id: string): StudioError {
-  return new StudioError('RUN_NOT_FOUND', `run "${id}" does not exist`, {
-    problems: [{ pointer: '/params/id', message: 'matches no run' }],
-  });
-}
-
-function taskNotFound(id: string): StudioError {
-  return new StudioError('TASK_NOT_FOUND', `task "${id}" does not exist`, {
-    problems: [{ pointer: '/params/id', message: 'matches no task' }],
-  });
-}
 
 /** Describes why `/params/id` failed a cancel or resume, or returns null for other codes. */
 function runProblemMessage(code: string, status: string | null): string | null {
@@ -71,7 +62,11 @@ function decodeRunCursor(cursor: string): { createdAt: string; id: string } {
   });
 }
 
-/** Manual runs, run history, cancel, resume, run events and task logs. */
+/**
+ * Manual runs, run history, cancel, resume, run events and task logs. A run belongs to the
+ * owner of its graph, and a task to the owner of its run. Another user's id gets the same 404
+ * as an unknown one.
+ */
 export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   app.post('/v1/graphs/:id/runs', {
     schema: {
@@ -90,18 +85,25 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const body = (request.body ?? {}) as { input?: unknown; version?: number };
-    const graph = await ctx.storage.graphs.get(id);
-    if (!graph) throw graphNotFound(id);
-    const version = body.version ?? graph.latestVersion;
-    if (!(await ctx.storage.graphs.getVersion(id, version))) throw versionNotFound(id, version, '/body/version');
-    const run = await ctx.executor.createRun({ graphId: id, version, input: body.input ?? null, trigger: 'manual' });
+    const { graph, record } = await loadOwnedVersion(ctx, request, id, body.version, '/body/version');
+    // The node types the owner may use can shrink after a save (a plugin version uninstalled),
+    // so the document is checked again. Another user's private node types are unknown here.
+    const checked = validateGraph(record.document, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
+    if (!checked.ok) throw invalidGraph(checked.problems);
+    const run = await ctx.executor.createRun({
+      graphId: id,
+      version: record.version,
+      input: body.input ?? null,
+      trigger: 'manual',
+      ownerId: graph.ownerId,
+    });
     return reply.status(202).send({ runId: run.id });
   });
 
   app.get('/v1/runs', {
     schema: {
       tags: ['runs'],
-      summary: 'List runs, newest first',
+      summary: 'List your runs, newest first',
       querystring: {
         type: 'object',
         additionalProperties: false,
@@ -130,6 +132,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     const status = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
     const position = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
     const items = await ctx.storage.runs.list({
+      ownerId: requirePrincipal(request).userId,
       graphId: query.graphId,
       status: status as (typeof RUN_STATUS_VALUES)[number][] | undefined,
       limit: query.limit,
@@ -146,8 +149,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     schema: { tags: ['runs'], summary: 'Get a run with its tasks', params: idParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const run = await ctx.storage.runs.get(id);
-    if (!run) throw runNotFound(id);
+    const run = await loadOwnedRun(ctx, request, id);
     return { ...run, tasks: await ctx.storage.tasks.listByRun(id) };
   });
 
@@ -155,6 +157,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     schema: { tags: ['runs'], summary: 'Cancel a queued or running run', params: idParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
+    await loadOwnedRun(ctx, request, id);
     return withRunPointer(() => ctx.executor.cancel(id));
   });
 
@@ -166,6 +169,7 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
+    await loadOwnedRun(ctx, request, id);
     return reply.status(202).send(await withRunPointer(() => ctx.executor.resume(id)));
   });
 
@@ -186,19 +190,22 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
   }, async (request) => {
     const { id } = request.params as { id: string };
     const { after, limit } = request.query as { after: number; limit: number };
-    if (!(await ctx.storage.runs.get(id))) throw runNotFound(id);
+    await loadOwnedRun(ctx, request, id);
     await ctx.events.flush();
     const items = await ctx.storage.events.listByRun(id, { after, limit });
     return { items, lastSeq: items.length > 0 ? items[items.length - 1].seq : after };
   });
 
   app.get('/v1/tasks/:id', {
-    schema: { tags: ['runs'], summary: 'Get a task with its attempts', params: idParams },
+    schema: { tags: ['runs'], summary: 'Get a task with its attempts and the ledger entries of its credits', params: idParams },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const task = await ctx.storage.tasks.get(id);
-    if (!task) throw taskNotFound(id);
-    return { ...task, attemptHistory: await ctx.storage.tasks.listAttempts(id) };
+    const { task } = await loadOwnedTask(ctx, request, id);
+    return {
+      ...task,
+      attemptHistory: await ctx.storage.tasks.listAttempts(id),
+      ledger: await ctx.storage.ledger.listByTask(id),
+    };
   });
 
   app.get('/v1/tasks/:id/logs', {
@@ -215,12 +222,12 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
   }, async (request) => {
     const { id } = request.params as { id: string };
     const { limit } = request.query as { limit: number };
-    if (!(await ctx.storage.tasks.get(id))) throw taskNotFound(id);
+    await loadOwnedTask(ctx, request, id);
     await ctx.events.flush();
     return { items: await ctx.storage.events.listByTask(id, { limit }) };
   });
 
   app.get('/v1/node-types', {
-    schema: { tags: ['graphs'], summary: 'Node types the executor can run, with their schemas' },
-  }, async () => ({ items: ctx.registry.list() }));
+    schema: { tags: ['graphs'], summary: 'Node types you may use: built-in, shared plugins and your private plugins, with their schemas' },
+  }, async (request) => ({ items: nodeTypesOf(ctx, request).list() }));
 }

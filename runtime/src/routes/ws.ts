@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
+import { findOwnedGraph, isOwnedBy } from '../auth/ownership.js';
+import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 import type { LiveRunEvent } from '../events/event-bus.js';
@@ -21,6 +23,8 @@ type ClientMessage =
 /**
  * `GET /v1/ws`: live run events. A client subscribes to a run (replaying every stored event
  * after `after`, then live ones, each exactly once and in order) or to a graph (live only).
+ * Only the signed-in user's own runs and graphs can be subscribed; another user's id gets the
+ * same not-found error as an unknown one.
  */
 export async function wsRoutes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
   app.route({
@@ -39,6 +43,7 @@ export async function wsRoutes(app: FastifyInstance, ctx: StudioContext): Promis
 
 /** Serves one WebSocket connection: its subscriptions, replays and live events. */
 function handleConnection(ctx: StudioContext, socket: WebSocket, request: FastifyRequest): void {
+  const { userId } = requirePrincipal(request);
   const log = request.log.child({ component: 'ws' });
   const subscriptions = new Map<string, () => void>();
   const replayHighWaterBytes = Math.floor(ctx.config.wsMaxBufferedBytes / 2);
@@ -113,7 +118,8 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
 
     const run = await ctx.storage.runs.get(runId);
     if (!active) return;
-    if (!run) {
+    // Live events held in `pending` are dropped unsent when the run is not the user's.
+    if (!run || !isOwnedBy(run.ownerId, userId)) {
       unsubscribe();
       subscriptions.delete(key);
       return sendError('RUN_NOT_FOUND', `run "${runId}" does not exist`, '/runId');
@@ -139,9 +145,21 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
     send({ type: 'subscribed', runId, lastSeq, status });
   };
 
-  const subscribeGraph = (graphId: string): void => {
+  const subscribeGraph = async (graphId: string): Promise<void> => {
     const key = `graph:${graphId}`;
     subscriptions.get(key)?.();
+    // The entry takes its place under the subscription cap while the owner is checked. An
+    // unsubscribe, a later subscribe to the same graph or the socket's close clears `active`.
+    let active = true;
+    subscriptions.set(key, () => {
+      active = false;
+    });
+    const graph = await findOwnedGraph(ctx, userId, graphId);
+    if (!active) return;
+    if (graph === null) {
+      subscriptions.delete(key);
+      return sendError('GRAPH_NOT_FOUND', `graph "${graphId}" does not exist`, '/graphId');
+    }
     subscriptions.set(key, ctx.events.subscribeGraph(graphId, (event) => send({ type: 'event', event })));
     send({ type: 'subscribed', graphId });
   };
@@ -182,7 +200,7 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
       }
       return subscribeRun(runId as string, after);
     }
-    subscribeGraph(graphId as string);
+    return subscribeGraph(graphId as string);
   };
 
   socket.on('message', (data: WebSocket.RawData) => {

@@ -111,7 +111,9 @@ const RESPAWN_DELAY_MAX_MS = 5000;
 const HEALTHY_LIFETIME_MS = 10_000;
 
 /** The outcome of a call before it is shaped for an action or a trigger. */
-type RawOutcome = { ok: true; port: string | undefined; value: unknown } | { ok: false; error: PluginErrorData };
+type RawOutcome =
+  | { ok: true; port: string | undefined; value: unknown; units?: number }
+  | { ok: false; error: PluginErrorData };
 
 /** A call from submission to its outcome. */
 interface PoolCall {
@@ -272,7 +274,8 @@ export class SandboxPool implements Sandbox {
     if (!outcome.ok) {
       return outcome;
     }
-    return { ok: true, outputs: normalizeActionResult(outcome.value, outcome.port) };
+    const outputs = normalizeActionResult(outcome.value, outcome.port);
+    return outcome.units === undefined ? { ok: true, outputs } : { ok: true, outputs, units: outcome.units };
   }
 
   async callTrigger(
@@ -599,7 +602,13 @@ export class SandboxPool implements Sandbox {
       );
     }
     if (envelope.ok === true) {
-      return { ok: true, port: typeof envelope.port === 'string' ? envelope.port : undefined, value: envelope.value };
+      const port = typeof envelope.port === 'string' ? envelope.port : undefined;
+      const units = envelope.units;
+      // The prelude checks the units; a child that sends anything else is ignored, not trusted.
+      if (typeof units === 'number' && Number.isFinite(units) && units >= 0) {
+        return { ok: true, port, value: envelope.value, units };
+      }
+      return { ok: true, port, value: envelope.value };
     }
     const error = asPluginErrorData(envelope.error);
     return {

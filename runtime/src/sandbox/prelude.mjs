@@ -47,7 +47,7 @@ export function contextPrelude(settings) {
   /**
    * The call this context runs; a context runs one call.
    * @typedef {{ aborted: boolean, abortError: Error | null, pending: Set<(error: Error) => void>, host: any,
-   *   log: any, logLines: number, droppedLogLines: number }} CallState
+   *   log: any, logLines: number, droppedLogLines: number, units: number | null }} CallState
    * @typedef {{ code: string, message: string, retryable: boolean, details?: unknown }} ErrorData
    */
   /** @type {CallState | null} */
@@ -199,7 +199,11 @@ export function contextPrelude(settings) {
    * @param {string | undefined} port
    */
   function encodeSuccess(value, port) {
+    /** @type {{ ok: true, port: string | undefined, value: unknown, droppedLogLines: number, units?: number }} */
     const envelope = { ok: true, port, value, droppedLogLines: state === null ? 0 : state.droppedLogLines };
+    if (state !== null && state.units !== null) {
+      envelope.units = state.units;
+    }
     let json;
     try {
       json = stringify(envelope);
@@ -310,6 +314,19 @@ export function contextPrelude(settings) {
     return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
   }
 
+  /**
+   * Adds the units a call reports with `ctx.reportUsage`. The comparisons reject NaN, negative
+   * numbers and Infinity without a built-in that plugin code could have replaced.
+   * @param {unknown} units
+   */
+  function reportUsage(units) {
+    if (typeof units !== 'number' || !(units >= 0) || units === 1 / 0) {
+      throw toError(failure('PLUGIN_USAGE_INVALID', 'ctx.reportUsage takes a finite number of at least 0'));
+    }
+    const call = current();
+    call.units = (call.units === null ? 0 : call.units) + units;
+  }
+
   function makeSignal() {
     const call = current();
     return {
@@ -369,6 +386,7 @@ export function contextPrelude(settings) {
       log: makeLogger(),
       signal: makeSignal(),
       run: data.run,
+      reportUsage,
     };
     const value = await entry.run(ctx);
     // The host passes the first port of the installed manifest. The bundle's own copy of the
@@ -412,7 +430,7 @@ export function contextPrelude(settings) {
     if (state !== null) {
       return encodeFailure(failure('PLUGIN_CALL_INVALID', 'a context runs only one call'));
     }
-    state = { aborted: false, abortError: null, pending: new Set(), host, log, logLines: 0, droppedLogLines: 0 };
+    state = { aborted: false, abortError: null, pending: new Set(), host, log, logLines: 0, droppedLogLines: 0, units: null };
     try {
       const definition = global[BUNDLE_GLOBAL];
       if (definition === null || typeof definition !== 'object') {

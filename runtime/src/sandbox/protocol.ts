@@ -153,8 +153,9 @@ export type ChildMessage =
 
 /**
  * The isolate's result of a call, as JSON in `ResultMessage.envelope`. `port` is the action's
- * first output port, where a plain return value goes.
+ * first output port, where a plain return value goes. `units` is the sum the action reported
+ * with `ctx.reportUsage`, absent when it reported none.
  */
 export type CallEnvelope =
-  | { ok: true; port?: string; value?: unknown; droppedLogLines?: number }
+  | { ok: true; port?: string; value?: unknown; droppedLogLines?: number; units?: number }
   | { ok: false; error: PluginErrorData; droppedLogLines?: number };

@@ -60,9 +60,12 @@ export interface TriggerCallRequest {
   signal: AbortSignal;
 }
 
-/** The end of a call: the action's outputs by port, or its error as plain data. */
+/**
+ * The end of a call: the action's outputs by port, or its error as plain data. `units` is the
+ * usage the action reported with `ctx.reportUsage`, absent when it reported none.
+ */
 export type CallOutcome =
-  | { ok: true; outputs: Record<string, unknown> }
+  | { ok: true; outputs: Record<string, unknown>; units?: number }
   | { ok: false; error: PluginErrorData };
 
 /** Runs plugin code. Implemented by the pool of supervised child processes. */

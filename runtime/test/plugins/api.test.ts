@@ -49,6 +49,7 @@ describe('POST /v1/plugins', () => {
     expect(reply.status, reply.raw.body).toBe(201);
     expect(reply.body).toEqual({
       plugin: { name: 'greeter', version: '1.0.0' },
+      visibility: 'shared',
       nodeTypes: [{ type: 'greeter/greet@1', displayName: 'Greet' }],
       triggers: [],
     });

@@ -85,7 +85,7 @@ describe('core plugin', () => {
     test = await startCoreStudio({
       credentials: {
         async resolve(_slot, credentialId, type) {
-          return credentialId === 'cred-api' && type === 'httpAuth' ? { type: 'bearer', token: 'secret-token' } : null;
+          return credentialId === 'cred-api' && type === 'core/httpAuth' ? { type: 'bearer', token: 'secret-token' } : null;
         },
       },
     });
@@ -93,7 +93,9 @@ describe('core plugin', () => {
     const { run } = await runOneNode('core/http@1', { url: `${server.origin}/me` }, null, { credentials: { auth: 'cred-api' } });
 
     expect(run.status).toBe('succeeded');
-    expect((run.output as { n: { body: { authorization: string } } }).n.body.authorization).toBe('Bearer secret-token');
+    expect(server.received.at(-1)?.headers.authorization).toBe('Bearer secret-token');
+    // The server echoed the token back, so the recorded output has it scrubbed.
+    expect((run.output as { n: { body: { authorization: string } } }).n.body.authorization).toBe('Bearer [redacted]');
   });
 
   it('http refuses private addresses not allowed', async () => {

@@ -329,8 +329,9 @@ describe('credentials', () => {
     const { run } = await waitForRun(test, await startRun(test, graphId, null));
 
     expect(run.status).toBe('succeeded');
-    expect(run.output).toEqual({ send: 'account=secret-1' });
-    expect(resolved).toEqual(['account:cred-1:apiKey']);
+    // The action returned the secret, so the recorded output has it scrubbed.
+    expect(run.output).toEqual({ send: 'account=[redacted]' });
+    expect(resolved).toEqual(['account:cred-1:mailer/apiKey']);
     expect(test.sandbox.calls[0].call.credentials).toEqual({ account: { key: 'secret-1' } });
   });
 

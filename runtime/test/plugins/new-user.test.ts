@@ -37,7 +37,10 @@ function cli(args: string[], cwd: string, timeoutMs = 120_000): Promise<CommandR
 async function api(studio: PluginTestStudio, method: string, route: string, body?: unknown): Promise<{ status: number; body: any }> {
   const response = await fetch(`${studio.url}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      authorization: `Bearer ${studio.token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(10_000),
   });
@@ -47,6 +50,8 @@ async function api(studio: PluginTestStudio, method: string, route: string, body
 
 let workspace: string;
 let studio: PluginTestStudio;
+/** A personal API key of the studio's owner, which the CLI sends as its token. */
+let apiKey: string;
 
 beforeAll(async () => {
   workspace = await mkdtemp(path.join(os.tmpdir(), 'gestorlead-new-user-'));
@@ -55,6 +60,9 @@ beforeAll(async () => {
   await symlink(path.join(REPO_ROOT, 'node_modules'), path.join(workspace, 'node_modules'), 'dir');
   studio = await startPluginStudio();
   await studio.listen();
+  const created = await api(studio, 'POST', '/v1/api-keys', { name: 'plugin publishing' });
+  expect(created.status).toBe(201);
+  apiKey = created.body.key;
 });
 
 afterAll(async () => {
@@ -76,12 +84,12 @@ describe('new plugin author', () => {
     expect(packed.code, packed.stderr).toBe(0);
     expect(await readdir(path.join(project, 'dist'))).toEqual(['quotes-0.1.0.plugin.json']);
 
-    const published = await cli(['publish', 'dist/quotes-0.1.0.plugin.json', '--url', studio.url], project);
+    const published = await cli(['publish', 'dist/quotes-0.1.0.plugin.json', '--url', studio.url, '--token', apiKey], project);
     expect(published.code, published.stderr).toBe(0);
     expect(published.stdout).toContain('Published quotes@0.1.0. Node types:');
     expect(published.stdout).toContain('quotes/greet@1  Greet');
 
-    const again = await cli(['publish', 'dist/quotes-0.1.0.plugin.json', '--url', studio.url], project);
+    const again = await cli(['publish', 'dist/quotes-0.1.0.plugin.json', '--url', studio.url, '--token', apiKey], project);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('HTTP 409 PLUGIN_VERSION_EXISTS');
 

@@ -414,7 +414,7 @@ describe('trigger credentials', () => {
     const credentials: CredentialResolver = {
       async resolve(slot, credentialId, type) {
         resolved.push({ slot, credentialId, type });
-        return credentialId === 'cred_1' && type === 'apiKey' ? { key: 'key-1' } : null;
+        return credentialId === 'cred_1' && type === 'guarded/apiKey' ? { key: 'key-1' } : null;
       },
     };
     const test = await startStudio({ credentials });
@@ -429,7 +429,7 @@ describe('trigger credentials', () => {
     const { run } = await waitForRun(test, accepted.body.runId, 30_000);
     expect((run.input as { event: unknown }).event).toEqual({ body: { n: 1 }, slots: ['account'] });
     expectError(asReply(rejected), { status: 401, code: 'WEBHOOK_UNVERIFIED' });
-    expect(resolved[0]).toEqual({ slot: 'account', credentialId: 'cred_1', type: 'apiKey' });
+    expect(resolved[0]).toEqual({ slot: 'account', credentialId: 'cred_1', type: 'guarded/apiKey' });
   });
 });
 

@@ -11,9 +11,23 @@ export interface JsonReply<T = any> {
   raw: LightMyRequestResponse;
 }
 
+/** `app.inject` options, plus the bearer token to send. */
+export interface TestRequestOptions extends InjectOptions {
+  /**
+   * Token for `Authorization: Bearer`: by default the studio's first account's (`test.token`),
+   * null for an anonymous request. An `authorization` header in `headers` wins over both.
+   */
+  token?: string | null;
+}
+
 /** Sends a request through `app.inject` and parses the reply body as JSON when there is one. */
-export async function request<T = any>(test: TestStudio, options: InjectOptions): Promise<JsonReply<T>> {
-  const response = await test.studio.app.inject(options);
+export async function request<T = any>(test: Pick<TestStudio, 'studio' | 'token'>, options: TestRequestOptions): Promise<JsonReply<T>> {
+  const { token, ...inject } = options;
+  const bearer = token === undefined ? test.token : token;
+  const headers: Record<string, unknown> = { ...(inject.headers ?? {}) };
+  const hasAuthorization = Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  if (bearer && !hasAuthorization) headers.authorization = `Bearer ${bearer}`;
+  const response = await test.studio.app.inject({ ...inject, headers: headers as InjectOptions['headers'] });
   const body = response.body === '' ? undefined : parseJson(response.body);
   return { status: response.statusCode, headers: response.headers, body: body as T, raw: response };
 }

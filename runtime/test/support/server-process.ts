@@ -27,7 +27,18 @@ export function freePort(): Promise<number> {
 export function startServerProcess(env: Record<string, string>, port: number, timeoutMs = 30_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'runtime/src/main.ts'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'info', SEED_EXAMPLES: 'false', ...env },
+    env: {
+      ...process.env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      SEED_EXAMPLES: 'false',
+      // High enough for any test; tests of the limits set their own.
+      RATE_LIMIT_ANONYMOUS: '1000000',
+      RATE_LIMIT_AUTHENTICATED: '1000000',
+      RATE_LIMIT_PREMIUM: '1000000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const output: string[] = [];

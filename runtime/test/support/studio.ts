@@ -4,9 +4,19 @@ import path from 'node:path';
 import type { GraphDocument, GraphEdge, GraphNode } from '@gestorlead/sdk-plugin';
 import { openSqliteStorage, type RunRecord, type Storage, type TaskRecord } from '@gestorlead/storage';
 import { createStudio, type Studio } from '../../src/app.js';
+import type { RateLimitStoreClass } from '../../src/auth/rate-limits.js';
 import { loadConfig, type RuntimeConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { NodeProbe, testNodeTypes } from './test-node-types.js';
+
+/** A signed-in account of a test studio. */
+export interface TestUser {
+  id: string;
+  email: string;
+  password: string;
+  accessToken: string;
+  refreshToken: string;
+}
 
 /** A studio on a fresh SQLite file with the test node types installed. */
 export interface TestStudio {
@@ -15,26 +25,54 @@ export interface TestStudio {
   probe: NodeProbe;
   dataDir: string;
   config: RuntimeConfig;
+  /** The first account (an admin), or null when the studio was started without one. */
+  user: TestUser | null;
+  /** The default token of `request()`: the first account's access token. */
+  token: string | null;
   /** Base URL once `listen` was called. */
   url: string;
   listen(): Promise<string>;
   close(): Promise<void>;
 }
 
+/**
+ * Rate limits of test studios, high enough for any suite. Tests of the limits set their own.
+ * The webhook limit of a graph is set in its document and is not affected.
+ */
+export const TEST_RATE_LIMITS: Record<string, string> = {
+  RATE_LIMIT_ANONYMOUS: '1000000',
+  RATE_LIMIT_AUTHENTICATED: '1000000',
+  RATE_LIMIT_PREMIUM: '1000000',
+};
+
+/** Options of `startTestStudio`. */
+export interface TestStudioOptions {
+  /** False starts the studio without any account, as a fresh install is. */
+  firstUser?: boolean;
+  /** Logger of the studio; by default one at `LOG_LEVEL` (silent). */
+  log?: Logger;
+  /** Rate-limit store class; by default the in-memory one. */
+  rateLimitStore?: RateLimitStoreClass;
+}
+
 /** Starts a studio for one test; `env` overrides configuration variables. */
-export async function startTestStudio(env: Record<string, string> = {}): Promise<TestStudio> {
+export async function startTestStudio(env: Record<string, string> = {}, options: TestStudioOptions = {}): Promise<TestStudio> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-test-'));
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0', ...env });
+  // BUILDER_DIR is empty unless a test sets it, so the routes do not depend on whether the
+  // builder app was built in this checkout.
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0', BUILDER_DIR: '', ...TEST_RATE_LIMITS, ...env });
   const storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
   const probe = new NodeProbe();
-  const log = createLogger(config.logLevel);
-  const studio = await createStudio({ config, storage, log, extraNodeTypes: testNodeTypes(probe) });
+  const log = options.log ?? createLogger(config.logLevel);
+  const studio = await createStudio({ config, storage, log, extraNodeTypes: testNodeTypes(probe), rateLimitStore: options.rateLimitStore });
   const test: TestStudio = {
     studio,
     storage,
     probe,
     dataDir,
     config,
+    user: null,
+    token: null,
     url: '',
     async listen() {
       test.url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
@@ -45,7 +83,54 @@ export async function startTestStudio(env: Record<string, string> = {}): Promise
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  if (options.firstUser !== false) await addFirstUser(test);
   return test;
+}
+
+let userCounter = 0;
+
+/**
+ * Registers an account through `POST /v1/auth/register` and returns it signed in. The first
+ * account of a studio becomes admin.
+ */
+export async function registerTestUser(test: Pick<TestStudio, 'studio'>, fields: { email?: string; password?: string; fullName?: string } = {}): Promise<TestUser> {
+  userCounter += 1;
+  const email = fields.email ?? `user${userCounter}-${process.pid}@studio.test`;
+  const password = fields.password ?? `password-${userCounter}-long-enough`;
+  const response = await test.studio.app.inject({
+    method: 'POST',
+    url: '/v1/auth/register',
+    payload: { email, password, fullName: fields.fullName ?? `Test User ${userCounter}` },
+  });
+  if (response.statusCode !== 201) throw new Error(`registration failed with ${response.statusCode}: ${response.body}`);
+  const body = response.json() as { user: { id: string; email: string }; accessToken: string; refreshToken: string };
+  return { id: body.user.id, email: body.user.email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+}
+
+/** Email of the first account of every test studio. */
+export const OWNER_EMAIL = 'owner@studio.test';
+/** Password of the first account of every test studio. */
+export const OWNER_PASSWORD = 'owner-password-for-tests';
+
+/** Signs in with a password through `POST /v1/auth/login`. */
+export async function signInTestUser(test: Pick<TestStudio, 'studio'>, email: string, password: string): Promise<TestUser> {
+  const response = await test.studio.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } });
+  if (response.statusCode !== 200) throw new Error(`sign-in failed with ${response.statusCode}: ${response.body}`);
+  const body = response.json() as { user: { id: string; email: string }; accessToken: string; refreshToken: string };
+  return { id: body.user.id, email: body.user.email, password, accessToken: body.accessToken, refreshToken: body.refreshToken };
+}
+
+/**
+ * Makes the owner account the default of `request()`: registers it as the studio's first account
+ * (an admin), or signs it in when a reused data folder already has it.
+ */
+export async function addFirstUser(test: TestStudio): Promise<TestUser> {
+  const user = (await test.storage.users.findByEmail(OWNER_EMAIL))
+    ? await signInTestUser(test, OWNER_EMAIL, OWNER_PASSWORD)
+    : await registerTestUser(test, { email: OWNER_EMAIL, password: OWNER_PASSWORD, fullName: 'Studio Owner' });
+  test.user = user;
+  test.token = user.accessToken;
+  return user;
 }
 
 let positionX = 0;

@@ -39,9 +39,18 @@ export class TestWsClient {
     });
   }
 
-  /** Opens a connection to `/v1/ws` of the studio listening at `baseUrl`. */
-  static async connect(baseUrl: string): Promise<TestWsClient> {
-    const socket = new WebSocket(`${baseUrl.replace(/^http/, 'ws')}/v1/ws`);
+  /**
+   * Opens a connection to `/v1/ws` of the studio listening at `baseUrl`. `token` goes in the
+   * `access_token` query parameter, as a browser sends it, or with `tokenIn: 'header'` in an
+   * `Authorization: Bearer` header. A refused handshake rejects with "Unexpected server response: <status>".
+   */
+  static async connect(baseUrl: string, options: { token?: string | null; tokenIn?: 'query' | 'header' } = {}): Promise<TestWsClient> {
+    const { token, tokenIn = 'query' } = options;
+    let url = `${baseUrl.replace(/^http/, 'ws')}/v1/ws`;
+    const headers: Record<string, string> = {};
+    if (token && tokenIn === 'query') url += `?access_token=${encodeURIComponent(token)}`;
+    if (token && tokenIn === 'header') headers.authorization = `Bearer ${token}`;
+    const socket = new WebSocket(url, { headers });
     const client = new TestWsClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

@@ -39,6 +39,10 @@ export const MAX_SYNC_TIMEOUT_MS = 300_000;
 export const MAX_TOLERANCE_SECONDS = 86_400;
 /** Maximum tasks of one run that execute at once. */
 export const MAX_RUN_CONCURRENCY = 1_000;
+/** Maximum `settings.webhook.rateLimit.max`. */
+export const MAX_WEBHOOK_RATE_LIMIT = 1_000_000;
+/** Maximum `settings.webhook.rateLimit.windowSeconds`: one day. */
+export const MAX_WEBHOOK_RATE_WINDOW_SECONDS = 86_400;
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 const headerName = { type: 'string', pattern: HEADER_NAME_PATTERN } as const;
@@ -126,6 +130,15 @@ const webhookSettingsSchema = {
       },
     },
     eventIdHeader: headerName,
+    rateLimit: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['max'],
+      properties: {
+        max: { type: 'integer', minimum: 1, maximum: MAX_WEBHOOK_RATE_LIMIT },
+        windowSeconds: { type: 'integer', minimum: 1, maximum: MAX_WEBHOOK_RATE_WINDOW_SECONDS },
+      },
+    },
   },
 } as const;
 

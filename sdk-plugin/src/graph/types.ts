@@ -75,6 +75,11 @@ export interface WebhookSettings {
   };
   /** Header whose value identifies a delivery; a repeated value starts no second run. */
   eventIdHeader?: string;
+  /**
+   * Deliveries accepted per window on each of the graph's webhook URLs; more get 429. Off when
+   * absent. `windowSeconds` defaults to 60. Webhook requests never count against the per-IP API limit.
+   */
+  rateLimit?: { max: number; windowSeconds?: number };
 }
 
 /**

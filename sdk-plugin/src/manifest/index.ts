@@ -49,3 +49,4 @@ export {
   validatePackage,
   type PackageValidationResult,
 } from './validate-package.js';
+export { checkValuesAgainstSchema, type ValueProblem } from './validate-values.js';

@@ -112,9 +112,23 @@ const credentialTypeSchema = {
       properties: {
         authorizationUrl: { type: 'string', pattern: HTTPS_URL_PATTERN },
         tokenUrl: { type: 'string', pattern: HTTPS_URL_PATTERN },
-        scopes: { type: 'array', items: { type: 'string', minLength: 1 } },
+        scopes: { type: 'array', maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 512 } },
+        scopeSeparator: { type: 'string', minLength: 1, maxLength: 4 },
         pkce: { type: 'boolean' },
+        clientAuthentication: { type: 'string', enum: ['client_secret_basic', 'client_secret_post'] },
+        authorizationParams: {
+          type: 'object',
+          maxProperties: 20,
+          propertyNames: { pattern: '^[A-Za-z0-9_.-]{1,64}$' },
+          additionalProperties: { type: 'string', maxLength: 512 },
+        },
       },
+    },
+    test: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['action'],
+      properties: { action: actionName },
     },
   },
 } as const;
@@ -145,11 +159,12 @@ const actionSchema = {
     credits: {
       type: 'object',
       additionalProperties: false,
-      dependencies: { perUnit: ['unit'] },
+      dependencies: { perUnit: ['unit'], maxUnits: ['perUnit'] },
       properties: {
         fixed: { type: 'number', minimum: 0 },
         perUnit: { type: 'number', minimum: 0 },
         unit: { type: 'string', minLength: 1, maxLength: 32 },
+        maxUnits: { type: 'number', minimum: 0 },
       },
     },
     limits: {

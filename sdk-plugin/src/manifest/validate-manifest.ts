@@ -307,6 +307,37 @@ function checkCredentialTypes(context: SchemaContext, input: unknown): Problems 
   return problems;
 }
 
+/**
+ * Checks that each credential type's `test.action` names an action of the plugin with a
+ * credential slot of that type, because the studio runs that action to test a credential.
+ */
+function checkCredentialTests(input: unknown): Problems {
+  const actions = arrayAt(input, 'actions');
+  const problems: Problems = [];
+  arrayAt(input, 'credentialTypes').forEach((type, index) => {
+    const typeName = stringAt(type, 'name');
+    const actionName = stringAt(isObject(type) ? type.test : undefined, 'action');
+    if (typeName === undefined || actionName === undefined) {
+      return;
+    }
+    const usesType = actions.some(
+      (action) =>
+        stringAt(action, 'name') === actionName &&
+        arrayAt(action, 'credentialSlots').some((slot) => stringAt(slot, 'type') === typeName),
+    );
+    if (!usesType) {
+      problems.push(
+        problem(
+          joinPointer('/credentialTypes', index, 'test', 'action'),
+          `must name an action of this plugin with a credential slot of type "${typeName}"`,
+          'PLUGIN_MANIFEST_INVALID',
+        ),
+      );
+    }
+  });
+  return problems;
+}
+
 function checkPorts(context: SchemaContext, action: unknown, actionPointer: string, direction: 'inputs' | 'outputs'): Problems {
   const ports = arrayAt(action, direction);
   const portsPointer = joinPointer(actionPointer, direction);
@@ -422,6 +453,7 @@ export function validateManifest(input: unknown): ManifestValidationResult {
     ...checkRuntime(input),
     ...checkHosts(input),
     ...checkCredentialTypes(context, input),
+    ...checkCredentialTests(input),
     ...checkActions(context, input, declaredTypes),
     ...checkTriggers(context, input, declaredTypes),
     ...checkSchemaTotal(context),

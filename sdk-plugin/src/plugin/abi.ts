@@ -36,20 +36,52 @@ export interface PluginPermissions {
   hosts: string[];
 }
 
+/**
+ * OAuth2 authorization-code settings of a credential type (RFC 6749 section 4.1). The client id
+ * and secret are not part of the manifest: the studio's operator registers the studio with the
+ * provider and configures them.
+ */
+export interface OAuth2Manifest {
+  /** The provider's authorization endpoint, an absolute `https` URL. */
+  authorizationUrl: string;
+  /** The provider's token endpoint, an absolute `https` URL. */
+  tokenUrl: string;
+  /** Scopes the studio requests. */
+  scopes?: string[];
+  /** Separator of the scopes in the `scope` parameter; a space (RFC 6749 section 3.3) by default. */
+  scopeSeparator?: string;
+  /** Whether the studio sends a PKCE S256 code challenge (RFC 7636); true by default. */
+  pkce?: boolean;
+  /** The way the studio sends the client secret to the token endpoint; `client_secret_basic` by default. */
+  clientAuthentication?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * Extra query parameters of the authorization request, such as `{ access_type: 'offline' }`.
+   * The parameters of the flow itself (`client_id`, `state`, `code_challenge` and the others)
+   * cannot be replaced.
+   */
+  authorizationParams?: Record<string, string>;
+}
+
+/** The check of a stored credential: the studio runs an action of the same plugin with it. */
+export interface CredentialTestManifest {
+  /** An action of the plugin with a credential slot of this type; the highest version runs. */
+  action: string;
+}
+
 /** A credential type a plugin declares. */
 export interface CredentialTypeManifest {
   name: string;
   displayName: string;
   description?: string;
-  /** JSON Schema of the credential's values; properties with `format: "password"` are secret. */
+  /**
+   * JSON Schema of the values a user enters; properties with `format: "password"` are secret.
+   * For an OAuth2 type these are the values entered besides the tokens, often none.
+   */
   schema: Record<string, unknown>;
   /** OAuth2 authorization-code settings, for credential types connected through a browser. */
-  oauth2?: {
-    authorizationUrl: string;
-    tokenUrl: string;
-    scopes?: string[];
-    pkce?: boolean;
-  };
+  oauth2?: OAuth2Manifest;
+  /** The check behind `POST /v1/credentials/:id/test`. */
+  test?: CredentialTestManifest;
 }
 
 /** A credential slot an action uses, filled per node with a credential of `type`. */
@@ -85,8 +117,27 @@ export interface ActionManifest {
   outputs: PortManifest[];
   outputsFromConfig?: { path: string; key: string };
   credentialSlots?: CredentialSlotManifest[];
-  credits?: { fixed?: number; perUnit?: number; unit?: string };
+  credits?: ActionCredits;
   limits?: ActionLimits;
+}
+
+/**
+ * The credits one call of an action costs: `fixed`, plus `perUnit` for each unit the action
+ * reports with `ctx.reportUsage`. The studio reserves `fixed + perUnit × maxUnits` before the
+ * call and charges what was used after it. The operator may change any of these prices.
+ */
+export interface ActionCredits {
+  /** Credits each call costs, whatever it uses. */
+  fixed?: number;
+  /** Credits per unit of `unit`. */
+  perUnit?: number;
+  /** The name of a unit, such as `token` or `image`; required with `perUnit`. */
+  unit?: string;
+  /**
+   * The units one call uses at most, reserved before the call. Without it the studio reserves
+   * the operator's default (`CREDITS_DEFAULT_MAX_UNITS`).
+   */
+  maxUnits?: number;
 }
 
 /** A trigger a plugin offers. */

@@ -66,6 +66,13 @@ export interface ActionContext<
   signal: PluginSignal;
   /** Ids of the run, graph, node and task, and the attempt number (1 for the first). */
   run: ActionCallData['run'];
+  /**
+   * Reports units of the action's `credits.unit` used by this call, such as tokens. Calls add
+   * up, and the studio charges `perUnit` for each unit once the call succeeds. An action with a
+   * `perUnit` price that reports nothing is charged its reserved maximum, so report `0` when
+   * nothing was used. Throws `PLUGIN_USAGE_INVALID` for a negative or non-finite number.
+   */
+  reportUsage(units: number): void;
 }
 
 /** The context a trigger's `verify` and `parse` receive for one webhook delivery. */

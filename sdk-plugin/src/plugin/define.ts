@@ -23,7 +23,11 @@ function copyJson<T>(value: T): T {
 
 /* ------------------------------------------------------------------ credential types */
 
-/** OAuth2 authorization-code settings of a credential type. */
+/**
+ * OAuth2 authorization-code settings of a credential type: the provider's endpoints, scopes,
+ * PKCE (on by default) and how the client secret is sent. The operator configures the client
+ * id and secret in the studio, so they are not part of the plugin.
+ */
 export type OAuth2Settings = NonNullable<CredentialTypeManifest['oauth2']>;
 
 /** Options of `defineCredentialType`. */
@@ -32,9 +36,25 @@ export interface CredentialTypeOptions<P extends PropertyMap> {
   name: string;
   displayName: string;
   description?: string;
-  /** The values a user enters, as property builders; use `p.secret` for secrets. */
+  /**
+   * The values a user enters, as property builders; use `p.secret` for secrets. An OAuth2 type
+   * often has none, because the studio stores the tokens itself.
+   */
   properties: P;
+  /**
+   * Makes the type an OAuth2 connection. The user connects it through the provider's consent
+   * page, and actions receive `accessToken`, `tokenType`, `expiresAt` (ISO-8601, when the
+   * provider sets an expiry) and `scopes` besides the values of `properties`. The studio
+   * refreshes the access token before it expires and never hands the refresh token to plugin
+   * code.
+   */
   oauth2?: OAuth2Settings;
+  /**
+   * The check behind the studio's "Test" button: the name of an action of this plugin with a
+   * credential slot of this type. The studio runs it with an empty config and input, and the
+   * test passes when the action returns without an error.
+   */
+  test?: { action: string };
 }
 
 /** A credential type as any action or plugin can reference it. */
@@ -43,17 +63,38 @@ export interface AnyCredentialTypeDefinition {
   readonly manifest: CredentialTypeManifest;
 }
 
-/** A declared credential type; `Properties` types the values actions receive. */
-export interface CredentialTypeDefinition<P extends PropertyMap = PropertyMap>
+/** The token fields an action receives from an OAuth2 credential, besides its properties. */
+export interface OAuth2TokenValues {
+  accessToken: string;
+  /** Lowercase, usually `bearer`. */
+  tokenType: string;
+  /** When the access token expires (ISO-8601), when the provider sent an expiry. */
+  expiresAt?: string;
+  /** The granted scopes, when the provider listed them or the type requested some. */
+  scopes?: string[];
+}
+
+/**
+ * A declared credential type; `P` types the values actions receive, and `Extra` the fields the
+ * studio adds (the tokens of an OAuth2 type).
+ */
+export interface CredentialTypeDefinition<P extends PropertyMap = PropertyMap, Extra = {}>
   extends AnyCredentialTypeDefinition {
   /** Type-only marker; never set at run time. */
-  readonly '~types'?: { values: ConfigOf<P> };
+  readonly '~types'?: { values: ConfigOf<P> & Extra };
 }
 
 /**
  * Declares a credential type. Its `manifest.schema` is the JSON Schema built from `properties`,
- * and `p.secret` properties carry `format: "password"` and `writeOnly: true`.
+ * and `p.secret` properties carry `format: "password"` and `writeOnly: true`. With `oauth2`,
+ * the values actions receive also have the `OAuth2TokenValues` fields.
  */
+export function defineCredentialType<const P extends PropertyMap>(
+  options: CredentialTypeOptions<P> & { oauth2: OAuth2Settings },
+): CredentialTypeDefinition<P, OAuth2TokenValues>;
+export function defineCredentialType<const P extends PropertyMap>(
+  options: CredentialTypeOptions<P>,
+): CredentialTypeDefinition<P>;
 export function defineCredentialType<const P extends PropertyMap>(
   options: CredentialTypeOptions<P>,
 ): CredentialTypeDefinition<P> {
@@ -63,6 +104,7 @@ export function defineCredentialType<const P extends PropertyMap>(
     ...(options.description !== undefined ? { description: options.description } : {}),
     schema: copyJson(objectSchema(options.properties)),
     ...(options.oauth2 !== undefined ? { oauth2: copyJson(options.oauth2) } : {}),
+    ...(options.test !== undefined ? { test: { action: options.test.action } } : {}),
   };
   return { name: options.name, manifest };
 }
@@ -80,7 +122,11 @@ export interface CredentialSlotOptions {
 }
 
 type CredentialValuesOf<T> =
-  T extends CredentialTypeDefinition<infer P> ? ConfigOf<P> : Record<string, unknown>;
+  T extends CredentialTypeDefinition<infer P, infer Extra>
+    ? {} extends Extra
+      ? ConfigOf<P>
+      : Simplify<ConfigOf<P> & Extra>
+    : Record<string, unknown>;
 
 /**
  * The type of `ctx.credentials` for a list of slots. Values of required slots are always

@@ -37,6 +37,7 @@ export {
   type CredentialTypeOptions,
   type CredentialsOf,
   type OAuth2Settings,
+  type OAuth2TokenValues,
   type PluginActionEntry,
   type PluginDefinition,
   type PluginOptions,

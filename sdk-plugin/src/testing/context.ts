@@ -50,6 +50,8 @@ export interface TestContext {
   requests: RecordedRequest[];
   /** Files stored with `ctx.files.put`, in order; preloaded `files` are not listed. */
   files: StoredFile[];
+  /** Units reported with `ctx.reportUsage`, one entry per call, in order. */
+  usage: number[];
 }
 
 /** The `ctx.run` of the harness, unless `run` overrides parts of it. */
@@ -117,6 +119,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const logs: LogEntry[] = [];
   const requests: RecordedRequest[] = [];
   const files: StoredFile[] = [];
+  const usage: number[] = [];
 
   const write = (level: PluginLogLevel) => (message: string, data?: unknown) => {
     const entry: LogEntry = { level, message: String(message) };
@@ -145,6 +148,13 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       },
     },
     run: { ...TEST_RUN, ...options.run },
+    reportUsage(units: number) {
+      // The same check as the studio's sandbox, so a test fails where the studio would.
+      if (typeof units !== 'number' || !Number.isFinite(units) || units < 0) {
+        throw new PluginError('PLUGIN_USAGE_INVALID', `ctx.reportUsage takes a finite number of at least 0, got ${String(units)}`);
+      }
+      usage.push(units);
+    },
   };
-  return { ctx, logs, requests, files };
+  return { ctx, logs, requests, files, usage };
 }

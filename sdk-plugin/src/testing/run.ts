@@ -93,6 +93,8 @@ export interface RunActionResult {
   requests: RecordedRequest[];
   /** Files stored with `ctx.files.put`. */
   files: StoredFile[];
+  /** The sum of the units reported with `ctx.reportUsage`; undefined when none were reported. */
+  units: number | undefined;
 }
 
 /* ------------------------------------------------------------------ shared checks */
@@ -294,6 +296,7 @@ export async function runAction(
     logs: test.logs,
     requests: test.requests,
     files: test.files,
+    units: test.usage.length === 0 ? undefined : test.usage.reduce((sum, units) => sum + units, 0),
   };
 }
 

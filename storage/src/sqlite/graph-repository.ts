@@ -6,6 +6,7 @@ import { translateConflict } from './conflict.js';
 
 interface GraphRow {
   id: string;
+  owner_id: string | null;
   name: string;
   description: string | null;
   latest_version: number;
@@ -24,13 +25,22 @@ interface GraphVersionRow {
   frozen_at: string | null;
 }
 
+/** Named parameters of a `graphs.list` query. A null filter matches every graph. */
+interface GraphPageParameters {
+  owner_id: string | null;
+  search: string | null;
+  limit: number;
+  offset: number;
+}
+
 const GRAPH_COLUMNS =
-  'id, name, description, latest_version, published_version, created_at, updated_at';
+  'id, owner_id, name, description, latest_version, published_version, created_at, updated_at';
 const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at, frozen_at';
 
 function toGraphRecord(row: GraphRow): GraphRecord {
   return {
     id: row.id,
+    ownerId: row.owner_id,
     name: row.name,
     description: row.description,
     latestVersion: row.latest_version,
@@ -56,18 +66,19 @@ function toVersionRecord(row: GraphVersionRow): GraphVersionRecord {
 export class SqliteGraphRepository implements GraphRepository {
   private readonly insertGraph: Database.Statement<[GraphRow & { name_lower: string }]>;
   private readonly selectGraph: Database.Statement<[string], GraphRow>;
-  private readonly selectPage: Database.Statement<
-    [{ search: string | null; limit: number; offset: number }],
-    GraphRow
-  >;
+  private readonly selectPage: Database.Statement<[GraphPageParameters], GraphRow>;
+  private readonly selectOwnerPage: Database.Statement<[GraphPageParameters], GraphRow>;
   private readonly updateGraphDocumentFields: Database.Statement<
-    [Omit<GraphRow, 'published_version' | 'created_at'> & { name_lower: string }]
+    [Omit<GraphRow, 'owner_id' | 'published_version' | 'created_at'> & { name_lower: string }]
   >;
   private readonly updatePublishedVersion: Database.Statement<
     [{ id: string; version: number; updated_at: string }]
   >;
   private readonly deleteGraphRow: Database.Statement<[string]>;
   private readonly countGraphs: Database.Statement<[], number>;
+  private readonly countOwnerGraphs: Database.Statement<[string], number>;
+  private readonly claimRuns: Database.Statement<[string]>;
+  private readonly claimGraphs: Database.Statement<[string]>;
   private readonly insertVersion: Database.Statement<[GraphVersionRow]>;
   private readonly selectVersion: Database.Statement<[string, number], GraphVersionRow>;
   private readonly selectVersions: Database.Statement<[string], GraphVersionRow>;
@@ -83,22 +94,32 @@ export class SqliteGraphRepository implements GraphRepository {
   private readonly createTransaction: (
     id: string,
     document: GraphDocument,
+    ownerId: string | null,
   ) => { graph: GraphRecord; version: GraphVersionRecord };
   private readonly saveDraftTransaction: (id: string, document: GraphDocument) => GraphVersionRecord | null;
   private readonly publishTransaction: (id: string, version: number) => GraphRecord | null;
   private readonly deleteTransaction: (id: string) => boolean;
+  private readonly claimTransaction: (ownerId: string) => number;
 
   constructor(db: Database.Database) {
     this.insertGraph = db.prepare(
       `insert into graphs (${GRAPH_COLUMNS}, name_lower)
-       values (@id, @name, @description, @latest_version, @published_version, @created_at, @updated_at,
-               @name_lower)`,
+       values (@id, @owner_id, @name, @description, @latest_version, @published_version, @created_at,
+               @updated_at, @name_lower)`,
     );
     this.selectGraph = db.prepare(`select ${GRAPH_COLUMNS} from graphs where id = ?`);
     // instr() matches the search text literally, so `%` and `_` in it are not wildcards.
     this.selectPage = db.prepare(
       `select ${GRAPH_COLUMNS} from graphs
        where @search is null or instr(name_lower, @search) > 0
+       order by updated_at desc, id desc
+       limit @limit offset @offset`,
+    );
+    // A separate statement, because `(@owner_id is null or owner_id = @owner_id)` would keep
+    // SQLite from using the index on (owner_id, updated_at).
+    this.selectOwnerPage = db.prepare(
+      `select ${GRAPH_COLUMNS} from graphs
+       where owner_id = @owner_id and (@search is null or instr(name_lower, @search) > 0)
        order by updated_at desc, id desc
        limit @limit offset @offset`,
     );
@@ -113,6 +134,14 @@ export class SqliteGraphRepository implements GraphRepository {
     );
     this.deleteGraphRow = db.prepare('delete from graphs where id = ?');
     this.countGraphs = db.prepare<[], number>('select count(*) from graphs').pluck();
+    this.countOwnerGraphs = db
+      .prepare<[string], number>('select count(*) from graphs where owner_id = ?')
+      .pluck();
+    this.claimRuns = db.prepare(
+      `update runs set owner_id = ?
+       where graph_id in (select id from graphs where owner_id is null)`,
+    );
+    this.claimGraphs = db.prepare('update graphs set owner_id = ? where owner_id is null');
     this.insertVersion = db.prepare(
       `insert into graph_versions (${VERSION_COLUMNS})
        values (@graph_id, @version, @document, @created_at, @updated_at, @published_at, @frozen_at)`,
@@ -137,8 +166,8 @@ export class SqliteGraphRepository implements GraphRepository {
     );
     this.deleteVersions = db.prepare('delete from graph_versions where graph_id = ?');
 
-    this.createTransaction = db.transaction((id: string, document: GraphDocument) =>
-      this.insertNew(id, document),
+    this.createTransaction = db.transaction((id: string, document: GraphDocument, ownerId: string | null) =>
+      this.insertNew(id, document, ownerId),
     );
     this.saveDraftTransaction = db.transaction((id: string, document: GraphDocument) =>
       this.storeDraft(id, document),
@@ -148,13 +177,20 @@ export class SqliteGraphRepository implements GraphRepository {
       this.deleteVersions.run(id);
       return this.deleteGraphRow.run(id).changes > 0;
     });
+    // The runs move first, while their graphs still have a null owner.
+    this.claimTransaction = db.transaction((ownerId: string) => {
+      this.claimRuns.run(ownerId);
+      return this.claimGraphs.run(ownerId).changes;
+    });
   }
 
   async create(
     id: string,
     document: GraphDocument,
+    options: { ownerId?: string | null } = {},
   ): Promise<{ graph: GraphRecord; version: GraphVersionRecord }> {
-    return translateConflict(`graph "${id}"`, () => this.createTransaction(id, document));
+    const ownerId = options.ownerId ?? null;
+    return translateConflict(`graph "${id}"`, () => this.createTransaction(id, document, ownerId));
   }
 
   async get(id: string): Promise<GraphRecord | null> {
@@ -165,12 +201,14 @@ export class SqliteGraphRepository implements GraphRepository {
   async list(query: GraphListQuery = {}): Promise<GraphRecord[]> {
     // NOTE: toLowerCase() is not full Unicode case folding, so `ß` does not match `SS`.
     const search = query.search === undefined || query.search === '' ? null : query.search.toLowerCase();
-    const rows = this.selectPage.all({
+    const parameters: GraphPageParameters = {
+      owner_id: query.ownerId ?? null,
       search,
       limit: resolveLimit(query.limit, LIMITS.graphs),
       offset: resolveOffset(query.offset),
-    });
-    return rows.map(toGraphRecord);
+    };
+    const statement = parameters.owner_id === null ? this.selectPage : this.selectOwnerPage;
+    return statement.all(parameters).map(toGraphRecord);
   }
 
   async saveDraft(id: string, document: GraphDocument): Promise<GraphVersionRecord | null> {
@@ -199,14 +237,27 @@ export class SqliteGraphRepository implements GraphRepository {
     return this.deleteTransaction(id);
   }
 
-  async count(): Promise<number> {
-    return this.countGraphs.get()!;
+  async count(query: { ownerId?: string } = {}): Promise<number> {
+    if (query.ownerId === undefined) {
+      return this.countGraphs.get()!;
+    }
+    return this.countOwnerGraphs.get(query.ownerId)!;
   }
 
-  private insertNew(id: string, document: GraphDocument): { graph: GraphRecord; version: GraphVersionRecord } {
+  /** Moves unowned graphs and all their runs to `ownerId`; `updatedAt` of the graphs stays. */
+  async claimUnowned(ownerId: string): Promise<number> {
+    return this.claimTransaction(ownerId);
+  }
+
+  private insertNew(
+    id: string,
+    document: GraphDocument,
+    ownerId: string | null,
+  ): { graph: GraphRecord; version: GraphVersionRecord } {
     const now = new Date().toISOString();
     const graphRow: GraphRow = {
       id,
+      owner_id: ownerId,
       name: document.name,
       description: document.description ?? null,
       latest_version: 1,

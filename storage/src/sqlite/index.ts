@@ -1,14 +1,20 @@
 import type Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
+import { SqliteApiKeyRepository } from './api-key-repository.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
+import { SqliteCredentialRepository } from './credential-repository.js';
 import { SqliteDeliveryRepository } from './delivery-repository.js';
 import { SqliteEventRepository } from './event-repository.js';
 import { SqliteGraphRepository } from './graph-repository.js';
 import { IN_MEMORY_PATH, openConnection } from './connection.js';
+import { SqliteLedgerRepository } from './ledger-repository.js';
 import { applyMigrations } from './migrations.js';
+import { SqliteOAuthStateRepository } from './oauth-state-repository.js';
 import { SqlitePluginRepository } from './plugin-repository.js';
+import { SqliteRefreshTokenRepository } from './refresh-token-repository.js';
 import { SqliteRunRepository } from './run-repository.js';
 import { SqliteTaskRepository } from './task-repository.js';
+import { SqliteUserRepository } from './user-repository.js';
 
 /** Options of `openSqliteStorage`. */
 export interface SqliteStorageOptions {
@@ -25,6 +31,12 @@ export class SqliteStorage implements Storage {
   readonly events: SqliteEventRepository;
   readonly deliveries: SqliteDeliveryRepository;
   readonly plugins: SqlitePluginRepository;
+  readonly users: SqliteUserRepository;
+  readonly refreshTokens: SqliteRefreshTokenRepository;
+  readonly apiKeys: SqliteApiKeyRepository;
+  readonly credentials: SqliteCredentialRepository;
+  readonly oauthStates: SqliteOAuthStateRepository;
+  readonly ledger: SqliteLedgerRepository;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], number>;
   private readonly checkpointer: BackgroundCheckpointer | null;
@@ -39,6 +51,12 @@ export class SqliteStorage implements Storage {
     this.tasks = new SqliteTaskRepository(db);
     this.events = new SqliteEventRepository(db);
     this.plugins = new SqlitePluginRepository(db);
+    this.users = new SqliteUserRepository(db);
+    this.refreshTokens = new SqliteRefreshTokenRepository(db);
+    this.apiKeys = new SqliteApiKeyRepository(db);
+    this.credentials = new SqliteCredentialRepository(db);
+    this.oauthStates = new SqliteOAuthStateRepository(db);
+    this.ledger = new SqliteLedgerRepository(db);
     this.selectOne = db.prepare<[], number>('select 1').pluck();
   }
 

@@ -155,6 +155,141 @@ export const MIGRATIONS: readonly Migration[] = [
       ) strict;
     `,
   },
+  {
+    version: 5,
+    name: 'create-accounts',
+    sql: `
+      -- Rows stored before accounts existed keep a null owner until the first account claims them.
+      alter table graphs add column owner_id text;
+      create index graphs_owner_updated_at on graphs (owner_id, updated_at desc, id desc);
+      alter table runs add column owner_id text;
+      create index runs_owner_created_at on runs (owner_id, created_at desc, id desc);
+      -- A null owner marks a plugin version that every user sees.
+      alter table plugins add column owner_id text;
+      create index plugins_owner on plugins (owner_id, name);
+
+      -- email is lowercased and trimmed by the adapter. full_name_lower is
+      -- full_name.toLowerCase(), computed in JavaScript like graphs.name_lower, for users.list.
+      create table users (
+        id text primary key,
+        email text not null,
+        full_name text not null,
+        full_name_lower text not null,
+        avatar_url text,
+        google_id text,
+        password_hash text,
+        active integer not null,
+        admin integer not null,
+        tier text not null,
+        created_at text not null,
+        updated_at text not null
+      ) strict;
+      create unique index users_email on users (email);
+      create unique index users_google_id on users (google_id) where google_id is not null;
+      create index users_created_at on users (created_at, id);
+
+      create table refresh_tokens (
+        id text primary key,
+        user_id text not null,
+        family_id text not null,
+        token_hash text not null,
+        expires_at text not null,
+        created_at text not null,
+        used_at text,
+        revoked_at text
+      ) strict;
+      create unique index refresh_tokens_token_hash on refresh_tokens (token_hash);
+      create index refresh_tokens_family on refresh_tokens (family_id);
+      create index refresh_tokens_user on refresh_tokens (user_id);
+      create index refresh_tokens_expires_at on refresh_tokens (expires_at);
+
+      create table api_keys (
+        id text primary key,
+        user_id text not null,
+        name text not null,
+        prefix text not null,
+        key_hash text not null,
+        created_at text not null,
+        expires_at text,
+        last_used_at text,
+        revoked_at text
+      ) strict;
+      create unique index api_keys_key_hash on api_keys (key_hash);
+      create index api_keys_user_created_at on api_keys (user_id, created_at desc, id desc);
+
+      create table credentials (
+        id text primary key,
+        owner_id text not null,
+        name text not null,
+        type text not null,
+        secret text not null,
+        key_id text not null,
+        meta text not null,
+        created_at text not null,
+        updated_at text not null
+      ) strict;
+      create index credentials_owner_created_at on credentials (owner_id, created_at desc, id desc);
+      create index credentials_owner_type_created_at
+        on credentials (owner_id, type, created_at desc, id desc);
+      create index credentials_key_id on credentials (key_id, id);
+
+      create table oauth_states (
+        state text primary key,
+        user_id text not null,
+        secret text not null,
+        key_id text not null,
+        data text not null,
+        created_at text not null,
+        expires_at text not null
+      ) strict;
+      create index oauth_states_expires_at on oauth_states (expires_at);
+
+      -- settled_at is set on a reserve row when the first capture or release with its key is
+      -- appended, so open reservations are found through a partial index instead of a scan of
+      -- every reserve. It is bookkeeping of the adapter and no field of LedgerEntry.
+      create table ledger_entries (
+        id text primary key,
+        user_id text not null,
+        kind text not null,
+        delta integer not null,
+        amount integer not null,
+        idempotency_key text not null,
+        run_id text,
+        task_id text,
+        reservation_key text,
+        reason text,
+        actor_id text,
+        created_at text not null,
+        settled_at text
+      ) strict;
+      create unique index ledger_entries_idempotency_key on ledger_entries (idempotency_key);
+      create index ledger_entries_user_created_at on ledger_entries (user_id, created_at desc, id desc);
+      create index ledger_entries_task on ledger_entries (task_id, created_at, id)
+        where task_id is not null;
+      create index ledger_entries_reservation_key on ledger_entries (reservation_key, kind)
+        where reservation_key is not null;
+      create index ledger_entries_open_reserves on ledger_entries (created_at, id)
+        where kind = 'reserve' and settled_at is null;
+      create index ledger_entries_open_reserves_run on ledger_entries (run_id, created_at, id)
+        where kind = 'reserve' and settled_at is null;
+
+      -- The sum of ledger_entries.delta per user, updated in the transaction of each append.
+      create table credit_balances (
+        user_id text primary key,
+        balance integer not null,
+        updated_at text not null
+      ) strict;
+    `,
+  },
+  {
+    version: 6,
+    name: 'index-open-reserves-by-user',
+    sql: `
+      -- Serves ledger.heldBalance: the sum of a user's open reserve amounts, read from the index alone.
+      create index ledger_entries_open_reserves_user on ledger_entries (user_id, amount)
+        where kind = 'reserve' and settled_at is null;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

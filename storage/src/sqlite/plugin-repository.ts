@@ -9,6 +9,7 @@ import type {
 import { translateConflict } from './conflict.js';
 
 interface PluginRow {
+  owner_id: string | null;
   name: string;
   version: string;
   manifest: string;
@@ -19,10 +20,17 @@ interface PluginRow {
 
 type PluginSummaryRow = Omit<PluginRow, 'code'>;
 
-const SUMMARY_COLUMNS = 'name, version, manifest, sha256, installed_at';
+const SUMMARY_COLUMNS = 'owner_id, name, version, manifest, sha256, installed_at';
+
+/** Named parameters of a `plugins.list` query. A null filter matches every version. */
+interface PluginListParameters {
+  name: string | null;
+  visible_to: string | null;
+}
 
 function toSummary(row: PluginSummaryRow): PluginVersionSummary {
   return {
+    ownerId: row.owner_id,
     name: row.name,
     version: row.version,
     manifest: JSON.parse(row.manifest) as PluginManifest,
@@ -32,8 +40,8 @@ function toSummary(row: PluginSummaryRow): PluginVersionSummary {
 }
 
 function toRecord(row: PluginRow): PluginRecord {
-  const { manifest, sha256, installedAt } = toSummary(row);
-  return { name: row.name, version: row.version, manifest, code: row.code, sha256, installedAt };
+  const { ownerId, manifest, sha256, installedAt } = toSummary(row);
+  return { ownerId, name: row.name, version: row.version, manifest, code: row.code, sha256, installedAt };
 }
 
 const NUMERIC_IDENTIFIER = /^[0-9]+$/;
@@ -95,19 +103,23 @@ function byNameThenVersionDescending(a: { name: string; version: string }, b: { 
 export class SqlitePluginRepository implements PluginRepository {
   private readonly insertPlugin: Database.Statement<[PluginRow]>;
   private readonly selectPlugin: Database.Statement<[string, string], PluginRow>;
-  private readonly selectSummaries: Database.Statement<[], PluginSummaryRow>;
-  private readonly selectSummariesByName: Database.Statement<[string], PluginSummaryRow>;
+  private readonly selectSummaries: Database.Statement<[PluginListParameters], PluginSummaryRow>;
+  private readonly selectSummariesByName: Database.Statement<[PluginListParameters], PluginSummaryRow>;
   private readonly selectAll: Database.Statement<[], PluginRow>;
   private readonly deletePlugin: Database.Statement<[string, string]>;
 
   constructor(db: Database.Database) {
     this.insertPlugin = db.prepare(
-      'insert into plugins (name, version, manifest, code, sha256, installed_at) ' +
-        'values (@name, @version, @manifest, @code, @sha256, @installed_at)',
+      'insert into plugins (owner_id, name, version, manifest, code, sha256, installed_at) ' +
+        'values (@owner_id, @name, @version, @manifest, @code, @sha256, @installed_at)',
     );
     this.selectPlugin = db.prepare(`select ${SUMMARY_COLUMNS}, code from plugins where name = ? and version = ?`);
-    this.selectSummaries = db.prepare(`select ${SUMMARY_COLUMNS} from plugins`);
-    this.selectSummariesByName = db.prepare(`select ${SUMMARY_COLUMNS} from plugins where name = ?`);
+    // A version is visible to a user when it is shared (no owner) or the user's own.
+    const visible = '(@visible_to is null or owner_id is null or owner_id = @visible_to)';
+    this.selectSummaries = db.prepare(`select ${SUMMARY_COLUMNS} from plugins where ${visible}`);
+    this.selectSummariesByName = db.prepare(
+      `select ${SUMMARY_COLUMNS} from plugins where name = @name and ${visible}`,
+    );
     this.selectAll = db.prepare(`select ${SUMMARY_COLUMNS}, code from plugins`);
     this.deletePlugin = db.prepare('delete from plugins where name = ? and version = ?');
   }
@@ -115,6 +127,7 @@ export class SqlitePluginRepository implements PluginRepository {
   async install(record: PluginRecord): Promise<void> {
     translateConflict(`plugin "${record.name}@${record.version}"`, () =>
       this.insertPlugin.run({
+        owner_id: record.ownerId,
         name: record.name,
         version: record.version,
         manifest: JSON.stringify(record.manifest),
@@ -131,7 +144,10 @@ export class SqlitePluginRepository implements PluginRepository {
   }
 
   async list(query: PluginListQuery = {}): Promise<PluginVersionSummary[]> {
-    const rows = query.name === undefined ? this.selectSummaries.all() : this.selectSummariesByName.all(query.name);
+    const parameters: PluginListParameters = { name: query.name ?? null, visible_to: query.visibleTo ?? null };
+    const statement = parameters.name === null ? this.selectSummaries : this.selectSummariesByName;
+    const rows = statement.all(parameters);
+    // With `visibleTo`, latestOnly picks the highest version among the visible ones.
     const sorted = rows.map(toSummary).sort(byNameThenVersionDescending);
     if (query.latestOnly !== true) return sorted;
     return sorted.filter((summary, index) => index === 0 || sorted[index - 1].name !== summary.name);

@@ -19,6 +19,7 @@ import { PatchUpdate } from './patch-update.js';
 interface RunRow {
   id: string;
   graph_id: string;
+  owner_id: string | null;
   graph_version: number;
   status: string;
   trigger_kind: string;
@@ -34,13 +35,14 @@ interface RunRow {
 }
 
 const RUN_COLUMNS =
-  'id, graph_id, graph_version, status, trigger_kind, input, output, error, response, delivery_id, ' +
-  'created_at, updated_at, started_at, finished_at';
+  'id, graph_id, owner_id, graph_version, status, trigger_kind, input, output, error, response, ' +
+  'delivery_id, created_at, updated_at, started_at, finished_at';
 
 function toRunRow(run: RunRecord): RunRow {
   return {
     id: run.id,
     graph_id: run.graphId,
+    owner_id: run.ownerId,
     graph_version: run.graphVersion,
     status: run.status,
     trigger_kind: run.trigger,
@@ -60,6 +62,7 @@ function toRunRecord(row: RunRow): RunRecord {
   return {
     id: row.id,
     graphId: row.graph_id,
+    ownerId: row.owner_id,
     graphVersion: row.graph_version,
     status: row.status as RunStatus,
     trigger: row.trigger_kind as TriggerKind,
@@ -77,6 +80,7 @@ function toRunRecord(row: RunRow): RunRecord {
 
 /** Named parameters of a `runs.list` query. A null filter matches every run. */
 interface RunListParameters {
+  owner_id: string | null;
   graph_id: string | null;
   statuses: string | null;
   before: string | null;
@@ -99,8 +103,8 @@ export class SqliteRunRepository implements RunRepository {
     this.db = db;
     this.insertRow = db.prepare(
       `insert into runs (${RUN_COLUMNS})
-       values (@id, @graph_id, @graph_version, @status, @trigger_kind, @input, @output, @error, @response,
-               @delivery_id, @created_at, @updated_at, @started_at, @finished_at)`,
+       values (@id, @graph_id, @owner_id, @graph_version, @status, @trigger_kind, @input, @output, @error,
+               @response, @delivery_id, @created_at, @updated_at, @started_at, @finished_at)`,
     );
     this.selectById = db.prepare(`select ${RUN_COLUMNS} from runs where id = ?`);
     // The statuses arrive as one JSON array, so a single statement serves any number of them.
@@ -143,6 +147,7 @@ export class SqliteRunRepository implements RunRepository {
   /** Returns runs newest first by `createdAt`, then by id descending. An empty `status` matches none. */
   async list(query: RunListQuery = {}): Promise<RunRecord[]> {
     const parameters: RunListParameters = {
+      owner_id: query.ownerId ?? null,
       graph_id: query.graphId ?? null,
       statuses: query.status === undefined ? null : JSON.stringify(query.status),
       before: query.before ?? null,
@@ -166,6 +171,9 @@ export class SqliteRunRepository implements RunRepository {
    */
   private listStatement(parameters: RunListParameters): Database.Statement<[RunListParameters], RunRow> {
     const conditions: string[] = [];
+    if (parameters.owner_id !== null) {
+      conditions.push('owner_id = @owner_id');
+    }
     if (parameters.graph_id !== null) {
       conditions.push('graph_id = @graph_id');
     }

@@ -5,12 +5,19 @@
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import { expect } from 'vitest';
 import {
+  InsufficientCreditsError,
   StorageConflictError,
+  type ApiKeyRecord,
   type AttemptRecord,
+  type CredentialRecord,
   type DeliveryRecord,
+  type LedgerEntry,
+  type OAuthStateRecord,
+  type RefreshTokenRecord,
   type RunEventRecord,
   type RunRecord,
   type TaskRecord,
+  type UserRecord,
 } from '../../src/types.js';
 
 let idCounter = 0;
@@ -64,12 +71,13 @@ export function buildGraphDocument(overrides: Partial<GraphDocument> = {}): Grap
   };
 }
 
-/** Returns a queued manual run of version 1 of graph `graph-1`. */
+/** Returns a queued manual run of version 1 of graph `graph-1`, without an owner. */
 export function buildRun(overrides: Partial<RunRecord> = {}): RunRecord {
   const createdAt = overrides.createdAt ?? isoAt(0);
   return {
     id: uniqueId('run'),
     graphId: 'graph-1',
+    ownerId: null,
     graphVersion: 1,
     status: 'queued',
     trigger: 'manual',
@@ -166,6 +174,137 @@ export function buildDelivery(overrides: Partial<DeliveryRecord> = {}): Delivery
     receivedAt: isoAt(0),
     ...overrides,
   };
+}
+
+/** Returns an active standard user who signs in with a password, with a unique id and email. */
+export function buildUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  const id = overrides.id ?? uniqueId('user');
+  const createdAt = overrides.createdAt ?? isoAt(0);
+  return {
+    id,
+    email: `${id}@example.com`,
+    fullName: 'Ana Souza',
+    avatarUrl: null,
+    googleId: null,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA',
+    active: true,
+    admin: false,
+    tier: 'standard',
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+/** Returns an unused refresh token of user `user-1` that expires 30 days after the base time. */
+export function buildRefreshToken(overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  const id = overrides.id ?? uniqueId('refresh');
+  return {
+    id,
+    userId: 'user-1',
+    familyId: 'family-1',
+    tokenHash: `hash-of-${id}`,
+    expiresAt: isoAt(30 * 24 * 3600_000),
+    createdAt: isoAt(0),
+    usedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** Returns an unused API key of user `user-1` that never expires. */
+export function buildApiKey(overrides: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
+  const id = overrides.id ?? uniqueId('key');
+  return {
+    id,
+    userId: 'user-1',
+    name: 'CI pipeline',
+    prefix: 'gls_ab12',
+    keyHash: `hash-of-${id}`,
+    createdAt: isoAt(0),
+    expiresAt: null,
+    lastUsedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** Returns an API-key credential of user `user-1`, encrypted with key `key-2024`. */
+export function buildCredential(overrides: Partial<CredentialRecord> = {}): CredentialRecord {
+  const createdAt = overrides.createdAt ?? isoAt(0);
+  return {
+    id: uniqueId('credential'),
+    ownerId: 'user-1',
+    name: 'CRM production',
+    type: 'crm/apiKey',
+    secret: 'v1.key-2024.bm9uY2U.Y2lwaGVydGV4dA',
+    keyId: 'key-2024',
+    meta: { account: 'sales@example.com', scopes: ['leads.write'] },
+    createdAt,
+    updatedAt: createdAt,
+    ...overrides,
+  };
+}
+
+/** Returns a pending authorization of user `user-1` that expires 10 minutes after the base time. */
+export function buildOAuthState(overrides: Partial<OAuthStateRecord> = {}): OAuthStateRecord {
+  return {
+    state: uniqueId('state'),
+    userId: 'user-1',
+    secret: 'v1.key-2024.bm9uY2U.dmVyaWZpZXI',
+    keyId: 'key-2024',
+    data: { credentialType: 'google/oauth2', name: 'My Gmail', redirectUri: 'http://127.0.0.1:3000/cb', scopes: ['mail'] },
+    createdAt: isoAt(0),
+    expiresAt: isoAt(10 * 60_000),
+    ...overrides,
+  };
+}
+
+/** Returns a top-up of 100 credits for user `user-1`, with unique id and idempotency key. */
+export function buildLedgerEntry(overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  const id = overrides.id ?? uniqueId('entry');
+  return {
+    id,
+    userId: 'user-1',
+    kind: 'topup',
+    delta: 100,
+    amount: 100,
+    idempotencyKey: `key-of-${id}`,
+    runId: null,
+    taskId: null,
+    reservationKey: null,
+    reason: 'payment pay-1',
+    actorId: null,
+    createdAt: isoAt(0),
+    ...overrides,
+  };
+}
+
+/**
+ * Returns a reserve of `amount` credits for a task of run `run-1`. Its idempotency key is the
+ * reservation key that the capture or release settling it must name.
+ */
+export function buildReserve(amount: number, overrides: Partial<LedgerEntry> = {}): LedgerEntry {
+  return buildLedgerEntry({
+    kind: 'reserve',
+    delta: -amount,
+    amount,
+    runId: 'run-1',
+    taskId: 'task-1',
+    reason: 'http/request@1',
+    ...overrides,
+  });
+}
+
+/** Asserts that `promise` rejects with InsufficientCreditsError and returns that error. */
+export async function expectInsufficientCredits(promise: Promise<unknown>): Promise<InsufficientCreditsError> {
+  const error: unknown = await promise.then(
+    () => null,
+    (rejection: unknown) => rejection,
+  );
+  expect(error).toBeInstanceOf(InsufficientCreditsError);
+  expect((error as InsufficientCreditsError).code).toBe('CREDITS_INSUFFICIENT');
+  return error as InsufficientCreditsError;
 }
 
 /** Asserts that `promise` rejects with StorageConflictError and returns that error. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContractContext } from './context.js';
-import { buildGraphDocument, expectConflict, waitForNextMillisecond } from './fixtures.js';
+import { buildGraphDocument, buildRun, expectConflict, isoAt, waitForNextMillisecond } from './fixtures.js';
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -27,6 +27,7 @@ export function defineGraphContract(context: ContractContext): void {
       expect(graph.description).toBe(document.description);
       expect(graph.latestVersion).toBe(1);
       expect(graph.publishedVersion).toBeNull();
+      expect(graph.ownerId).toBeNull();
       expect(graph.createdAt).toMatch(ISO_INSTANT);
       expect(graph.updatedAt).toBe(graph.createdAt);
       expect(version.graphId).toBe('graph-1');
@@ -341,6 +342,135 @@ export function defineGraphContract(context: ContractContext): void {
       await createGraphsInOrder(['A', 'B', 'C']);
 
       expect(await context.storage().graphs.count()).toBe(3);
+    });
+  });
+
+  describe('graph ownership', () => {
+    /** Creates graphs as [id, ownerId] pairs, each updated at a later millisecond than the one before. */
+    async function createOwnedGraphs(graphs: Array<[string, string | null]>): Promise<void> {
+      for (const [id, ownerId] of graphs) {
+        await context.storage().graphs.create(id, buildGraphDocument({ name: `Graph ${id}` }), { ownerId });
+        await waitForNextMillisecond();
+      }
+    }
+
+    it('create stores the owner', async () => {
+      const { graph } = await context.storage().graphs.create('graph-1', buildGraphDocument(), { ownerId: 'user-1' });
+
+      expect(graph.ownerId).toBe('user-1');
+      expect((await context.storage().graphs.get('graph-1'))?.ownerId).toBe('user-1');
+    });
+
+    it('create with null owner stores null', async () => {
+      const { graph } = await context.storage().graphs.create('graph-1', buildGraphDocument(), { ownerId: null });
+
+      expect(graph.ownerId).toBeNull();
+      expect((await context.storage().graphs.get('graph-1'))?.ownerId).toBeNull();
+    });
+
+    it('saveDraft and publish keep the owner', async () => {
+      await context.storage().graphs.create('graph-1', buildGraphDocument(), { ownerId: 'user-1' });
+
+      await context.storage().graphs.saveDraft('graph-1', buildGraphDocument({ name: 'Edited' }));
+      const published = await context.storage().graphs.publish('graph-1', 1);
+
+      expect(published?.ownerId).toBe('user-1');
+      expect((await context.storage().graphs.get('graph-1'))?.ownerId).toBe('user-1');
+    });
+
+    it('list filters by owner', async () => {
+      await createOwnedGraphs([
+        ['graph-1', 'user-1'],
+        ['graph-2', 'user-2'],
+        ['graph-3', null],
+        ['graph-4', 'user-1'],
+      ]);
+
+      const graphs = await context.storage().graphs.list({ ownerId: 'user-1' });
+
+      expect(graphs.map((graph) => graph.id)).toEqual(['graph-4', 'graph-1']);
+      expect(await context.storage().graphs.list({ ownerId: 'user-3' })).toEqual([]);
+      expect(await context.storage().graphs.list()).toHaveLength(4);
+    });
+
+    it('list combines owner search and paging', async () => {
+      await createOwnedGraphs([
+        ['lead-a', 'user-1'],
+        ['crm-b', 'user-1'],
+        ['lead-c', 'user-1'],
+        ['lead-d', 'user-2'],
+        ['lead-e', 'user-1'],
+      ]);
+
+      const graphs = await context.storage().graphs.list({ ownerId: 'user-1', search: 'LEAD', limit: 2, offset: 1 });
+
+      expect(graphs.map((graph) => graph.id)).toEqual(['lead-c', 'lead-a']);
+    });
+
+    it('count filters by owner', async () => {
+      await createOwnedGraphs([
+        ['graph-1', 'user-1'],
+        ['graph-2', 'user-2'],
+        ['graph-3', null],
+        ['graph-4', 'user-1'],
+      ]);
+
+      expect(await context.storage().graphs.count({ ownerId: 'user-1' })).toBe(2);
+      expect(await context.storage().graphs.count({ ownerId: 'user-3' })).toBe(0);
+      expect(await context.storage().graphs.count()).toBe(4);
+    });
+
+    it('claimUnowned moves graphs and their runs', async () => {
+      await createOwnedGraphs([
+        ['graph-1', null],
+        ['graph-2', null],
+        ['graph-3', 'user-2'],
+      ]);
+      const runs = [
+        buildRun({ graphId: 'graph-1', createdAt: isoAt(1) }),
+        buildRun({ graphId: 'graph-2', createdAt: isoAt(2) }),
+        buildRun({ graphId: 'graph-2', createdAt: isoAt(3) }),
+        buildRun({ graphId: 'graph-3', ownerId: 'user-2', createdAt: isoAt(4) }),
+        buildRun({ graphId: 'graph-deleted', createdAt: isoAt(5) }),
+      ];
+      for (const run of runs) {
+        await context.storage().runs.create(run);
+      }
+
+      expect(await context.storage().graphs.claimUnowned('user-1')).toBe(2);
+
+      const owners = async (ids: string[]) =>
+        Promise.all(ids.map(async (id) => (await context.storage().graphs.get(id))?.ownerId));
+      expect(await owners(['graph-1', 'graph-2', 'graph-3'])).toEqual(['user-1', 'user-1', 'user-2']);
+      const runOwners = await Promise.all(runs.map(async (run) => (await context.storage().runs.get(run.id))?.ownerId));
+      expect(runOwners).toEqual(['user-1', 'user-1', 'user-1', 'user-2', null]);
+      expect((await context.storage().runs.list({ ownerId: 'user-1' })).map((run) => run.id)).toEqual(
+        [runs[2].id, runs[1].id, runs[0].id],
+      );
+    });
+
+    it('claimUnowned twice claims nothing more', async () => {
+      await createOwnedGraphs([['graph-1', null]]);
+      await context.storage().graphs.claimUnowned('user-1');
+
+      expect(await context.storage().graphs.claimUnowned('user-2')).toBe(0);
+
+      expect((await context.storage().graphs.get('graph-1'))?.ownerId).toBe('user-1');
+    });
+
+    it('claimUnowned keeps updatedAt', async () => {
+      const { graph } = await context.storage().graphs.create('graph-1', buildGraphDocument());
+      await waitForNextMillisecond();
+
+      await context.storage().graphs.claimUnowned('user-1');
+
+      expect((await context.storage().graphs.get('graph-1'))?.updatedAt).toBe(graph.updatedAt);
+    });
+
+    it('claimUnowned without unowned graphs returns zero', async () => {
+      await createOwnedGraphs([['graph-1', 'user-2']]);
+
+      expect(await context.storage().graphs.claimUnowned('user-1')).toBe(0);
     });
   });
 }

@@ -5,14 +5,20 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Storage } from '../../src/types.js';
+import { defineApiKeyContract } from './api-key-contract.js';
 import type { ContractContext } from './context.js';
+import { defineCredentialContract } from './credential-contract.js';
 import { defineDeliveryContract } from './delivery-contract.js';
 import { defineEventContract } from './event-contract.js';
 import { defineGraphContract } from './graph-contract.js';
+import { defineLedgerContract } from './ledger-contract.js';
+import { defineOAuthStateContract } from './oauth-state-contract.js';
 import { definePluginContract } from './plugin-contract.js';
+import { defineRefreshTokenContract } from './refresh-token-contract.js';
 import { defineRunContract } from './run-contract.js';
 import { defineStorageLifecycleContract } from './storage-lifecycle-contract.js';
 import { defineTaskContract } from './task-contract.js';
+import { defineUserContract } from './user-contract.js';
 import { defineValueContract } from './value-contract.js';
 
 export type { ContractContext } from './context.js';
@@ -58,6 +64,12 @@ export function defineStorageContract(
     defineEventContract(context);
     defineDeliveryContract(context);
     definePluginContract(context);
+    defineUserContract(context);
+    defineRefreshTokenContract(context);
+    defineApiKeyContract(context);
+    defineCredentialContract(context);
+    defineOAuthStateContract(context);
+    defineLedgerContract(context);
     defineValueContract(context);
     defineStorageLifecycleContract(context);
   });

@@ -31,6 +31,7 @@ function buildManifest(name: string, version: string): PluginManifest {
 
 function buildPlugin(name: string, version: string, overrides: Partial<PluginRecord> = {}): PluginRecord {
   return {
+    ownerId: null,
     name,
     version,
     manifest: buildManifest(name, version),
@@ -44,7 +45,7 @@ function buildPlugin(name: string, version: string, overrides: Partial<PluginRec
 export function definePluginContract(context: ContractContext): void {
   describe('plugins', () => {
     it('get returns every plugin field', async () => {
-      const plugin = buildPlugin('mailer', '1.2.0', { installedAt: isoAt(5), sha256: 'b'.repeat(64) });
+      const plugin = buildPlugin('mailer', '1.2.0', { ownerId: 'user-1', installedAt: isoAt(5), sha256: 'b'.repeat(64) });
       await context.storage().plugins.install(plugin);
 
       expect(await context.storage().plugins.get('mailer', '1.2.0')).toEqual(plugin);
@@ -145,6 +146,68 @@ export function definePluginContract(context: ContractContext): void {
 
     it('delete of missing version returns false', async () => {
       expect(await context.storage().plugins.delete('mailer', '1.0.0')).toBe(false);
+    });
+
+    it('list visibleTo returns shared and own versions', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: null }));
+      await context.storage().plugins.install(buildPlugin('mailer', '1.1.0', { ownerId: 'user-1' }));
+      await context.storage().plugins.install(buildPlugin('mailer', '1.2.0', { ownerId: 'user-2' }));
+      await context.storage().plugins.install(buildPlugin('crm', '1.0.0', { ownerId: 'user-2' }));
+
+      const listed = await context.storage().plugins.list({ visibleTo: 'user-1' });
+
+      expect(listed.map((item) => `${item.name}@${item.version}`)).toEqual(['mailer@1.1.0', 'mailer@1.0.0']);
+      expect(listed.map((item) => item.ownerId)).toEqual(['user-1', null]);
+    });
+
+    it('list without visibleTo returns every owner', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: null }));
+      await context.storage().plugins.install(buildPlugin('mailer', '1.1.0', { ownerId: 'user-1' }));
+      await context.storage().plugins.install(buildPlugin('mailer', '1.2.0', { ownerId: 'user-2' }));
+
+      const listed = await context.storage().plugins.list();
+
+      expect(listed.map((item) => item.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
+    });
+
+    it('list latestOnly picks highest visible version', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: null }));
+      await context.storage().plugins.install(buildPlugin('mailer', '2.0.0', { ownerId: 'user-2' }));
+
+      const forUser1 = await context.storage().plugins.list({ visibleTo: 'user-1', latestOnly: true });
+      const forUser2 = await context.storage().plugins.list({ visibleTo: 'user-2', latestOnly: true });
+
+      expect(forUser1.map((item) => item.version)).toEqual(['1.0.0']);
+      expect(forUser2.map((item) => item.version)).toEqual(['2.0.0']);
+    });
+
+    it('list combines visibleTo and name', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: 'user-1' }));
+      await context.storage().plugins.install(buildPlugin('crm', '1.0.0', { ownerId: 'user-1' }));
+      await context.storage().plugins.install(buildPlugin('crm', '2.0.0', { ownerId: 'user-2' }));
+
+      const listed = await context.storage().plugins.list({ visibleTo: 'user-1', name: 'crm' });
+
+      expect(listed.map((item) => `${item.name}@${item.version}`)).toEqual(['crm@1.0.0']);
+    });
+
+    it('private version conflicts with shared one', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: null }));
+
+      await expectConflict(context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: 'user-1' })));
+      expect((await context.storage().plugins.get('mailer', '1.0.0'))?.ownerId).toBeNull();
+    });
+
+    it('listAll includes private versions', async () => {
+      await context.storage().plugins.install(buildPlugin('mailer', '1.0.0', { ownerId: null }));
+      await context.storage().plugins.install(buildPlugin('mailer', '1.1.0', { ownerId: 'user-1' }));
+
+      const all = await context.storage().plugins.listAll();
+
+      expect(all.map((item) => [item.version, item.ownerId])).toEqual([
+        ['1.1.0', 'user-1'],
+        ['1.0.0', null],
+      ]);
     });
 
     it('deleted version can be installed again', async () => {

@@ -13,6 +13,7 @@ export function defineRunContract(context: ContractContext): void {
 
     it('create stores every run field', async () => {
       const run = buildRun({
+        ownerId: 'user-1',
         graphVersion: 3,
         status: 'failed',
         trigger: 'webhook',
@@ -206,6 +207,39 @@ export function defineRunContract(context: ContractContext): void {
       const runs = await context.storage().runs.list({ graphId: 'graph-1' });
 
       expect(runs.map((run) => run.id)).toEqual(['run-3', 'run-1']);
+    });
+
+    it('list filters by owner', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', ownerId: 'user-1', createdAt: isoAt(1) }),
+        buildRun({ id: 'run-2', ownerId: 'user-2', createdAt: isoAt(2) }),
+        buildRun({ id: 'run-3', ownerId: null, createdAt: isoAt(3) }),
+        buildRun({ id: 'run-4', ownerId: 'user-1', createdAt: isoAt(4) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ ownerId: 'user-1' });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-4', 'run-1']);
+      expect(await context.storage().runs.list({ ownerId: 'user-3' })).toEqual([]);
+    });
+
+    it('list combines owner with other filters', async () => {
+      await createRuns([
+        buildRun({ id: 'match-old', ownerId: 'user-1', graphId: 'graph-1', status: 'failed', createdAt: isoAt(1) }),
+        buildRun({ id: 'match-new', ownerId: 'user-1', graphId: 'graph-1', status: 'failed', createdAt: isoAt(2) }),
+        buildRun({ id: 'other-owner', ownerId: 'user-2', graphId: 'graph-1', status: 'failed', createdAt: isoAt(3) }),
+        buildRun({ id: 'other-graph', ownerId: 'user-1', graphId: 'graph-2', status: 'failed', createdAt: isoAt(4) }),
+        buildRun({ id: 'other-status', ownerId: 'user-1', graphId: 'graph-1', status: 'queued', createdAt: isoAt(5) }),
+      ]);
+
+      const runs = await context.storage().runs.list({
+        ownerId: 'user-1',
+        graphId: 'graph-1',
+        status: ['failed'],
+        before: isoAt(9),
+      });
+
+      expect(runs.map((run) => run.id)).toEqual(['match-new', 'match-old']);
     });
 
     it('list filters by statuses', async () => {

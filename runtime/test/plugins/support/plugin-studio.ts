@@ -7,7 +7,7 @@ import { loadConfig, type RuntimeConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logger.js';
 import { createLazySandbox, createSandboxPool } from '../../../src/plugins/sandbox-pool.js';
 import type { ActionCallRequest, Sandbox } from '../../../src/sandbox/types.js';
-import type { TestStudio } from '../../support/studio.js';
+import { addFirstUser, TEST_RATE_LIMITS, type TestStudio } from '../../support/studio.js';
 import { NodeProbe, testNodeTypes } from '../../support/test-node-types.js';
 
 /** A sandbox that records each action call before it passes the call on. */
@@ -51,6 +51,7 @@ export async function startPluginStudio(options: PluginStudioOptions = {}): Prom
     LOG_LEVEL: 'silent',
     PORT: '0',
     SANDBOX_POOL_SIZE: '1',
+    ...TEST_RATE_LIMITS,
     ...options.env,
   });
   const storage: Storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
@@ -74,6 +75,8 @@ export async function startPluginStudio(options: PluginStudioOptions = {}): Prom
     dataDir,
     config,
     sandbox,
+    user: null,
+    token: null,
     url: '',
     async listen() {
       test.url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
@@ -87,5 +90,6 @@ export async function startPluginStudio(options: PluginStudioOptions = {}): Prom
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  await addFirstUser(test);
   return test;
 }

@@ -1,0 +1,105 @@
+/**
+ * The OAuth2 connection of a credential. `start` is an API call of the signed-in user and
+ * returns the provider's authorization URL, which the builder opens in a pop-up. The provider
+ * redirects the browser to `callback`, which carries no token of ours: the `state` parameter
+ * identifies the user who started the flow. The callback replies with a small HTML page that
+ * posts the outcome to the pop-up's opener.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { requirePrincipal } from '../auth/principal.js';
+import type { StudioContext } from '../context.js';
+import { StudioError } from '../errors.js';
+import { OAUTH2_MESSAGE_TYPE, renderCallbackPage, type OAuth2CallbackMessage } from '../vault/oauth2/callback-page.js';
+import { OAUTH2_CALLBACK_PATH } from '../vault/oauth2/settings.js';
+import { MAX_CREDENTIAL_NAME_LENGTH } from './credentials.js';
+import { ID_PATTERN } from './schemas.js';
+
+/** Returns the origin of `text` when it is an http(s) URL or origin, otherwise undefined. */
+function httpOrigin(text: string | undefined): string | undefined {
+  if (text === undefined || !URL.canParse(text)) return undefined;
+  const url = new URL(text);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+}
+
+function redirectUriOf(request: FastifyRequest, ctx: StudioContext): string {
+  return ctx.config.oauth2.redirectUrl ?? `${request.protocol}://${request.host}${OAUTH2_CALLBACK_PATH}`;
+}
+
+/** The OAuth2 start and callback routes. */
+export async function credentialOAuth2Routes(app: FastifyInstance, ctx: StudioContext): Promise<void> {
+  const { vault } = ctx;
+
+  app.post('/v1/credentials/oauth2/start', {
+    schema: {
+      tags: ['credentials'],
+      summary: 'Start connecting an OAuth2 credential; returns the authorization URL to open',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['type'],
+        properties: {
+          type: { type: 'string', minLength: 3, maxLength: 129 },
+          name: { type: 'string', minLength: 1, maxLength: MAX_CREDENTIAL_NAME_LENGTH },
+          values: { type: 'object', description: 'Values besides the tokens, valid against the type schema' },
+          credentialId: { type: 'string', pattern: ID_PATTERN, description: 'A credential of this type to reconnect' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          properties: { authorizationUrl: { type: 'string' }, state: { type: 'string' }, expiresAt: { type: 'string' } },
+        },
+      },
+    },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const body = request.body as { type: string; name?: string; values?: Record<string, unknown>; credentialId?: string };
+    const redirectUri = redirectUriOf(request, ctx);
+    const openerOrigin =
+      httpOrigin(request.headers.origin) ?? httpOrigin(request.headers.referer) ?? new URL(redirectUri).origin;
+    const credentialId = body.credentialId ?? null;
+    return vault.oauth2.start({
+      userId: principal.userId,
+      type: body.type,
+      name: body.name ?? vault.findType(body.type)?.manifest.displayName ?? body.type,
+      // A reconnect without values keeps the stored ones; a new connection starts from none.
+      values: body.values ?? (credentialId === null ? {} : null),
+      credentialId,
+      redirectUri,
+      openerOrigin,
+    });
+  });
+
+  app.get(OAUTH2_CALLBACK_PATH, {
+    // The browser arrives from the provider without the studio's token; the state names the user.
+    config: { public: true },
+    schema: {
+      tags: ['credentials'],
+      summary: "The provider's redirect target; answers with an HTML page for the pop-up",
+    },
+  }, async (request, reply) => {
+    // The raw query keeps every parameter exactly as the provider sent it.
+    const parameters = new URL(request.url, 'http://callback.invalid').searchParams;
+    const fallbackOrigin = new URL(redirectUriOf(request, ctx)).origin;
+    let message: OAuth2CallbackMessage;
+    let targetOrigin = fallbackOrigin;
+    let status = 200;
+    try {
+      const result = await vault.oauth2.finish(parameters);
+      const { id, name, type } = result.credential;
+      message = { type: OAUTH2_MESSAGE_TYPE, ok: true, credential: { id, name, type }, created: result.created };
+      targetOrigin = result.openerOrigin;
+    } catch (error) {
+      const studioError =
+        error instanceof StudioError ? error : new StudioError('INTERNAL', 'internal error; the server log has the details', { cause: error });
+      if (studioError.status >= 500 && studioError.code === 'INTERNAL') request.log.error({ err: error }, 'oauth2 callback failed');
+      else request.log.info({ code: studioError.code, status: studioError.status }, 'oauth2 callback rejected');
+      const opener = studioError.details?.openerOrigin;
+      if (typeof opener === 'string') targetOrigin = opener;
+      status = studioError.status;
+      message = { type: OAUTH2_MESSAGE_TYPE, ok: false, error: { code: studioError.code, message: studioError.message } };
+    }
+    const page = renderCallbackPage(message, targetOrigin);
+    return reply.status(status).headers(page.headers).send(page.html);
+  });
+}
