@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { connectPorts, createGraph, dragFromPalette, openApp, selectNode, waitForSaved } from './support/app';
-import { openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
+import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
-describe('build and run a graph', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('build and run a graph', () => {
   let runtime: RuntimeProcess;
   let browser: BrowserSession;
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
 import { connectPorts, createGraph, openApp, selectNode, waitForSaved } from './support/app';
-import { openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
+import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
-describe('edit, cancel and export', () => {
+describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
   let runtime: RuntimeProcess;
   let browser: BrowserSession;
 
