@@ -33,8 +33,10 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedule.js';
 import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
+import { createScheduling, type StudioScheduling } from './scheduling/scheduling.js';
 
 /** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
@@ -52,6 +54,11 @@ export interface StudioOptions {
   resolveHost?: HostResolver;
   /** Stores plugin files; by default files under `<DATA_DIR>/blobs`. */
   blobs?: BlobStore;
+  /**
+   * Job store, run dispatch and cron triggers of this process's role; by default made from
+   * `config.scheduling`. The studio closes it.
+   */
+  scheduling?: StudioScheduling;
 }
 
 /** A studio instance: the Fastify app and the services behind it. */
@@ -68,7 +75,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const registry =
     options.registry ?? new InMemoryNodeTypeRegistry([...BUILT_IN_NODE_TYPES, ...(options.extraNodeTypes ?? [])]);
   const events = new EventBus(storage.events, log.child({ component: 'events' }));
-  const executor = new Executor({
+  const scheduling = options.scheduling ?? createScheduling({ config, storage, log });
+  const executor: Executor = new Executor({
     storage,
     events,
     registry,
@@ -77,7 +85,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     runConcurrency: config.runConcurrency,
     recovery: config.recovery,
     random: options.random,
-  });
+  }, scheduling.createDispatcher((runId) => executor.execute(runId)));
   const metrics = createMetrics({
     activeRuns: () => executor.activeRuns,
     queuedRuns: () => executor.dispatcher.queued,
@@ -120,6 +128,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     metrics,
     log,
     plugins,
+    scheduling,
   };
   await plugins.load();
 
@@ -172,12 +181,14 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => wsRoutes(scope, ctx));
   await app.register(async (scope) => hookRoutes(scope, ctx));
   await app.register(async (scope) => pluginRoutes(scope, ctx));
+  await app.register(async (scope) => scheduleRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await app.close();
       await executor.close();
+      await scheduling.close();
       await sandbox.close();
       await storage.close();
     })();

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { loadSchedulingSettings, type SchedulingSettings } from './scheduling/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -24,6 +25,8 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** Sandbox and host-service limits of plugin actions. */
   plugins: PluginSettings;
+  /** Process role, Agenda job store, cron triggers and cross-process events. */
+  scheduling: SchedulingSettings;
 }
 
 /** Limits and trust settings of plugin code and the services behind its `ctx`. */
@@ -162,5 +165,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     wsMaxBufferedBytes: readInteger(env, 'WS_MAX_BUFFERED_BYTES', 1024, 1024 * 1024 * 1024),
     requestTimeoutMs: readInteger(env, 'REQUEST_TIMEOUT_MS', 1000, 3_600_000),
     plugins: loadPluginSettings(env),
+    scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
   };
 }

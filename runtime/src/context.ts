@@ -7,6 +7,7 @@ import type { NodeTypeRegistry } from './executor/node-type.js';
 import type { GraphCache } from './graph-cache.js';
 import type { StudioMetrics } from './metrics.js';
 import type { PluginHost } from './plugins/plugin-host.js';
+import type { StudioScheduling } from './scheduling/scheduling.js';
 
 /** Everything the routes share: configuration, storage, executor, events and metrics. */
 export interface StudioContext {
@@ -19,4 +20,6 @@ export interface StudioContext {
   metrics: StudioMetrics;
   log: Logger;
   plugins: PluginHost;
+  /** Job store, run dispatch and cron triggers of this process's role. */
+  scheduling: StudioScheduling;
 }

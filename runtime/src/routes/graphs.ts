@@ -143,6 +143,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const { id } = request.params as { id: string };
     if (!(await ctx.storage.graphs.delete(id))) throw graphNotFound(id);
     ctx.graphs.invalidate(id);
+    await ctx.scheduling.schedules.sync(id);
     return reply.status(204).send();
   });
 
@@ -180,6 +181,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const published = await ctx.storage.graphs.publish(id, version);
     if (!published) throw versionNotFound(id, version, '/body/version');
     ctx.graphs.invalidate(id);
+    await ctx.scheduling.schedules.sync(id);
     return { id, publishedVersion: published.publishedVersion };
   });
 

@@ -28,7 +28,16 @@ const NODE_KEYS = [
 const EDGE_KEYS = ['id', 'source', 'sourcePort', 'target', 'targetPort', 'kind'];
 const POSITION_KEYS = ['x', 'y'];
 const RETRY_KEYS = ['maxAttempts', 'backoff', 'delayMs', 'maxDelayMs', 'jitter', 'retryOn'];
-const SETTINGS_KEYS = ['timeoutMs', 'concurrency', 'errorGraphId', 'timezone', 'webhook'];
+const SETTINGS_KEYS = [
+  'timeoutMs',
+  'concurrency',
+  'runConcurrency',
+  'errorGraphId',
+  'timezone',
+  'webhook',
+  'schedule',
+];
+const SCHEDULE_KEYS = ['cron', 'timezone', 'enabled', 'missed'];
 const WEBHOOK_KEYS = ['mode', 'syncTimeoutMs', 'token', 'hmac', 'eventIdHeader'];
 const TOKEN_KEYS = ['header', 'value'];
 const HMAC_KEYS = ['secret', 'header', 'timestampHeader', 'toleranceSeconds'];
@@ -99,9 +108,15 @@ function orderWebhook(webhook: unknown): unknown {
 function orderDocumentChild(key: string, value: unknown): unknown {
   switch (key) {
     case 'settings':
-      return orderIfRecord(value, SETTINGS_KEYS, (settingsKey, settingsValue) =>
-        settingsKey === 'webhook' ? orderWebhook(settingsValue) : settingsValue,
-      );
+      return orderIfRecord(value, SETTINGS_KEYS, (settingsKey, settingsValue) => {
+        if (settingsKey === 'webhook') {
+          return orderWebhook(settingsValue);
+        }
+        if (settingsKey === 'schedule') {
+          return orderIfRecord(settingsValue, SCHEDULE_KEYS);
+        }
+        return settingsValue;
+      });
     case 'nodes':
       return Array.isArray(value) ? value.map(orderNode) : value;
     case 'edges':

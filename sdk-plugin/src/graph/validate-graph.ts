@@ -10,6 +10,7 @@ import type { NodeTypeDescriptor } from '../node-type.js';
 import { buildAdjacency, collectCycles } from './adjacency.js';
 import { createAjv, problemsFromAjvErrors } from './ajv-problems.js';
 import { checkConfigs, checkEdgePorts, resolveNodeTypes } from './check-node-types.js';
+import { checkSchedule } from './check-schedule.js';
 import { isRecord, stringField } from './records.js';
 import { GRAPH_DOCUMENT_SCHEMA } from './schema.js';
 import { formatCycle } from './topology.js';
@@ -55,6 +56,7 @@ export function validateGraph(
     for (const problem of checkGraphStructure(nodes, edges, options.nodeTypes)) {
       problems.push(problem);
     }
+    checkSchedule(input.settings, problems);
   }
 
   if (problems.length > 0) {
