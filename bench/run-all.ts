@@ -28,6 +28,8 @@ const BENCHMARKS: BenchmarkEntry[] = [
   { name: 'event-append', summary: 'raw events.append throughput by batch size', timeLimitSeconds: 90 },
   { name: 'event-bus', summary: 'EventBus publish + flush into SQLite, events/s', timeLimitSeconds: 90 },
   { name: 'startup', summary: 'start-up with 10,000 stored webhook graphs', timeLimitSeconds: 120 },
+  { name: 'cron-lateness', summary: 'lateness of 1,000 schedules due in the same second', timeLimitSeconds: 150 },
+  { name: 'worker-scaling', summary: 'runs/s of 1, 2 and 3 worker processes on an I/O-bound graph', timeLimitSeconds: 180 },
 ];
 
 /** Sends `signal` to a process group; a group that has already exited is skipped. */

@@ -13,7 +13,7 @@ export const NODE_TS_FLAGS = ['--no-node-snapshot', '--import', 'tsx'];
  * Node flags for a server process. With BENCH_CPU_PROF_DIR set, the process also writes a V8
  * CPU profile there when it exits.
  */
-function serverNodeFlags(): string[] {
+export function serverNodeFlags(): string[] {
   const profileDir = process.env.BENCH_CPU_PROF_DIR;
   return profileDir ? [...NODE_TS_FLAGS, '--cpu-prof', '--cpu-prof-dir', profileDir] : NODE_TS_FLAGS;
 }

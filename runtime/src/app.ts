@@ -42,9 +42,11 @@ import { healthRoutes } from './routes/health.js';
 import { hookRoutes } from './routes/hooks.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { runRoutes } from './routes/runs.js';
+import { scheduleRoutes } from './routes/schedule.js';
 import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
 import { CredentialVault } from './vault/index.js';
+import { createScheduling, type StudioScheduling } from './scheduling/scheduling.js';
 
 /** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
@@ -64,6 +66,11 @@ export interface StudioOptions {
   blobs?: BlobStore;
   /** Rate-limit counters shared between processes; by default each process counts in memory. */
   rateLimitStore?: RateLimitStoreClass;
+  /**
+   * Job store, run dispatch and cron triggers of this process's role; by default made from
+   * `config.scheduling`. The studio closes it.
+   */
+  scheduling?: StudioScheduling;
 }
 
 /** One method and URL pattern the app serves. */
@@ -90,7 +97,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     options.registry ?? new InMemoryNodeTypeRegistry([...BUILT_IN_NODE_TYPES, ...(options.extraNodeTypes ?? [])]);
   const events = new EventBus(storage.events, log.child({ component: 'events' }));
   const credits = new CreditService({ storage, settings: config.credits, log });
-  const executor = new Executor({
+  const scheduling = options.scheduling ?? createScheduling({ config, storage, log });
+  const executor: Executor = new Executor({
     storage,
     events,
     registry,
@@ -102,7 +110,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     recovery: config.recovery,
     random: options.random,
     credits,
-  });
+  }, scheduling.createDispatcher((runId) => executor.execute(runId)));
   const metrics = createMetrics({
     activeRuns: () => executor.activeRuns,
     queuedRuns: () => executor.dispatcher.queued,
@@ -157,6 +165,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     secrets,
     vault,
     credits,
+    scheduling,
   };
   await plugins.load();
   vault.startRotation();
@@ -220,6 +229,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => creditRoutes(scope, ctx));
   await app.register(async (scope) => credentialRoutes(scope, ctx));
   await app.register(async (scope) => credentialOAuth2Routes(scope, ctx));
+  await app.register(async (scope) => scheduleRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -227,6 +237,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
       await app.close();
       await executor.close();
       await vault.close();
+      await scheduling.close();
       await sandbox.close();
       await storage.close();
     })();

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
+import { loadSchedulingSettings, type SchedulingSettings } from './scheduling/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -38,6 +39,8 @@ export interface RuntimeConfig {
   oauth2: OAuth2Config;
   /** Whether tasks are charged, and the operator's prices (`CREDITS_*`). */
   credits: CreditSettings;
+  /** Process role, Agenda job store, cron triggers and cross-process events. */
+  scheduling: SchedulingSettings;
 }
 
 /** Output folder of `npm run build`: the built builder app. */
@@ -184,5 +187,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secrets: loadSecretSettings(env),
     oauth2: loadOAuth2Config(env),
     credits: loadCreditSettings(env),
+    scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
   };
 }

@@ -10,6 +10,7 @@ import type { GraphCache } from './graph-cache.js';
 import type { StudioMetrics } from './metrics.js';
 import type { PluginHost } from './plugins/plugin-host.js';
 import type { CredentialVault } from './vault/index.js';
+import type { StudioScheduling } from './scheduling/scheduling.js';
 
 /** Everything the routes share: configuration, storage, executor, events and metrics. */
 export interface StudioContext {
@@ -28,4 +29,6 @@ export interface StudioContext {
   secrets: StudioSecrets;
   /** Encrypted credentials, their OAuth2 connections, and the resolver of plugin slots. */
   vault: CredentialVault;
+  /** Job store, run dispatch and cron triggers of this process's role. */
+  scheduling: StudioScheduling;
 }

@@ -53,6 +53,7 @@ export const ERROR_CATALOGUE = {
   GRAPH_NOT_FOUND: { status: 404, retryable: false },
   GRAPH_VERSION_NOT_FOUND: { status: 404, retryable: false },
   GRAPH_NOT_PUBLISHED: { status: 404, retryable: false },
+  SCHEDULE_NOT_FOUND: { status: 404, retryable: false },
   RUN_NOT_FOUND: { status: 404, retryable: false },
   RUN_NOT_CANCELLABLE: { status: 409, retryable: false },
   RUN_NOT_RESUMABLE: { status: 409, retryable: false },

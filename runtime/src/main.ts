@@ -5,45 +5,65 @@ import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { installBundledPlugins } from './plugins/bundled.js';
 import { createSandboxPool } from './plugins/sandbox-pool.js';
+import { createScheduling } from './scheduling/scheduling.js';
+import { applyRoleArgument } from './scheduling/settings.js';
+import { installBundledPluginsOnce } from './scheduling/bundled-plugins.js';
 import { seedExamples } from './seed-examples.js';
 
 /** Seconds a shutdown waits for running runs before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const log = createLogger(config.logLevel);
+  const config = loadConfig(applyRoleArgument(process.argv.slice(2), process.env));
+  const { role } = config.scheduling;
+  const log = createLogger(config.logLevel).child({ role });
   const storage = openSqliteStorage({ path: path.join(config.dataDir, 'studio.db') });
-  // The pool starts at once, so a sandbox that cannot start fails the start-up, not a run.
-  const sandbox = createSandboxPool(config.plugins, log);
-  await sandbox.ready();
-  const studio = await createStudio({ config, storage, log, sandbox });
-  await installBundledPlugins(studio.ctx.plugins, log);
+  const executesRuns = role === 'all' || role === 'worker';
+  // The pool starts at once where runs execute, so a sandbox that cannot start fails the
+  // start-up, not a run. Other roles get the lazy pool of createStudio.
+  const sandbox = executesRuns ? createSandboxPool(config.plugins, log) : undefined;
+  await sandbox?.ready();
+  const scheduling = createScheduling({ config, storage, log });
+  const studio = await createStudio({ config, storage, log, sandbox, scheduling });
+  await installBundledPluginsOnce(() => installBundledPlugins(studio.ctx.plugins, log));
 
-  if (process.env.SEED_EXAMPLES !== 'false') {
+  const servesHttp = role === 'all' || role === 'api';
+  if (servesHttp && process.env.SEED_EXAMPLES !== 'false') {
     await seedExamples(storage, studio.ctx.registry, log);
   }
-  const address = await studio.app.listen({ host: config.host, port: config.port });
-  const recovered = await studio.ctx.executor.recover();
-  log.info({ address, dataDir: config.dataDir, recovered }, 'studio ready');
+  const address = servesHttp ? await studio.app.listen({ host: config.host, port: config.port }) : null;
+  const { recovered } = await scheduling.start(studio.ctx);
+  log.info({ address, dataDir: config.dataDir, role, recovered }, 'studio ready');
+  // A parent process that started this one with an IPC channel learns that it is ready.
+  process.send?.({ type: 'ready', role, address });
 
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'studio stopping');
+    const graceMs = role === 'worker' ? config.scheduling.stopGraceMs + SHUTDOWN_GRACE_MS : SHUTDOWN_GRACE_MS;
     const timer = setTimeout(() => {
       log.warn('runs still active at shutdown; they resume on the next start');
       process.exit(0);
-    }, SHUTDOWN_GRACE_MS);
+    }, graceMs);
     timer.unref();
-    studio.close().then(
+    stopStudio().then(
       () => process.exit(0),
       (error: unknown) => {
         log.error({ err: error }, 'shutdown failed');
         process.exit(1);
       },
     );
+  };
+  const stopStudio = async (): Promise<void> => {
+    if (role === 'worker') {
+      const handedBack = await scheduling.stopWorker();
+      // Another worker takes these runs once their locks expire, so this process must not
+      // write to them again: it exits without waiting for them.
+      if (handedBack.length > 0) process.exit(0);
+    }
+    await studio.close();
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));

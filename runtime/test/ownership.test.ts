@@ -18,6 +18,10 @@
  * | POST   /v1/graphs/:id/publish             | 404 GRAPH_NOT_FOUND                      |
  * | GET    /v1/graphs/:id/export              | 404 GRAPH_NOT_FOUND                      |
  * | GET    /v1/graphs/:id/estimate            | 404 GRAPH_NOT_FOUND                      |
+ * | GET    /v1/graphs/:id/schedule            | 404 GRAPH_NOT_FOUND                      |
+ * | GET    /v1/graphs/:id/schedule/preview    | 404 GRAPH_NOT_FOUND                      |
+ * | POST   /v1/graphs/:id/schedule/pause      | 404 GRAPH_NOT_FOUND                      |
+ * | POST   /v1/graphs/:id/schedule/resume     | 404 GRAPH_NOT_FOUND                      |
  * | POST   /v1/graphs/:id/runs                | 404 GRAPH_NOT_FOUND                      |
  * | GET    /v1/graphs/:id/deliveries          | 404 GRAPH_NOT_FOUND                      |
  * | GET    /v1/runs                           | a list without Alice's runs              |
@@ -154,6 +158,25 @@ const MATRIX: MatrixRow[] = [
   },
   { method: 'GET', route: '/v1/graphs/:id/export', url: (a) => `/v1/graphs/${a.graphId}/export`, expected: missing('GRAPH_NOT_FOUND') },
   { method: 'GET', route: '/v1/graphs/:id/estimate', url: (a) => `/v1/graphs/${a.graphId}/estimate`, expected: missing('GRAPH_NOT_FOUND') },
+  { method: 'GET', route: '/v1/graphs/:id/schedule', url: (a) => `/v1/graphs/${a.graphId}/schedule`, expected: missing('GRAPH_NOT_FOUND') },
+  {
+    method: 'GET',
+    route: '/v1/graphs/:id/schedule/preview',
+    url: (a) => `/v1/graphs/${a.graphId}/schedule/preview`,
+    expected: missing('GRAPH_NOT_FOUND'),
+  },
+  {
+    method: 'POST',
+    route: '/v1/graphs/:id/schedule/pause',
+    url: (a) => `/v1/graphs/${a.graphId}/schedule/pause`,
+    expected: missing('GRAPH_NOT_FOUND'),
+  },
+  {
+    method: 'POST',
+    route: '/v1/graphs/:id/schedule/resume',
+    url: (a) => `/v1/graphs/${a.graphId}/schedule/resume`,
+    expected: missing('GRAPH_NOT_FOUND'),
+  },
   {
     method: 'POST',
     route: '/v1/graphs/:id/runs',
@@ -324,6 +347,8 @@ function sharedPlugin(): PluginPackage {
 function aliceDocument(name: string): GraphDocument {
   return buildGraph([buildNode('log', { type: 'test/log@1', config: { lines: 2 } }), buildNode('echo')], [buildEdge('log', 'echo')], {
     name,
+    // A yearly schedule gives the schedule routes something of Alice's to guard.
+    settings: { schedule: { cron: '0 0 1 1 *', timezone: 'UTC' } },
   });
 }
 

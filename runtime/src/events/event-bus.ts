@@ -1,5 +1,6 @@
 import type { EventRepository, RunEventRecord } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { RemoteRunEventSource } from './remote-run-events.js';
 
 /** A run event as delivered to live subscribers: the stored record plus its graph. */
 export interface LiveRunEvent extends RunEventRecord {
@@ -35,6 +36,7 @@ export class EventBus {
   #buffer: RunEventRecord[] = [];
   #flushing: Promise<void> | null = null;
   #scheduled = false;
+  #remote: RemoteRunEventSource | null = null;
 
   constructor(repository: EventRepository, log: Logger) {
     this.#repository = repository;
@@ -77,7 +79,21 @@ export class EventBus {
   }
 
   subscribeRun(runId: string, listener: RunEventListener): () => void {
-    return addListener(this.#runListeners, runId, listener);
+    const remove = addListener(this.#runListeners, runId, listener);
+    const unwatch = this.#remote?.watch(runId, listener);
+    if (!unwatch) return remove;
+    return () => {
+      remove();
+      unwatch();
+    };
+  }
+
+  /**
+   * Also delivers to later run subscribers the events that other processes store, read from
+   * `source`. Such a subscriber may receive an event twice and must skip a `seq` it has seen.
+   */
+  attachRemoteSource(source: RemoteRunEventSource): void {
+    this.#remote = source;
   }
 
   subscribeGraph(graphId: string, listener: RunEventListener): () => void {

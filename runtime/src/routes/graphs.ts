@@ -143,6 +143,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     await loadOwnedGraph(ctx, request, id);
     if (!(await ctx.storage.graphs.delete(id))) throw graphNotFound(id);
     ctx.graphs.invalidate(id);
+    await ctx.scheduling.schedules.sync(id);
     return reply.status(204).send();
   });
 
@@ -174,6 +175,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const published = await ctx.storage.graphs.publish(id, record.version);
     if (!published) throw versionNotFound(id, record.version, '/body/version');
     ctx.graphs.invalidate(id);
+    await ctx.scheduling.schedules.sync(id);
     return { id, publishedVersion: published.publishedVersion };
   });
 

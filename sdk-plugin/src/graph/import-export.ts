@@ -28,8 +28,18 @@ const NODE_KEYS = [
 const EDGE_KEYS = ['id', 'source', 'sourcePort', 'target', 'targetPort', 'kind'];
 const POSITION_KEYS = ['x', 'y'];
 const RETRY_KEYS = ['maxAttempts', 'backoff', 'delayMs', 'maxDelayMs', 'jitter', 'retryOn'];
-const SETTINGS_KEYS = ['timeoutMs', 'concurrency', 'errorGraphId', 'timezone', 'webhook', 'trigger'];
+const SETTINGS_KEYS = [
+  'timeoutMs',
+  'concurrency',
+  'runConcurrency',
+  'errorGraphId',
+  'timezone',
+  'webhook',
+  'trigger',
+  'schedule',
+];
 const TRIGGER_KEYS = ['type', 'pluginVersion', 'config', 'credentials'];
+const SCHEDULE_KEYS = ['cron', 'timezone', 'enabled', 'missed'];
 const WEBHOOK_KEYS = ['mode', 'syncTimeoutMs', 'token', 'hmac', 'eventIdHeader'];
 const TOKEN_KEYS = ['header', 'value'];
 const HMAC_KEYS = ['secret', 'header', 'timestampHeader', 'toleranceSeconds'];
@@ -106,6 +116,9 @@ function orderDocumentChild(key: string, value: unknown): unknown {
         }
         if (settingsKey === 'trigger') {
           return orderIfRecord(settingsValue, TRIGGER_KEYS);
+        }
+        if (settingsKey === 'schedule') {
+          return orderIfRecord(settingsValue, SCHEDULE_KEYS);
         }
         return settingsValue;
       });

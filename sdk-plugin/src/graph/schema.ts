@@ -4,7 +4,7 @@
  * Node `config` is free-form here and is checked against the node type's `configSchema`.
  */
 import { MAX_RANGE_LENGTH } from '../manifest/semver.js';
-import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES } from './types.js';
+import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES, SCHEDULE_MISSED_POLICIES } from './types.js';
 
 /** Pattern of node and edge ids: 1 to 64 letters, digits, `_` or `-`. */
 export const GRAPH_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
@@ -155,16 +155,31 @@ const triggerSettingsSchema = {
   },
 } as const;
 
+/** The cron expression and time zone are checked further by `checkSchedule`. */
+const scheduleSettingsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cron'],
+  properties: {
+    cron: { type: 'string', minLength: 1, maxLength: 200 },
+    timezone: { type: 'string', minLength: 1, maxLength: 100 },
+    enabled: { type: 'boolean' },
+    missed: { type: 'string', enum: [...SCHEDULE_MISSED_POLICIES] },
+  },
+} as const;
+
 const settingsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
     timeoutMs: { type: 'integer', minimum: 1, maximum: MAX_RUN_TIMEOUT_MS },
     concurrency: { type: 'integer', minimum: 1, maximum: MAX_RUN_CONCURRENCY },
+    runConcurrency: { type: 'integer', minimum: 1, maximum: MAX_RUN_CONCURRENCY },
     errorGraphId: nonEmptyString,
     timezone: nonEmptyString,
     webhook: webhookSettingsSchema,
     trigger: triggerSettingsSchema,
+    schedule: scheduleSettingsSchema,
   },
 } as const;
 

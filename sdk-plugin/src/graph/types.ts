@@ -97,17 +97,40 @@ export interface TriggerSettings {
   credentials?: Record<string, string>;
 }
 
+/** Policy of a cron trigger for fire times that passed while no scheduler was running. */
+export const SCHEDULE_MISSED_POLICIES = ['skip', 'runOnce'] as const;
+/** Policy of a cron trigger for fire times that passed while no scheduler was running. */
+export type ScheduleMissedPolicy = (typeof SCHEDULE_MISSED_POLICIES)[number];
+
+/** Cron trigger of one graph. It fires the published version. */
+export interface ScheduleSettings {
+  /** A cron expression of 5 fields, or 6 with seconds first, such as `0 9 * * MON-FRI`. */
+  cron: string;
+  /** IANA time zone the expression is read in; default `settings.timezone`, else `UTC`. */
+  timezone?: string;
+  /** False keeps the schedule in the document without firing it. Default true. */
+  enabled?: boolean;
+  /**
+   * `skip` (the default) fires nothing for fire times missed while the studio was down;
+   * `runOnce` fires once, for the latest missed fire time.
+   */
+  missed?: ScheduleMissedPolicy;
+}
+
 /** Graph-wide settings. */
 export interface GraphSettings {
   /** Wall-clock limit of a whole run. */
   timeoutMs?: number;
   /** How many tasks of one run may execute at once. */
   concurrency?: number;
+  /** How many runs of this graph may execute at once across all worker processes. */
+  runConcurrency?: number;
   errorGraphId?: string;
   timezone?: string;
   webhook?: WebhookSettings;
   /** A plugin webhook trigger that verifies and parses deliveries of `/hooks/:graphId`. */
   trigger?: TriggerSettings;
+  schedule?: ScheduleSettings;
 }
 
 /** An agent graph: nodes joined by edges. */
@@ -140,6 +163,7 @@ export const GRAPH_PROBLEM_CODES = [
   'GRAPH_EDGE_TYPE_MISMATCH',
   'GRAPH_UNKNOWN_TRIGGER',
   'GRAPH_TRIGGER_KIND_UNSUPPORTED',
+  'GRAPH_SCHEDULE_INVALID',
 ] as const;
 /** Codes of graph problems. */
 export type GraphProblemCode = (typeof GRAPH_PROBLEM_CODES)[number];

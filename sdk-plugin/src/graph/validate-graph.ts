@@ -12,6 +12,7 @@ import { buildAdjacency, collectCycles } from './adjacency.js';
 import { createAjv, problemsFromAjvErrors } from './ajv-problems.js';
 import { checkConfigs, checkEdgePorts, resolveNodeTypes } from './check-node-types.js';
 import { checkTriggerSettings } from './check-trigger.js';
+import { checkSchedule } from './check-schedule.js';
 import { isRecord, stringField } from './records.js';
 import { GRAPH_DOCUMENT_SCHEMA } from './schema.js';
 import { formatCycle } from './topology.js';
@@ -64,6 +65,7 @@ export function validateGraph(
       problems.push(problem);
     }
     checkTriggerSettings(input.settings, options.triggerTypes, problems);
+    checkSchedule(input.settings, problems);
   }
 
   if (problems.length > 0) {

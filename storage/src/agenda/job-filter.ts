@@ -248,9 +248,12 @@ function matchJsonPath(path: string, expected: unknown): SqlCondition {
     return { sql: 'json_type(data, ?) = ?', params: [path, value ? 'true' : 'false'] };
   }
   if (typeof value === 'string') {
+    // The path is written into the SQL as a literal, not bound, so that an index on the same
+    // expression (such as agenda_jobs_data_run_id) can serve the lookup.
+    const literal = `'${path.replaceAll("'", "''")}'`;
     return {
-      sql: `json_type(data, ?) = 'text' and json_extract(data, ?) = ?`,
-      params: [path, path, value],
+      sql: `json_type(data, ${literal}) = 'text' and json_extract(data, ${literal}) = ?`,
+      params: [value],
     };
   }
   if (typeof value === 'number') {

@@ -66,6 +66,15 @@ export const AGENDA_MIGRATIONS: readonly Migration[] = [
       ) strict;
     `,
   },
+  {
+    version: 2,
+    name: 'index-agenda-jobs-data-run-id',
+    sql: `
+      -- The runtime stores one job per run, unique by data.runId, and looks it up on every
+      -- enqueue. Without this index each lookup scans every job of the name.
+      create index agenda_jobs_data_run_id on agenda_jobs (json_extract(data, '$."runId"'));
+    `,
+  },
 ];
 
 /**

@@ -1,0 +1,108 @@
+import { createSqliteAgendaBackend, SqliteNotificationChannel, type SqliteAgendaBackend } from '@gestorlead/storage';
+import { Agenda, toJobId } from 'agenda';
+import type { Logger } from 'pino';
+import type { SchedulingSettings } from './settings.js';
+
+/** Agenda job name of a queued run; the job's `data.runId` names the run. */
+export const RUN_JOB = 'run';
+/** Agenda job name of a graph's cron trigger; one job per graph. */
+export const CRON_JOB = 'cron';
+/** Agenda job name of a graph's run slot (see `AgendaDispatcher`); no process runs these jobs. */
+export const RUN_SLOT_JOB = 'run-slot';
+
+/**
+ * The notification channel of the job store, plus `wake`: a notification for this process only.
+ * Agenda's job processor locks new jobs only on a scan, or when a notification arrives, so a
+ * worker that finished a run wakes itself to lock the next one at once.
+ */
+class WakingNotificationChannel extends SqliteNotificationChannel {
+  wake(jobName: string): void {
+    if (this.state !== 'connected') return;
+    const now = new Date();
+    const notification = { jobId: toJobId('wake'), jobName, nextRunAt: now, priority: 0, timestamp: now };
+    void this.notifyHandlers(notification);
+  }
+}
+
+/** Options of `JobStore`. */
+export interface JobStoreOptions {
+  settings: Pick<SchedulingSettings, 'jobsDbPath' | 'lockLifetimeMs' | 'scanIntervalMs' | 'notifyPollMs'>;
+  log: Logger;
+  /** Name of this process in `lastModifiedBy` of the jobs it changes. */
+  name: string;
+  /** Jobs of all kinds that this process runs at once. */
+  maxConcurrency: number;
+}
+
+/**
+ * One Agenda instance over the SQLite job store, shared by the run dispatcher and the cron
+ * scheduler of a process. Every process of a studio opens the same file: jobs saved in one are
+ * seen by all, and a job is locked by one process at a time.
+ */
+export class JobStore {
+  readonly agenda: Agenda;
+  readonly backend: SqliteAgendaBackend;
+  readonly #channel: WakingNotificationChannel;
+  readonly #log: Logger;
+  #started: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: JobStoreOptions) {
+    const { settings } = options;
+    this.#log = options.log.child({ component: 'jobs' });
+    this.backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
+    this.#channel = new WakingNotificationChannel(() => this.backend.repository.db, {
+      pollIntervalMs: settings.notifyPollMs,
+    });
+    this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification poll failed'));
+    this.agenda = new Agenda({
+      name: options.name,
+      backend: this.backend,
+      notificationChannel: this.#channel,
+      processEvery: settings.scanIntervalMs,
+      maxConcurrency: options.maxConcurrency,
+      defaultLockLifetime: settings.lockLifetimeMs,
+    });
+    this.agenda.on('error', (error: Error) => this.#log.error({ err: error }, 'job store error'));
+  }
+
+  /**
+   * Connects the notification channel, so jobs this process saves wake the other processes. A
+   * process that only saves jobs (role `api`) never starts Agenda, which would connect it.
+   */
+  async open(): Promise<void> {
+    await this.agenda.ready;
+    await this.#channel.connect();
+  }
+
+  /** Starts taking the jobs whose names this process defined. Calling it again does nothing. */
+  start(): Promise<void> {
+    this.#started ??= this.agenda.start();
+    return this.#started;
+  }
+
+  /** Delivers a notification for `jobName` to this process only. */
+  wake(jobName: string): void {
+    this.#channel.wake(jobName);
+  }
+
+  /**
+   * Stops taking jobs and unlocks those locked but not started. Running jobs keep their locks
+   * until they end; the connection stays open for them.
+   */
+  async stopTaking(): Promise<void> {
+    if (this.#started === null) return;
+    await this.#started;
+    this.#started = null;
+    await this.agenda.stop(false);
+  }
+
+  /** Stops taking jobs and closes the connection. Calling it again does nothing. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.stopTaking();
+    await this.#channel.disconnect();
+    await this.backend.disconnect();
+  }
+}

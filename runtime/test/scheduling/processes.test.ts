@@ -1,0 +1,266 @@
+/**
+ * The runtime started as separate processes with ROLE=api, worker and scheduler on one data
+ * folder, as a production deployment runs it.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { GraphDocument } from '@gestorlead/sdk-plugin';
+import { openSqliteStorage, type RunRecord } from '@gestorlead/storage';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logger.js';
+import { AgendaDispatcher } from '../../src/scheduling/agenda-dispatcher.js';
+import { JobStore } from '../../src/scheduling/job-store.js';
+import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.js';
+import { TestWsClient } from '../support/ws-client.js';
+import { waitUntil } from './support.js';
+
+const RUNS = 1_000;
+const LOCK_LIFETIME_MS = 3_000;
+const WORKER_CONCURRENCY = 16;
+
+/** Counts requests per path on 127.0.0.1, replying after `delayMs`, like a slow API. */
+class CountingServer {
+  readonly hits = new Map<string, number>();
+  readonly #server: Server;
+  port = 0;
+
+  constructor(delayMs: number) {
+    this.#server = createServer((request, response) => {
+      const key = request.url ?? '';
+      this.hits.set(key, (this.hits.get(key) ?? 0) + 1);
+      request.resume();
+      setTimeout(() => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"ok":true}');
+      }, delayMs);
+    });
+  }
+
+  async listen(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+    const address = this.#server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  close(): Promise<void> {
+    this.#server.closeAllConnections();
+    return new Promise((resolve) => this.#server.close(() => resolve()));
+  }
+}
+
+const processes: ServerProcess[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+afterEach(async () => {
+  for (const child of processes.splice(0)) await stopServerProcess(child, 'SIGKILL');
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function startRole(role: string, env: Record<string, string>): Promise<ServerProcess & { port: number }> {
+  const port = await freePort();
+  const child = await startServerProcess({ ROLE: role, ...env }, port, 60_000);
+  processes.push(child);
+  return { ...child, port };
+}
+
+function httpGraph(counterPort: number, extra: Partial<GraphDocument> = {}): GraphDocument {
+  return {
+    name: 'count a call',
+    nodes: [
+      {
+        id: 'call',
+        type: 'core/http@1',
+        position: { x: 0, y: 0 },
+        config: { method: 'POST', url: `http://127.0.0.1:${counterPort}/hit/{{ input.key }}` },
+      },
+    ],
+    edges: [],
+    ...extra,
+  };
+}
+
+function newQueuedRun(graphId: string, id: string, input: unknown): RunRecord {
+  const at = new Date().toISOString();
+  return {
+    id, graphId, ownerId: null, graphVersion: 1, status: 'queued', trigger: 'manual', input, output: null, error: null,
+    response: null, deliveryId: null, createdAt: at, updatedAt: at, startedAt: null, finishedAt: null,
+  };
+}
+
+/** Counts a graph's runs in one status through a read-only connection (run lists stop at 500). */
+function countByStatus(dataDir: string, graphId: string, status: RunRecord['status']): number {
+  const db = new Database(path.join(dataDir, 'studio.db'), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as count from runs where graph_id = ? and status = ?').get(graphId, status) as { count: number }).count;
+  } finally {
+    db.close();
+  }
+}
+
+describe('split process roles', () => {
+  it('two workers and a scheduler run 1,000 runs once', { timeout: 120_000 }, async () => {
+    const counter = new CountingServer(20);
+    await counter.listen();
+    cleanups.push(() => counter.close());
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
+    cleanups.push(() => storage.close());
+
+    await storage.graphs.create('graph_batch', { ...httpGraph(counter.port), id: 'graph_batch' });
+    await storage.graphs.freeze('graph_batch', 1);
+    const cronDocument = httpGraph(counter.port, { settings: { schedule: { cron: '* * * * * *' } } });
+    await storage.graphs.create('graph_cron', { ...cronDocument, id: 'graph_cron' });
+    await storage.graphs.publish('graph_cron', 1);
+
+    const env = {
+      DATA_DIR: dataDir,
+      HTTP_ALLOW_PRIVATE: `127.0.0.1:${counter.port}`,
+      JOB_LOCK_LIFETIME_MS: String(LOCK_LIFETIME_MS),
+      JOB_SCAN_INTERVAL_MS: '500',
+      RUN_CONCURRENCY: String(WORKER_CONCURRENCY),
+      SANDBOX_POOL_SIZE: '1',
+    };
+    const [workerA, , scheduler] = await Promise.all([startRole('worker', env), startRole('worker', env), startRole('scheduler', env)]);
+
+    // Direct enqueue: each run is stored, then its job, as the executor does.
+    const jobs = new JobStore({
+      settings: { jobsDbPath: path.join(dataDir, 'jobs.db'), lockLifetimeMs: LOCK_LIFETIME_MS, scanIntervalMs: 5_000, notifyPollMs: 50 },
+      log: createLogger('silent'),
+      name: 'test-enqueue',
+      maxConcurrency: 1,
+    });
+    await jobs.open();
+    cleanups.push(() => jobs.close());
+    const enqueuer = new AgendaDispatcher({ jobs, storage, log: createLogger('silent'), execute: async () => null, concurrency: 1, lockLifetimeMs: LOCK_LIFETIME_MS });
+    const runIds: string[] = [];
+    for (let index = 0; index < RUNS; index += 1) {
+      const id = `run_batch_${String(index).padStart(4, '0')}`;
+      await storage.runs.create(newQueuedRun('graph_batch', id, { key: id }));
+      await enqueuer.enqueue(id);
+      runIds.push(id);
+    }
+
+    // Kill one worker once a quarter of the runs are done, so it dies with runs in flight.
+    await waitUntil(() => countByStatus(dataDir, 'graph_batch', 'succeeded') >= RUNS / 4, 60_000, 'a quarter of the runs');
+    const doneAtKill = countByStatus(dataDir, 'graph_batch', 'succeeded');
+    await stopServerProcess(workerA, 'SIGKILL');
+    expect(doneAtKill).toBeLessThan(RUNS);
+
+    await waitUntil(() => countByStatus(dataDir, 'graph_batch', 'succeeded') === RUNS, 90_000, 'every run to succeed');
+    await stopServerProcess(scheduler, 'SIGTERM');
+
+    let resumedRuns = 0;
+    let unfinishedEvents = 0;
+    for (const runId of runIds) {
+      const [task, ...moreTasks] = await storage.tasks.listByRun(runId);
+      expect(moreTasks, runId).toHaveLength(0);
+      expect(task.status, runId).toBe('COMPLETED');
+      const attempts = await storage.tasks.listAttempts(task.id);
+      expect(attempts.filter((attempt) => attempt.status === 'COMPLETED'), runId).toHaveLength(1);
+      const interrupted = attempts.filter((attempt) => attempt.status === 'INTERRUPTED').length;
+
+      // A run starts once and finishes once. The killed worker may have lost the events of its
+      // last event-loop turn, which it had not stored yet, so a count may also be 0.
+      const events = await storage.events.listByRun(runId, { limit: 1_000 });
+      const types = events.map((event) => event.type);
+      const started = types.filter((type) => type === 'run.started').length;
+      const resumed = types.filter((type) => type === 'run.resumed').length;
+      const finished = types.filter((type) => type === 'run.finished').length;
+      expect(started, runId).toBeLessThanOrEqual(1);
+      expect(started + resumed, runId).toBeGreaterThanOrEqual(1);
+      expect(finished, runId).toBeLessThanOrEqual(1);
+      if (finished === 0) unfinishedEvents += 1;
+
+      // The HTTP call runs again only when the killed worker was making it.
+      const hits = counter.hits.get(`/hit/${runId}`) ?? 0;
+      expect(hits, runId).toBeGreaterThanOrEqual(1);
+      expect(hits, runId).toBeLessThanOrEqual(1 + interrupted);
+      if (resumed > 0) resumedRuns += 1;
+    }
+    // Only runs the killed worker had started are resumed, and it had some in flight.
+    expect(resumedRuns).toBeGreaterThanOrEqual(1);
+    expect(resumedRuns).toBeLessThanOrEqual(WORKER_CONCURRENCY);
+    expect(unfinishedEvents).toBeLessThanOrEqual(WORKER_CONCURRENCY);
+
+    // The scheduler fired every second, each fire time once, and the workers ran the fires.
+    const cronRuns = await storage.runs.list({ graphId: 'graph_cron', limit: 500 });
+    expect(cronRuns.length).toBeLessThan(500);
+    expect(cronRuns.length).toBeGreaterThanOrEqual(2);
+    const fireTimes = cronRuns.map((run) => (run.input as { scheduledAt: string }).scheduledAt);
+    expect(new Set(fireTimes).size).toBe(fireTimes.length);
+    for (const run of cronRuns) expect(run.trigger).toBe('cron');
+    await waitUntil(() => countByStatus(dataDir, 'graph_cron', 'succeeded') === cronRuns.length, 30_000, 'cron runs to succeed');
+  });
+
+  it('api node serves runs of a worker', { timeout: 90_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '60000', STOP_GRACE_MS: '300', SANDBOX_POOL_SIZE: '1', EVENT_POLL_MS: '50' };
+    const api = await startRole('api', env);
+    const workerA = await startRole('worker', env);
+    const url = `http://127.0.0.1:${api.port}`;
+    const post = async (route: string, body: unknown) => {
+      const response = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as any };
+    };
+
+    // Live events on the API node of a run that the worker executes.
+    const delayed = await post('/v1/graphs', {
+      name: 'delayed',
+      nodes: [{ id: 'wait', type: 'core/delay@1', position: { x: 0, y: 0 }, config: { ms: 300 } }],
+      edges: [],
+    });
+    const ws = await TestWsClient.connect(url);
+    cleanups.push(() => ws.close());
+    const first = await post(`/v1/graphs/${delayed.body.id}/runs`, { input: { n: 1 } });
+    expect(first.status).toBe(202);
+    ws.send({ type: 'subscribe', runId: first.body.runId });
+    await ws.waitForFinish(first.body.runId, 20_000);
+    const types = ws.events(first.body.runId).map((event) => event.type);
+    expect(types).toContain('run.started');
+    expect(types).toContain('task.completed');
+    const seqs = ws.events(first.body.runId).map((event) => event.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    // A sync webhook on the API node replies with the worker's core/respond output.
+    const responder = await post('/v1/graphs', {
+      name: 'responder',
+      settings: { webhook: { mode: 'sync', syncTimeoutMs: 15_000 } },
+      nodes: [{ id: 'reply', type: 'core/respond@1', position: { x: 0, y: 0 }, config: { status: 201, body: { via: 'worker' } } }],
+      edges: [],
+    });
+    await post(`/v1/graphs/${responder.body.id}/publish`, {});
+    const hook = await post(`/hooks/${responder.body.id}`, { hello: 'world' });
+    expect(hook.status).toBe(201);
+    expect(hook.body).toEqual({ via: 'worker' });
+
+    // A worker stopped with SIGTERM while a run waits hands the run back. Another worker
+    // resumes it long before the 60 s lock lifetime would have passed.
+    const slow = await post('/v1/graphs', {
+      name: 'slow',
+      nodes: [{ id: 'wait', type: 'core/delay@1', position: { x: 0, y: 0 }, config: { ms: 4_000 } }],
+      edges: [],
+    });
+    const handedRun = await post(`/v1/graphs/${slow.body.id}/runs`, {});
+    const runId = handedRun.body.runId as string;
+    const readRun = async () => (await fetch(`${url}/v1/runs/${runId}`)).json() as Promise<any>;
+    await waitUntil(async () => (await readRun()).status === 'running', 20_000, 'the slow run to start');
+    const exited = new Promise<number | null>((resolve) => workerA.child.once('exit', (code) => resolve(code)));
+    const stoppedAt = Date.now();
+    workerA.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    await startRole('worker', env);
+    await waitUntil(async () => (await readRun()).status === 'succeeded', 30_000, 'the handed-back run to succeed');
+    expect(Date.now() - stoppedAt).toBeLessThan(45_000);
+    const events = await (await fetch(`${url}/v1/runs/${runId}/events`)).json() as any;
+    const eventTypes = (events.items as { type: string }[]).map((event) => event.type);
+    expect(eventTypes).toContain('run.resumed');
+    expect(eventTypes.filter((type) => type === 'run.finished')).toHaveLength(1);
+  });
+});
