@@ -1,5 +1,6 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { LiveConnections } from './auth/live-connections.js';
 import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import type { CreditService } from './credits/credit-service.js';
@@ -28,4 +29,6 @@ export interface StudioContext {
   secrets: StudioSecrets;
   /** Encrypted credentials, their OAuth2 connections, and the resolver of plugin slots. */
   vault: CredentialVault;
+  /** Open WebSocket connections by user, closed when an admin deactivates the user. */
+  connections: LiveConnections;
 }
