@@ -6,6 +6,7 @@ import { FileBlobStore, type BlobStore, type Storage } from '@gestorlead/storage
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installAccounts } from './auth/install.js';
+import { LiveConnections } from './auth/live-connections.js';
 import type { RateLimitStoreClass } from './auth/rate-limits.js';
 import { resolveSecrets } from './auth/secrets.js';
 import { builderAppRoutes } from './builder-app.js';
@@ -20,10 +21,11 @@ import { InMemoryNodeTypeRegistry } from './executor/registry.js';
 import { GraphCache } from './graph-cache.js';
 import { newId } from './ids.js';
 import { parseJsonBody } from './json-body.js';
-import { describeErrorReplies } from './openapi.js';
+import { describeErrorReplies, describeSecurity, OPENAPI_SECURITY } from './openapi.js';
 import {
   rejectDeepBodies,
   rejectEncodedBodies,
+  rejectMistypedBodyFields,
   rejectNonFiniteNumbers,
   replyToClientError,
 } from './request-guards.js';
@@ -166,6 +168,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     vault,
     credits,
     scheduling,
+    connections: new LiveConnections(),
   };
   await plugins.load();
   vault.startRotation();
@@ -195,6 +198,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.addHook('onRequest', rejectEncodedBodies);
   app.addHook('preValidation', rejectDeepBodies);
+  app.addHook('preValidation', rejectMistypedBodyFields);
   app.addHook('preValidation', rejectNonFiniteNumbers);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -205,6 +209,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   });
 
   describeErrorReplies(app);
+  describeSecurity(app);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -212,6 +217,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
         version: '0.1.0',
         description: 'Graphs, runs, webhook triggers and live run events.',
       },
+      ...OPENAPI_SECURITY,
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

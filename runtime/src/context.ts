@@ -1,5 +1,6 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { LiveConnections } from './auth/live-connections.js';
 import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import type { CreditService } from './credits/credit-service.js';
@@ -31,4 +32,6 @@ export interface StudioContext {
   vault: CredentialVault;
   /** Job store, run dispatch and cron triggers of this process's role. */
   scheduling: StudioScheduling;
+  /** Open WebSocket connections by user, closed when an admin deactivates the user. */
+  connections: LiveConnections;
 }
