@@ -203,10 +203,25 @@ describe('split process roles', () => {
     const api = await startRole('api', env);
     const workerA = await startRole('worker', env);
     const url = `http://127.0.0.1:${api.port}`;
+
+    // The first account of a fresh studio registers without a token. It owns every graph below.
+    const registered = await fetch(`${url}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@roles.test', password: 'owner-password-for-roles', fullName: 'Roles Owner' }),
+    });
+    expect(registered.status).toBe(201);
+    const { accessToken } = (await registered.json()) as { accessToken: string };
+    const authorization = `Bearer ${accessToken}`;
     const post = async (route: string, body: unknown) => {
-      const response = await fetch(`${url}${route}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const response = await fetch(`${url}${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify(body),
+      });
       return { status: response.status, body: (await response.json()) as any };
     };
+    const get = async (route: string) => (await fetch(`${url}${route}`, { headers: { authorization } })).json() as Promise<any>;
 
     // Live events on the API node of a run that the worker executes.
     const delayed = await post('/v1/graphs', {
@@ -214,7 +229,7 @@ describe('split process roles', () => {
       nodes: [{ id: 'wait', type: 'core/delay@1', position: { x: 0, y: 0 }, config: { ms: 300 } }],
       edges: [],
     });
-    const ws = await TestWsClient.connect(url);
+    const ws = await TestWsClient.connect(url, { token: accessToken });
     cleanups.push(() => ws.close());
     const first = await post(`/v1/graphs/${delayed.body.id}/runs`, { input: { n: 1 } });
     expect(first.status).toBe(202);
@@ -248,7 +263,7 @@ describe('split process roles', () => {
     });
     const handedRun = await post(`/v1/graphs/${slow.body.id}/runs`, {});
     const runId = handedRun.body.runId as string;
-    const readRun = async () => (await fetch(`${url}/v1/runs/${runId}`)).json() as Promise<any>;
+    const readRun = () => get(`/v1/runs/${runId}`);
     await waitUntil(async () => (await readRun()).status === 'running', 20_000, 'the slow run to start');
     const exited = new Promise<number | null>((resolve) => workerA.child.once('exit', (code) => resolve(code)));
     const stoppedAt = Date.now();
@@ -258,7 +273,7 @@ describe('split process roles', () => {
     await startRole('worker', env);
     await waitUntil(async () => (await readRun()).status === 'succeeded', 30_000, 'the handed-back run to succeed');
     expect(Date.now() - stoppedAt).toBeLessThan(45_000);
-    const events = await (await fetch(`${url}/v1/runs/${runId}/events`)).json() as any;
+    const events = await get(`/v1/runs/${runId}/events`);
     const eventTypes = (events.items as { type: string }[]).map((event) => event.type);
     expect(eventTypes).toContain('run.resumed');
     expect(eventTypes.filter((type) => type === 'run.finished')).toHaveLength(1);

@@ -2,6 +2,7 @@ import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { InjectOptions } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CronScheduler, cronRunId } from '../../src/scheduling/cron-scheduler.js';
+import { request } from '../support/http.js';
 import { buildNode, waitForRun, type TestStudio } from '../support/studio.js';
 import { cronJobs, startSchedulingStudio, waitUntil, type SchedulingStudio } from './support.js';
 
@@ -12,9 +13,10 @@ afterEach(async () => {
   test = null;
 });
 
+/** Sends a request as the studio's first account, which owns the graphs it creates. */
 async function send<T = any>(options: InjectOptions): Promise<{ status: number; body: T }> {
-  const response = await test!.studio.app.inject(options);
-  return { status: response.statusCode, body: (response.body === '' ? undefined : JSON.parse(response.body)) as T };
+  const reply = await request<T>(test!, options);
+  return { status: reply.status, body: reply.body };
 }
 
 function scheduledGraph(schedule: Record<string, unknown> | undefined, settings: Record<string, unknown> = {}): GraphDocument {

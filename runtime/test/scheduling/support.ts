@@ -7,6 +7,7 @@ import { loadConfig, type RuntimeConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { CRON_JOB, RUN_JOB } from '../../src/scheduling/job-store.js';
 import { createScheduling, type StudioScheduling } from '../../src/scheduling/scheduling.js';
+import { addFirstUser, type TestUser } from '../support/studio.js';
 import { NodeProbe, testNodeTypes } from '../support/test-node-types.js';
 
 /** A studio with its scheduling services, on a data folder that may be shared with others. */
@@ -17,6 +18,10 @@ export interface SchedulingStudio {
   probe: NodeProbe;
   config: RuntimeConfig;
   dataDir: string;
+  /** The first account (an admin), which owns the graphs that the tests create through the API. */
+  user: TestUser | null;
+  /** The default token of `request()`: the first account's access token. */
+  token: string | null;
   url: string;
   listen(): Promise<string>;
   /** Closes the studio; removes the data folder unless `keepData`. */
@@ -31,7 +36,10 @@ export interface SchedulingStudioOptions {
   now?: () => Date;
 }
 
-/** Starts a studio whose scheduling clock and data folder the test chooses. It does not start the role. */
+/**
+ * Starts a studio whose scheduling clock and data folder the test chooses. It does not start the
+ * role. It registers the owner account, or signs it in when a shared data folder already has it.
+ */
 export async function startSchedulingStudio(options: SchedulingStudioOptions = {}): Promise<SchedulingStudio> {
   const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gestorlead-sched-'));
   const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', PORT: '0', JOB_SCAN_INTERVAL_MS: '200', ...options.env });
@@ -47,6 +55,8 @@ export async function startSchedulingStudio(options: SchedulingStudioOptions = {
     probe,
     config,
     dataDir,
+    user: null,
+    token: null,
     url: '',
     async listen() {
       test.url = await studio.app.listen({ host: '127.0.0.1', port: 0 });
@@ -57,6 +67,7 @@ export async function startSchedulingStudio(options: SchedulingStudioOptions = {
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  await addFirstUser(test);
   return test;
 }
 

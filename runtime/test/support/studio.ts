@@ -124,7 +124,7 @@ export async function signInTestUser(test: Pick<TestStudio, 'studio'>, email: st
  * Makes the owner account the default of `request()`: registers it as the studio's first account
  * (an admin), or signs it in when a reused data folder already has it.
  */
-export async function addFirstUser(test: TestStudio): Promise<TestUser> {
+export async function addFirstUser(test: Pick<TestStudio, 'studio' | 'storage' | 'user' | 'token'>): Promise<TestUser> {
   const user = (await test.storage.users.findByEmail(OWNER_EMAIL))
     ? await signInTestUser(test, OWNER_EMAIL, OWNER_PASSWORD)
     : await registerTestUser(test, { email: OWNER_EMAIL, password: OWNER_PASSWORD, fullName: 'Studio Owner' });
