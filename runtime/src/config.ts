@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { loadAiSettings, type AiSettings } from './ai/settings.js';
+import { loadArtifactSettings, type ArtifactSettings } from './artifacts/settings.js';
 import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
@@ -35,6 +37,10 @@ export interface RuntimeConfig {
   oauth2: OAuth2Config;
   /** Whether tasks are charged, and the operator's prices (`CREDITS_*`). */
   credits: CreditSettings;
+  /** Providers, platform keys and the result cache of the AI nodes (`OPENAI_*`, `GOOGLE_API_KEY`, `AI_*`). */
+  ai: AiSettings;
+  /** The blob store behind artifacts (`S3_*`) and their retention (`ARTIFACT_*`). */
+  artifacts: ArtifactSettings;
 }
 
 /** Limits and trust settings of plugin code and the services behind its `ctx`. */
@@ -177,5 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secrets: loadSecretSettings(env),
     oauth2: loadOAuth2Config(env),
     credits: loadCreditSettings(env),
+    ai: loadAiSettings(env),
+    artifacts: loadArtifactSettings(env),
   };
 }

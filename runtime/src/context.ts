@@ -1,5 +1,6 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { ArtifactService } from './artifacts/artifact-service.js';
 import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import type { CreditService } from './credits/credit-service.js';
@@ -28,4 +29,6 @@ export interface StudioContext {
   secrets: StudioSecrets;
   /** Encrypted credentials, their OAuth2 connections, and the resolver of plugin slots. */
   vault: CredentialVault;
+  /** Files runs produced: their records, blob store and retention sweep. */
+  artifacts: ArtifactService;
 }
