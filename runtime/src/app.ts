@@ -8,6 +8,7 @@ import { AI_CREDENTIAL_SOURCE, createAiNodeTypes } from './ai/index.js';
 import { ArtifactService } from './artifacts/artifact-service.js';
 import { createBlobStore } from './artifacts/blob-store.js';
 import { installAccounts } from './auth/install.js';
+import { LiveConnections } from './auth/live-connections.js';
 import type { RateLimitStoreClass } from './auth/rate-limits.js';
 import { resolveSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
@@ -21,10 +22,11 @@ import { InMemoryNodeTypeRegistry } from './executor/registry.js';
 import { GraphCache } from './graph-cache.js';
 import { newId } from './ids.js';
 import { parseJsonBody } from './json-body.js';
-import { describeErrorReplies } from './openapi.js';
+import { describeErrorReplies, describeSecurity, OPENAPI_SECURITY } from './openapi.js';
 import {
   rejectDeepBodies,
   rejectEncodedBodies,
+  rejectMistypedBodyFields,
   rejectNonFiniteNumbers,
   replyToClientError,
 } from './request-guards.js';
@@ -179,6 +181,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     vault,
     credits,
     artifacts,
+    connections: new LiveConnections(),
   };
   await plugins.load();
   vault.startRotation();
@@ -209,6 +212,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
   app.addHook('onRequest', rejectEncodedBodies);
   app.addHook('preValidation', rejectDeepBodies);
+  app.addHook('preValidation', rejectMistypedBodyFields);
   app.addHook('preValidation', rejectNonFiniteNumbers);
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -219,6 +223,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   });
 
   describeErrorReplies(app);
+  describeSecurity(app);
   await app.register(fastifySwagger, {
     openapi: {
       info: {
@@ -226,6 +231,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
         version: '0.1.0',
         description: 'Graphs, runs, webhook triggers and live run events.',
       },
+      ...OPENAPI_SECURITY,
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

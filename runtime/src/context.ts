@@ -1,6 +1,7 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { ArtifactService } from './artifacts/artifact-service.js';
+import type { LiveConnections } from './auth/live-connections.js';
 import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
 import type { CreditService } from './credits/credit-service.js';
@@ -31,4 +32,6 @@ export interface StudioContext {
   vault: CredentialVault;
   /** Files runs produced: their records, blob store and retention sweep. */
   artifacts: ArtifactService;
+  /** Open WebSocket connections by user, closed when an admin deactivates the user. */
+  connections: LiveConnections;
 }

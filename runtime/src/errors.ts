@@ -47,6 +47,7 @@ export const ERROR_CATALOGUE = {
   USER_EMAIL_TAKEN: { status: 409, retryable: false },
   USER_NOT_FOUND: { status: 404, retryable: false },
   USER_ADMIN_SELF_CHANGE: { status: 409, retryable: false },
+  USER_LAST_ADMIN: { status: 409, retryable: false },
   API_KEY_NOT_FOUND: { status: 404, retryable: false },
   RATE_LIMIT_EXCEEDED: { status: 429, retryable: true },
   GRAPH_INVALID: { status: 400, retryable: false },
@@ -172,14 +173,23 @@ export interface ErrorBody {
   details?: Record<string, unknown>;
 }
 
+/**
+ * Problems an error body lists at most. A body of a few MiB can break a schema at hundreds of
+ * thousands of places, and listing them all would make the reply several times larger than
+ * the request. `details.omittedProblems` counts the rest.
+ */
+export const MAX_REPORTED_PROBLEMS = 100;
+
 /** Builds the JSON body sent for a `StudioError`. */
 export function toErrorBody(error: StudioError): ErrorBody {
   const body: ErrorBody = {
     statusCode: error.status,
     code: error.code,
     message: error.message,
-    errors: error.problems,
+    errors: error.problems.slice(0, MAX_REPORTED_PROBLEMS),
   };
+  const omittedProblems = error.problems.length - body.errors.length;
   if (error.details) body.details = error.details;
+  if (omittedProblems > 0) body.details = { ...error.details, omittedProblems };
   return body;
 }

@@ -40,3 +40,32 @@ export function describeErrorReplies(app: FastifyInstance): void {
     };
   });
 }
+
+/** Name of the OpenAPI security scheme of access tokens and API keys. */
+export const BEARER_SCHEME = 'bearerAuth';
+
+/** OpenAPI `components.securitySchemes` and the default `security` of every operation. */
+export const OPENAPI_SECURITY = {
+  components: {
+    securitySchemes: {
+      [BEARER_SCHEME]: {
+        type: 'http' as const,
+        scheme: 'bearer',
+        description: 'An access token from POST /v1/auth/login or /v1/auth/register, or an API key (glk_…) from POST /v1/api-keys',
+      },
+    },
+  },
+  security: [{ [BEARER_SCHEME]: [] as string[] }],
+};
+
+/**
+ * Marks the routes that need no token with an empty `security`, so the API page sends a token
+ * only where the authentication hook requires one: `/v1/` routes unless `public`.
+ */
+export function describeSecurity(app: FastifyInstance): void {
+  app.addHook('onRoute', (route: RouteOptions) => {
+    if (!route.schema) return;
+    const needsToken = route.url.startsWith('/v1/') && route.config?.public !== true;
+    if (!needsToken) route.schema.security = [];
+  });
+}

@@ -61,6 +61,67 @@ export async function rejectNonFiniteNumbers(request: FastifyRequest): Promise<v
   }
 }
 
+/** A property schema of a request body, as far as `rejectMistypedBodyFields` reads it. */
+interface PropertySchema {
+  type?: string | string[];
+  anyOf?: PropertySchema[];
+}
+
+/** Returns the JSON types a property accepts, or null when its schema names none. */
+function declaredTypes(schema: PropertySchema): string[] | null {
+  if (typeof schema.type === 'string') return [schema.type];
+  if (Array.isArray(schema.type)) return schema.type;
+  if (!Array.isArray(schema.anyOf)) return null;
+  const types: string[] = [];
+  for (const branch of schema.anyOf) {
+    const branchTypes = declaredTypes(branch);
+    if (branchTypes === null) return null;
+    types.push(...branchTypes);
+  }
+  return types;
+}
+
+function hasJsonType(value: unknown, type: string): boolean {
+  switch (type) {
+    case 'null':
+      return value === null;
+    case 'boolean':
+    case 'string':
+      return typeof value === type;
+    case 'number':
+      return typeof value === 'number';
+    case 'integer':
+      return typeof value === 'number' && Number.isInteger(value);
+    case 'array':
+      return Array.isArray(value);
+    case 'object':
+      return value !== null && typeof value === 'object' && !Array.isArray(value);
+    default:
+      return true;
+  }
+}
+
+/**
+ * Rejects top-level body fields whose JSON type the route's schema does not allow. Fastify's
+ * Ajv coerces types for every part of a request, which query strings need, but in a JSON body
+ * it would turn `["a@b.co"]` into `"a@b.co"`, `true` into `1` and `null` into `""`.
+ */
+export async function rejectMistypedBodyFields(request: FastifyRequest): Promise<void> {
+  const properties = (request.routeOptions.schema?.body as { properties?: Record<string, PropertySchema> } | undefined)?.properties;
+  const body = request.body;
+  if (!properties || body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) return;
+  const problems: { pointer: string; message: string }[] = [];
+  for (const [name, property] of Object.entries(properties)) {
+    if (!Object.hasOwn(body, name)) continue;
+    const types = declaredTypes(property);
+    const value = (body as Record<string, unknown>)[name];
+    if (types === null || types.some((type) => hasJsonType(value, type))) continue;
+    problems.push({ pointer: `/body/${name.replaceAll('~', '~0').replaceAll('/', '~1')}`, message: `must be ${types.join(' or ')}` });
+  }
+  if (problems.length === 0) return;
+  throw new StudioError('REQUEST_INVALID', `request is invalid: ${problems[0].pointer} ${problems[0].message}`, { problems });
+}
+
 /** Maps Node's HTTP parser errors to catalogue codes; they arrive before any route exists. */
 function clientErrorOf(error: Error & { code?: string }): StudioError {
   switch (error.code) {

@@ -11,7 +11,10 @@ export const EXAMPLES_DIR = fileURLToPath(new URL('../../examples/', import.meta
 
 /**
  * Imports and publishes every example graph under its own id, on a store that contains no
- * graph yet, so a fresh studio can run them at once. Returns the ids it stored.
+ * graph and no account yet, so a fresh studio can run them at once. The first account to
+ * register takes them over. Once an account exists, nothing is stored, because graphs stored
+ * then would have no owner: no user could see or delete them, and their webhooks would run
+ * without charging anyone. Returns the ids it stored.
  */
 export async function seedExamples(
   storage: Storage,
@@ -19,7 +22,7 @@ export async function seedExamples(
   log: Logger,
   directory: string = EXAMPLES_DIR,
 ): Promise<string[]> {
-  if ((await storage.graphs.count()) > 0) return [];
+  if ((await storage.graphs.count()) > 0 || (await storage.users.count()) > 0) return [];
   const files = (await readdir(directory)).filter((name) => name.endsWith('.json')).sort();
   const seeded: string[] = [];
   for (const file of files) {

@@ -43,3 +43,16 @@ export function insufficientCredits(entry: LedgerEntry, balance: number): Insuff
     { balance, required },
   );
 }
+
+/**
+ * Throws RangeError when appending `entry` would take the user's `balance` outside the safe
+ * integers, where sums of entries stop being exact.
+ */
+export function checkBalanceRange(entry: LedgerEntry, balance: number): void {
+  if (Number.isSafeInteger(balance + entry.delta)) return;
+  throw new RangeError(
+    `Cannot append ledger entry "${entry.idempotencyKey}" (${entry.kind}) for user "${entry.userId}": ` +
+      `the balance of ${balance} plus ${entry.delta} would leave the safe integer range of ` +
+      `±${Number.MAX_SAFE_INTEGER} credits.`,
+  );
+}

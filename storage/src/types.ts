@@ -386,9 +386,10 @@ export interface UserRepository {
   /**
    * Applies `patch` (a new email trimmed and lowercased), sets `updatedAt`, returns the new record
    * or null when the user does not exist. Throws `StorageConflictError` when the new email or
-   * Google id belongs to another user.
+   * Google id belongs to another user. With `keepActiveAdmin`, throws `LastAdminError` when the
+   * patch would leave no user both active and admin, checked in the same transaction as the update.
    */
-  update(id: string, patch: UserPatch): Promise<UserRecord | null>;
+  update(id: string, patch: UserPatch, options?: { keepActiveAdmin?: boolean }): Promise<UserRecord | null>;
 }
 
 /**
@@ -566,8 +567,8 @@ export interface LedgerRepository {
    * entry is returned with `created: false`. When a negative `delta` would take the balance below
    * zero, nothing changes and `InsufficientCreditsError` is thrown, so concurrent appends never
    * overdraw (`allowNegative` lifts the check for admin adjustments only). Throws RangeError,
-   * storing nothing, for an unknown kind, a `delta` that is not a safe integer, or an `amount`
-   * that is not a safe integer of at least 0.
+   * storing nothing, for an unknown kind, a `delta` that is not a safe integer, an `amount`
+   * that is not a safe integer of at least 0, or a balance that would leave the safe integers.
    */
   append(entry: LedgerEntry, options?: { allowNegative?: boolean }): Promise<LedgerAppendResult>;
   balance(userId: string): Promise<number>;
@@ -639,6 +640,20 @@ export interface ArtifactRepository {
   listExpired(before: string, limit?: number): Promise<ArtifactRecord[]>;
   /** Deletes a record. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;
+}
+
+/** A user update that would leave the store without any active admin. */
+export class LastAdminError extends Error {
+  readonly code = 'STORAGE_LAST_ADMIN';
+  readonly userId: string;
+  constructor(userId: string) {
+    super(
+      `Cannot update user "${userId}": it is the last active admin, and the update would remove its ` +
+        'admin flag or deactivate it. Make another user an admin first.',
+    );
+    this.name = 'LastAdminError';
+    this.userId = userId;
+  }
 }
 
 /** All repositories of one store. */

@@ -3,11 +3,12 @@
  * admin changes. The first account becomes admin and takes over the graphs stored before any
  * account existed.
  */
-import { StorageConflictError, type Storage, type UserPatch, type UserRecord, type UserTier } from '@gestorlead/storage';
+import { LastAdminError, StorageConflictError, type Storage, type UserPatch, type UserRecord, type UserTier } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import { StudioError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { GoogleIdentity, GoogleTokenVerifier } from './google.js';
+import type { LiveConnections } from './live-connections.js';
 import { hashPassword, verifyDecoy, verifyPassword } from './passwords.js';
 import type { Principal } from './principal.js';
 import { inactiveUser, type Sessions } from './sessions.js';
@@ -47,13 +48,22 @@ export class Accounts {
   readonly #sessions: Sessions;
   readonly #settings: AuthSettings;
   readonly #google: GoogleTokenVerifier | null;
+  readonly #connections: LiveConnections;
   readonly #log: Logger;
 
-  constructor(options: { storage: Storage; sessions: Sessions; settings: AuthSettings; google: GoogleTokenVerifier | null; log: Logger }) {
+  constructor(options: {
+    storage: Storage;
+    sessions: Sessions;
+    settings: AuthSettings;
+    google: GoogleTokenVerifier | null;
+    connections: LiveConnections;
+    log: Logger;
+  }) {
     this.#storage = options.storage;
     this.#sessions = options.sessions;
     this.#settings = options.settings;
     this.#google = options.google;
+    this.#connections = options.connections;
     this.#log = options.log;
   }
 
@@ -149,18 +159,34 @@ export class Accounts {
     return { user: updated, passwordChanged: patch.passwordHash !== undefined };
   }
 
-  /** Applies an admin's change. Deactivating an account ends its sessions. */
+  /**
+   * Applies an admin's change. Deactivating an account ends its sessions and closes its
+   * WebSocket connections. A change that would leave no active admin, such as two admins
+   * demoting each other at once, is rejected with `USER_LAST_ADMIN`.
+   */
   async updateByAdmin(userId: string, change: AdminChange, admin: Principal): Promise<UserRecord> {
+    const pointer = change.active === false ? '/body/active' : '/body/admin';
     if (userId === admin.userId && (change.active === false || change.admin === false)) {
       throw new StudioError('USER_ADMIN_SELF_CHANGE', 'an admin cannot deactivate themselves or remove their own admin flag; ask another admin', {
-        problems: [{ pointer: change.active === false ? '/body/active' : '/body/admin', message: 'cannot be false for your own account' }],
+        problems: [{ pointer, message: 'cannot be false for your own account' }],
       });
     }
     await this.#get(userId);
-    const updated = await this.#update(userId, change);
+    let updated: UserRecord | null;
+    try {
+      updated = await this.#storage.users.update(userId, change, { keepActiveAdmin: true });
+    } catch (error) {
+      if (!(error instanceof LastAdminError)) throw error;
+      throw new StudioError('USER_LAST_ADMIN', `user "${userId}" is the last active admin; make another user an admin first`, {
+        problems: [{ pointer, message: 'cannot be false for the last active admin' }],
+        cause: error,
+      });
+    }
+    if (updated === null) throw userNotFound(userId);
     if (change.active === false) {
       const revoked = await this.#sessions.endAll(userId);
-      this.#log.info({ userId, adminId: admin.userId, revoked }, 'user deactivated; sessions ended');
+      const closed = this.#connections.closeUser(userId);
+      this.#log.info({ userId, adminId: admin.userId, revoked, closedConnections: closed }, 'user deactivated; sessions ended');
     }
     this.#log.info({ userId, adminId: admin.userId, change }, 'user changed by admin');
     return updated;

@@ -34,7 +34,7 @@ export async function installAccounts(app: FastifyInstance, ctx: StudioContext, 
   const google = settings.googleClientId === null
     ? null
     : new GoogleTokenVerifier({ clientId: settings.googleClientId, jwksUrl: settings.googleJwksUrl, log });
-  const accounts = new Accounts({ storage, sessions, settings, google, log });
+  const accounts = new Accounts({ storage, sessions, settings, google, connections: ctx.connections, log });
 
   installAuthentication(app, new Authenticator({ storage, secrets, apiKeys }));
   await installTierRateLimits(app, settings.rateLimit, options.rateLimitStore);

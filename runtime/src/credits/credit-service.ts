@@ -182,8 +182,9 @@ export class CreditService implements RunCredits {
 
   /**
    * Adds `amount` credits to a user for a confirmed payment. `idempotencyKey` is the payment's
-   * id: a payment tops up once, however often it is confirmed. Throws `USER_NOT_FOUND`, or
-   * `CREDITS_IDEMPOTENCY_CONFLICT` when the payment id was used with another user or amount.
+   * id: a payment tops up once, however often it is confirmed. Throws `USER_NOT_FOUND`,
+   * `CREDITS_IDEMPOTENCY_CONFLICT` when the payment id was used with another user or amount, or
+   * RangeError when the balance would leave the safe integers.
    */
   async topUp(userId: string, amount: number, idempotencyKey: string, reason: string): Promise<LedgerAppendResult> {
     if (!Number.isSafeInteger(amount) || amount <= 0) {
@@ -215,7 +216,8 @@ export class CreditService implements RunCredits {
   /**
    * Stores an admin's adjustment or refund once per (user, idempotency key). Throws
    * `USER_NOT_FOUND`, `CREDITS_INSUFFICIENT` when a negative adjustment exceeds the balance
-   * without `allowNegative`, or `CREDITS_IDEMPOTENCY_CONFLICT` when the key was used with other values.
+   * without `allowNegative`, `REQUEST_INVALID` when the balance would leave the safe integers,
+   * or `CREDITS_IDEMPOTENCY_CONFLICT` when the key was used with other values.
    */
   async adjust(request: AdjustmentRequest): Promise<LedgerAppendResult> {
     await this.#requireUser(request.userId, '/params/id');
@@ -237,12 +239,22 @@ export class CreditService implements RunCredits {
     try {
       result = await this.#storage.ledger.append(entry, { allowNegative: request.allowNegative === true });
     } catch (error) {
+      if (error instanceof RangeError) {
+        throw new StudioError('REQUEST_INVALID', `the adjustment of ${request.amount} credits would take the balance beyond ±${Number.MAX_SAFE_INTEGER}`, {
+          problems: [{ pointer: '/body/amount', message: 'would take the balance out of the safe integer range' }],
+          cause: error,
+        });
+      }
       if ((error as { code?: unknown }).code !== 'CREDITS_INSUFFICIENT') throw error;
       const balance = (error as { balance?: number }).balance;
       throw new StudioError(
         'CREDITS_INSUFFICIENT',
         `the adjustment takes ${-request.amount} credits, but the balance is ${balance}; send allowNegative: true to allow a negative balance`,
-        { details: { balance, required: -request.amount }, cause: error },
+        {
+          problems: [{ pointer: '/body/amount', message: `must not take more than the balance of ${balance} without allowNegative` }],
+          details: { balance, required: -request.amount },
+          cause: error,
+        },
       );
     }
     if (!result.created) {

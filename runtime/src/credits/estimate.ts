@@ -56,16 +56,20 @@ export interface EstimateSources {
 function nodesThatAlwaysRun(document: GraphDocument, sources: EstimateSources): Set<string> {
   const incoming = new Set(document.edges.map((edge) => edge.target));
   const nodes = new Map(document.nodes.map((node) => [node.id, node]));
-  const outgoing = new Map<string, GraphDocument['edges']>();
+  // Both the lists and the queue grow in place, so the walk stays linear in the graph's size,
+  // however many edges one node has.
+  const outgoing = new Map<string, GraphDocument['edges'][number][]>();
   for (const edge of document.edges) {
     if ((edge.kind ?? 'main') !== 'main') continue;
-    outgoing.set(edge.source, [...(outgoing.get(edge.source) ?? []), edge]);
+    const edges = outgoing.get(edge.source);
+    if (edges === undefined) outgoing.set(edge.source, [edge]);
+    else edges.push(edge);
   }
 
   const certain = new Set(document.nodes.filter((node) => !incoming.has(node.id)).map((node) => node.id));
   const queue = [...certain];
-  while (queue.length > 0) {
-    const node = nodes.get(queue.shift()!)!;
+  for (let next = 0; next < queue.length; next += 1) {
+    const node = nodes.get(queue[next])!;
     const descriptor = sources.nodeType(node.type);
     if (descriptor === undefined || outputPortsOf(node, descriptor).length !== 1) continue;
     for (const edge of outgoing.get(node.id) ?? []) {
@@ -100,8 +104,10 @@ export function estimateRun(document: GraphDocument, sources: EstimateSources): 
       ownCredential: price?.ownCredential ?? false,
     };
     nodes.push(estimate);
-    max += estimate.max;
-    if (!estimate.conditional) min += estimate.min;
+    // Each node's cost is capped at the largest safe integer, and so are the sums, which would
+    // otherwise lose whole credits.
+    max = Math.min(max + estimate.max, Number.MAX_SAFE_INTEGER);
+    if (!estimate.conditional) min = Math.min(min + estimate.min, Number.MAX_SAFE_INTEGER);
   }
   return { nodes, total: { min, max } };
 }

@@ -43,7 +43,7 @@ export interface PluginExecutionDependencies {
   settings: PluginSettings;
   /** Returns the node's chosen credential id per slot, from its graph document, and the run's owner. */
   nodeCredentials(ctx: NodeContext): Promise<NodeCredentialChoice>;
-  /** Whether the operator lets the plugin reach any public host (`TRUSTED_PLUGINS`). */
+  /** Whether the operator lets the plugin's shared versions reach any public host (`TRUSTED_PLUGINS`). */
   isTrusted(pluginName: string): boolean;
 }
 
@@ -71,7 +71,9 @@ export function createPluginNodeType(
   const policy = {
     plugin: plugin.name,
     hosts: plugin.manifest.permissions.hosts,
-    anyHost: dependencies.isTrusted(plugin.name),
+    // Only shared versions, which only admins install, are trusted. Otherwise a user could
+    // install a private plugin under a trusted name that no shared version uses yet.
+    anyHost: plugin.ownerId === null && dependencies.isTrusted(plugin.name),
   };
 
   const execute = async (ctx: NodeContext): Promise<NodeResult> => {

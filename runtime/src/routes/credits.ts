@@ -1,6 +1,6 @@
 import { LEDGER_KINDS, type LedgerEntry, type LedgerKind } from '@gestorlead/storage';
 import type { FastifyInstance } from 'fastify';
-import { loadOwnedVersion, nodeTypesOf } from '../auth/ownership.js';
+import { isOwnedBy, loadOwnedVersion, nodeTypesOf } from '../auth/ownership.js';
 import { requireAdmin, requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { estimateRun } from '../credits/estimate.js';
@@ -143,6 +143,12 @@ export async function creditRoutes(app: FastifyInstance, ctx: StudioContext): Pr
       runId?: string;
       allowNegative: boolean;
     };
+    // The entry shows up in the user's history, so it may name only a run of that user.
+    if (body.runId !== undefined && !isOwnedBy((await ctx.storage.runs.get(body.runId))?.ownerId ?? null, id)) {
+      throw new StudioError('RUN_NOT_FOUND', `user "${id}" has no run "${body.runId}"`, {
+        problems: [{ pointer: '/body/runId', message: 'matches no run of this user' }],
+      });
+    }
     if (body.kind === 'refund' && body.amount < 0) {
       throw new StudioError('REQUEST_INVALID', `a refund gives credits back, so its amount must be above 0, got ${body.amount}`, {
         problems: [{ pointer: '/body/amount', message: 'must be above 0 for a refund' }],

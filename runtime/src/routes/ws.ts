@@ -8,6 +8,8 @@ import type { LiveRunEvent } from '../events/event-bus.js';
 
 /** Close code sent to a client that falls too far behind ("try again later"). */
 export const WS_CLOSE_SLOW_CLIENT = 1013;
+/** Close code sent when an admin deactivates the connection's user ("policy violation"). */
+export const WS_CLOSE_USER_INACTIVE = 1008;
 const REPLAY_PAGE = 1000;
 /** Live events held for one subscription while its stored events are replayed. */
 const MAX_PENDING_EVENTS = 10_000;
@@ -49,6 +51,10 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
   const replayHighWaterBytes = Math.floor(ctx.config.wsMaxBufferedBytes / 2);
   let closed = false;
   ctx.metrics.wsClients.inc();
+  const removeConnection = ctx.connections.add(userId, () => {
+    socket.close(WS_CLOSE_USER_INACTIVE, 'account deactivated');
+    cleanup();
+  });
 
   /** Sends a message unless the client fell too far behind. `onFlushed` runs once the message left the buffer. */
   const send = (message: unknown, onFlushed?: (error?: Error) => void): boolean => {
@@ -84,6 +90,7 @@ function handleConnection(ctx: StudioContext, socket: WebSocket, request: Fastif
   const cleanup = (): void => {
     if (closed) return;
     closed = true;
+    removeConnection();
     ctx.metrics.wsClients.dec();
     for (const unsubscribe of subscriptions.values()) unsubscribe();
     subscriptions.clear();

@@ -33,7 +33,10 @@ function testNodeTypeOf(entry: CredentialTypeEntry, registry: NodeTypeRegistry):
   return { nodeType, slot };
 }
 
-/** Runs the test of `credential` for its owner. */
+/**
+ * Runs the test of `credential` for its owner.
+ * NOTE: a test call reserves and charges no credits, even when the test action declares a price.
+ */
 export async function testCredential(
   credential: CredentialRecord,
   entry: CredentialTypeEntry,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { SETTLING_KINDS, insufficientCredits, validateLedgerEntry } from '../ledger-rules.js';
+import { SETTLING_KINDS, checkBalanceRange, insufficientCredits, validateLedgerEntry } from '../ledger-rules.js';
 import { LIMITS, resolveLimit } from '../query-limits.js';
 import type { LedgerAppendResult, LedgerEntry, LedgerKind, LedgerRepository } from '../types.js';
 import { translateConflict } from './conflict.js';
@@ -156,7 +156,8 @@ export class SqliteLedgerRepository implements LedgerRepository {
 
   /**
    * Appends `entry` and adds its delta to the user's balance. Throws RangeError for a fractional
-   * delta or amount, or a negative amount, before anything is stored.
+   * delta or amount, a negative amount, or a balance that would leave the safe integers, before
+   * anything is stored.
    */
   async append(entry: LedgerEntry, options: { allowNegative?: boolean } = {}): Promise<LedgerAppendResult> {
     validateLedgerEntry(entry);
@@ -220,6 +221,7 @@ export class SqliteLedgerRepository implements LedgerRepository {
     if (entry.delta < 0 && balance + entry.delta < 0 && !allowNegative) {
       throw insufficientCredits(entry, balance);
     }
+    checkBalanceRange(entry, balance);
 
     const row = toLedgerRow(entry);
     // A capture or release may arrive before its reserve; the reserve is then stored as settled.

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { normalizeEmail } from '../normalize-email.js';
 import { LIMITS, resolveLimit, resolveOffset } from '../query-limits.js';
-import type { UserPatch, UserRecord, UserRepository, UserTier } from '../types.js';
+import { LastAdminError, type UserPatch, type UserRecord, type UserRepository, type UserTier } from '../types.js';
 import { translateConflict } from './conflict.js';
 
 interface UserRow {
@@ -77,10 +77,13 @@ export class SqliteUserRepository implements UserRepository {
   private readonly selectAnyUser: Database.Statement<[], number>;
   private readonly countUsers: Database.Statement<[], number>;
   private readonly updateRow: Database.Statement<[UserRow]>;
+  private readonly countOtherActiveAdmins: Database.Statement<[string], number>;
   private readonly createTransaction: Database.Transaction<
     (user: UserRecord, firstBecomesAdmin: boolean) => UserRecord
   >;
-  private readonly updateTransaction: Database.Transaction<(id: string, patch: UserPatch) => UserRecord | null>;
+  private readonly updateTransaction: Database.Transaction<
+    (id: string, patch: UserPatch, keepActiveAdmin: boolean) => UserRecord | null
+  >;
 
   constructor(db: Database.Database) {
     this.insertRow = db.prepare(
@@ -107,6 +110,9 @@ export class SqliteUserRepository implements UserRepository {
            active = @active, admin = @admin, tier = @tier, updated_at = @updated_at
        where id = @id`,
     );
+    this.countOtherActiveAdmins = db
+      .prepare<[string], number>('select count(*) from users where admin = 1 and active = 1 and id != ?')
+      .pluck();
 
     // BEGIN IMMEDIATE takes the write lock before the existence check, so two connections that
     // create the first user at once cannot both see an empty table.
@@ -118,7 +124,7 @@ export class SqliteUserRepository implements UserRepository {
       translateConflict(`user "${user.id}"`, () => this.insertRow.run(row));
       return toUserRecord(row);
     });
-    this.updateTransaction = db.transaction((id: string, patch: UserPatch) => {
+    this.updateTransaction = db.transaction((id: string, patch: UserPatch, keepActiveAdmin: boolean) => {
       const current = this.selectById.get(id);
       if (current === undefined) {
         return null;
@@ -129,6 +135,10 @@ export class SqliteUserRepository implements UserRepository {
         updatedAt: new Date().toISOString(),
       };
       const row = toUserRow(updated);
+      const removesActiveAdmin = current.admin === 1 && current.active === 1 && (row.admin === 0 || row.active === 0);
+      if (keepActiveAdmin && removesActiveAdmin && this.countOtherActiveAdmins.get(id) === 0) {
+        throw new LastAdminError(id);
+      }
       translateConflict(`user "${id}"`, () => this.updateRow.run(row));
       return toUserRecord(row);
     });
@@ -174,9 +184,10 @@ export class SqliteUserRepository implements UserRepository {
 
   /**
    * Applies the defined fields of `patch`, with the email trimmed and lowercased. Throws
-   * StorageConflictError when the new email or Google id belongs to another user.
+   * StorageConflictError when the new email or Google id belongs to another user, and with
+   * `keepActiveAdmin` LastAdminError when no other active admin would remain.
    */
-  async update(id: string, patch: UserPatch): Promise<UserRecord | null> {
-    return this.updateTransaction.immediate(id, patch);
+  async update(id: string, patch: UserPatch, options: { keepActiveAdmin?: boolean } = {}): Promise<UserRecord | null> {
+    return this.updateTransaction.immediate(id, patch, options.keepActiveAdmin === true);
   }
 }
