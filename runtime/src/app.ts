@@ -1,10 +1,12 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import path from 'node:path';
 import fastifyWebsocket from '@fastify/websocket';
-import { FileBlobStore, type BlobStore, type Storage } from '@gestorlead/storage';
+import type { BlobStore, Storage } from '@gestorlead/storage';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AI_CREDENTIAL_SOURCE, createAiNodeTypes } from './ai/index.js';
+import { ArtifactService } from './artifacts/artifact-service.js';
+import { createBlobStore } from './artifacts/blob-store.js';
 import { installAccounts } from './auth/install.js';
 import { LiveConnections } from './auth/live-connections.js';
 import type { RateLimitStoreClass } from './auth/rate-limits.js';
@@ -35,6 +37,7 @@ import type { CredentialResolver } from './plugins/credentials.js';
 import { HttpGateway, type HostResolver } from './plugins/http-gateway.js';
 import { PluginHost, type EditableNodeTypeRegistry } from './plugins/plugin-host.js';
 import { createLazySandbox, createSandboxPool } from './plugins/sandbox-pool.js';
+import { artifactRoutes } from './routes/artifacts.js';
 import { credentialOAuth2Routes } from './routes/credentials-oauth2.js';
 import { credentialRoutes } from './routes/credentials.js';
 import { creditRoutes } from './routes/credits.js';
@@ -64,7 +67,7 @@ export interface StudioOptions {
   credentials?: CredentialResolver;
   /** Resolves host names for plugin HTTP requests; by default the system resolver. */
   resolveHost?: HostResolver;
-  /** Stores plugin files; by default files under `<DATA_DIR>/blobs`. */
+  /** Stores artifacts; by default the S3 bucket of `S3_*`, or files under `<DATA_DIR>/blobs`. */
   blobs?: BlobStore;
   /** Rate-limit counters shared between processes; by default each process counts in memory. */
   rateLimitStore?: RateLimitStoreClass;
@@ -99,6 +102,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     options.registry ?? new InMemoryNodeTypeRegistry([...BUILT_IN_NODE_TYPES, ...(options.extraNodeTypes ?? [])]);
   const events = new EventBus(storage.events, log.child({ component: 'events' }));
   const credits = new CreditService({ storage, settings: config.credits, log });
+  const artifacts = new ArtifactService({
+    storage,
+    blobs: options.blobs ?? createBlobStore(config.artifacts, config.dataDir, log),
+    settings: config.artifacts,
+    log,
+  });
   const scheduling = options.scheduling ?? createScheduling({ config, storage, log });
   const executor: Executor = new Executor({
     storage,
@@ -112,6 +121,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     recovery: config.recovery,
     random: options.random,
     credits,
+    artifacts,
   }, scheduling.createDispatcher((runId) => executor.execute(runId)));
   const metrics = createMetrics({
     activeRuns: () => executor.activeRuns,
@@ -129,7 +139,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     config,
     storage,
     keys: secrets.encryptionKeys,
-    plugins: () => plugins.listLoaded(),
+    // The AI node types declare their credential types beside the plugins' ones.
+    plugins: () => [...plugins.listLoaded(), AI_CREDENTIAL_SOURCE],
     log,
     resolveHost: options.resolveHost,
   });
@@ -149,11 +160,22 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
           maxResponseBytes: config.plugins.httpMaxResponseBytes,
           resolve: options.resolveHost,
         }),
-        blobs: options.blobs ?? new FileBlobStore(path.join(config.dataDir, 'blobs')),
+        artifacts,
         settings: config.plugins,
       },
     },
   });
+  const aiNodeTypes = createAiNodeTypes({
+    settings: config.ai,
+    storage,
+    credentials: options.credentials ?? vault.resolver,
+    metrics,
+    events,
+    credits,
+    nodeTypesFor: (ownerId) => plugins.nodeTypesFor(ownerId),
+    taskTimeoutMs: config.taskTimeoutMs,
+  });
+  for (const nodeType of aiNodeTypes) registry.add(nodeType);
   const ctx: StudioContext = {
     config,
     storage,
@@ -168,10 +190,12 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     vault,
     credits,
     scheduling,
+    artifacts,
     connections: new LiveConnections(),
   };
   await plugins.load();
   vault.startRotation();
+  artifacts.start();
 
   const app: FastifyInstance = Fastify({
     loggerInstance: log,
@@ -236,12 +260,14 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => credentialRoutes(scope, ctx));
   await app.register(async (scope) => credentialOAuth2Routes(scope, ctx));
   await app.register(async (scope) => scheduleRoutes(scope, ctx));
+  await app.register(async (scope) => artifactRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await app.close();
       await executor.close();
+      await artifacts.stop();
       await vault.close();
       await scheduling.close();
       await sandbox.close();

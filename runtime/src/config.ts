@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAiSettings, type AiSettings } from './ai/settings.js';
+import { loadArtifactSettings, type ArtifactSettings } from './artifacts/settings.js';
 import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
@@ -41,6 +43,10 @@ export interface RuntimeConfig {
   credits: CreditSettings;
   /** Process role, Agenda job store, cron triggers and cross-process events. */
   scheduling: SchedulingSettings;
+  /** Providers, platform keys and the result cache of the AI nodes (`OPENAI_*`, `GOOGLE_API_KEY`, `AI_*`). */
+  ai: AiSettings;
+  /** The blob store behind artifacts (`S3_*`) and their retention (`ARTIFACT_*`). */
+  artifacts: ArtifactSettings;
 }
 
 /** Output folder of `npm run build`: the built builder app. */
@@ -188,5 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     oauth2: loadOAuth2Config(env),
     credits: loadCreditSettings(env),
     scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
+    ai: loadAiSettings(env),
+    artifacts: loadArtifactSettings(env),
   };
 }

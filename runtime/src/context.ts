@@ -1,5 +1,6 @@
 import type { Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { ArtifactService } from './artifacts/artifact-service.js';
 import type { LiveConnections } from './auth/live-connections.js';
 import type { StudioSecrets } from './auth/secrets.js';
 import type { RuntimeConfig } from './config.js';
@@ -32,6 +33,8 @@ export interface StudioContext {
   vault: CredentialVault;
   /** Job store, run dispatch and cron triggers of this process's role. */
   scheduling: StudioScheduling;
+  /** Files runs produced: their records, blob store and retention sweep. */
+  artifacts: ArtifactService;
   /** Open WebSocket connections by user, closed when an admin deactivates the user. */
   connections: LiveConnections;
 }

@@ -122,6 +122,21 @@ export const ERROR_CATALOGUE = {
   CREDENTIAL_OAUTH2_REFRESH_IN_PROGRESS: { status: 503, retryable: true },
   CREDITS_INSUFFICIENT: { status: 402, retryable: false },
   CREDITS_IDEMPOTENCY_CONFLICT: { status: 409, retryable: false },
+  AI_PROVIDER_NOT_CONFIGURED: { status: 400, retryable: false },
+  AI_PROVIDER_RATE_LIMITED: { status: 429, retryable: true },
+  AI_PROVIDER_AUTH_FAILED: { status: 502, retryable: false },
+  AI_PROVIDER_BAD_REQUEST: { status: 502, retryable: false },
+  AI_PROVIDER_UNAVAILABLE: { status: 502, retryable: true },
+  AI_PROVIDER_TIMEOUT: { status: 504, retryable: true },
+  AI_OUTPUT_SCHEMA_INVALID: { status: 400, retryable: false },
+  AI_OUTPUT_INVALID: { status: 502, retryable: false },
+  AI_AGENT_MAX_STEPS: { status: 422, retryable: false },
+  AI_AGENT_TOOL_UNKNOWN: { status: 400, retryable: false },
+  AI_AGENT_TOOL_INVALID: { status: 400, retryable: false },
+  AI_AGENT_TOOL_ARGS_INVALID: { status: 400, retryable: false },
+  ARTIFACT_NOT_FOUND: { status: 404, retryable: false },
+  ARTIFACT_RANGE_NOT_SATISFIABLE: { status: 416, retryable: false },
+  ARTIFACT_CONTENT_MISSING: { status: 500, retryable: false },
 } as const satisfies Record<string, CatalogueEntry>;
 
 /** A code of the runtime's error catalogue. */

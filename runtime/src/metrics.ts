@@ -12,6 +12,7 @@ export interface StudioMetrics {
   runsActive: Gauge;
   runsQueued: Gauge;
   wsClients: Gauge;
+  aiRequestDuration: Histogram<'provider' | 'model'>;
 }
 
 /** Creates a fresh registry with the process's default metrics and the studio's own. */
@@ -77,6 +78,13 @@ export function createMetrics(sources: { activeRuns(): number; queuedRuns(): num
     wsClients: new Gauge({
       name: 'websocket_clients',
       help: 'Connected WebSocket clients',
+      registers: [registry],
+    }),
+    aiRequestDuration: new Histogram({
+      name: 'ai_provider_request_duration_seconds',
+      help: 'Time from sending a request to an AI provider to its last streamed byte or error',
+      labelNames: ['provider', 'model'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
       registers: [registry],
     }),
   };

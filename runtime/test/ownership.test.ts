@@ -31,6 +31,9 @@
  * | GET    /v1/runs/:id/events                | 404 RUN_NOT_FOUND                        |
  * | GET    /v1/tasks/:id                      | 404 TASK_NOT_FOUND (attempts, ledger)    |
  * | GET    /v1/tasks/:id/logs                 | 404 TASK_NOT_FOUND                       |
+ * | GET    /v1/runs/:id/artifacts             | 404 RUN_NOT_FOUND                        |
+ * | GET    /v1/artifacts/:id                  | 404 ARTIFACT_NOT_FOUND                   |
+ * | GET    /v1/artifacts/:id/meta             | 404 ARTIFACT_NOT_FOUND                   |
  * | GET    /v1/node-types                     | a list without her private node types    |
  * | GET    /v1/ws                             | RUN_NOT_FOUND, GRAPH_NOT_FOUND, no event |
  * | POST   /v1/plugins                        | 409 PLUGIN_NAME_TAKEN for her name       |
@@ -85,6 +88,7 @@ interface AliceResources {
   runId: string;
   webhookRunId: string;
   taskId: string;
+  artifactId: string;
   deliveryId: string;
   credentialId: string;
   apiKeyId: string;
@@ -198,6 +202,9 @@ const MATRIX: MatrixRow[] = [
   { method: 'GET', route: '/v1/runs/:id/events', url: (a) => `/v1/runs/${a.runId}/events`, expected: missing('RUN_NOT_FOUND') },
   { method: 'GET', route: '/v1/tasks/:id', url: (a) => `/v1/tasks/${a.taskId}`, expected: missing('TASK_NOT_FOUND') },
   { method: 'GET', route: '/v1/tasks/:id/logs', url: (a) => `/v1/tasks/${a.taskId}/logs`, expected: missing('TASK_NOT_FOUND') },
+  { method: 'GET', route: '/v1/runs/:id/artifacts', url: (a) => `/v1/runs/${a.runId}/artifacts`, expected: missing('RUN_NOT_FOUND') },
+  { method: 'GET', route: '/v1/artifacts/:id', url: (a) => `/v1/artifacts/${a.artifactId}`, expected: missing('ARTIFACT_NOT_FOUND') },
+  { method: 'GET', route: '/v1/artifacts/:id/meta', url: (a) => `/v1/artifacts/${a.artifactId}/meta`, expected: missing('ARTIFACT_NOT_FOUND') },
   { method: 'GET', route: '/v1/node-types', url: () => '/v1/node-types', expected: list, ownerSees: () => PRIVATE_NODE_TYPE },
   {
     method: 'POST',
@@ -379,6 +386,16 @@ async function createAliceResources(test: TestStudio, admin: TestUser, alice: Te
   const started = await requireStatus(test, alice, 202, { method: 'POST', url: `/v1/graphs/${graphId}/runs`, payload: { input: 1 } });
   const runId = started.body.runId as string;
   const { tasks } = await waitForRun(test, runId);
+  const artifact = await test.studio.ctx.artifacts.store({
+    runId,
+    taskId: tasks.get('log')!.id,
+    nodeId: 'log',
+    plugin: 'test',
+    prompt: ALICE_SECRET,
+    name: 'alice.txt',
+    contentType: 'text/plain',
+    data: Buffer.from('alice artifact'),
+  });
   const hook = await request(test, { method: 'POST', url: `/hooks/${graphId}`, payload: { lead: 'alice' }, token: null });
   if (hook.status !== 202) throw new Error(`webhook failed with ${hook.status}: ${hook.raw.body}`);
   const webhookRunId = hook.body.runId as string;
@@ -399,6 +416,7 @@ async function createAliceResources(test: TestStudio, admin: TestUser, alice: Te
     runId,
     webhookRunId,
     taskId: tasks.get('log')!.id,
+    artifactId: artifact.id,
     deliveryId: deliveries.body.items[0].id,
     credentialId: credential.body.id,
     apiKeyId: apiKey.body.id,
@@ -415,6 +433,7 @@ function aliceMarkers(alice: AliceResources, user: TestUser): string[] {
     alice.runId,
     alice.webhookRunId,
     alice.taskId,
+    alice.artifactId,
     alice.deliveryId,
     alice.credentialId,
     alice.apiKeyId,
@@ -473,6 +492,7 @@ describe('cross-user matrix', () => {
     expect(task.body.ledger.map((entry: { kind: string }) => entry.kind)).toEqual(['reserve', 'capture']);
     expect(versions.body.items.map((item: { state: string }) => item.state)).toEqual(['draft', 'published']);
     expect(resources.ledgerIds.length).toBeGreaterThanOrEqual(5);
+    expect((await test.storage.artifacts.get(resources.artifactId))?.ownerId).toBe(alice.id);
   });
 
   describe.each([
@@ -771,6 +791,7 @@ function placeholderIds(): AliceResources {
     runId: ':runId',
     webhookRunId: ':webhookRunId',
     taskId: ':taskId',
+    artifactId: ':artifactId',
     deliveryId: ':deliveryId',
     credentialId: ':credentialId',
     apiKeyId: ':apiKeyId',

@@ -9,3 +9,4 @@ export * from './node-type.js';
 export * from './trigger-type.js';
 export * from './json-pointer.js';
 export * from './template.js';
+export { PluginSchemaValidator, describeTooLarge } from './plugin-schema/validator.js';

@@ -21,6 +21,9 @@ export const LIMITS = {
   openReservations: { default: 100, max: 1000 },
   /** `credentials.listNotEncryptedWith`, whose limit is required, so the default never applies. */
   credentialsToReencrypt: { default: 100, max: 1000 },
+  artifactsByRun: { default: 100, max: 1000 },
+  /** `artifacts.listExpired`, one batch of the retention sweep. */
+  expiredArtifacts: { default: 100, max: 1000 },
 } as const satisfies Record<string, LimitRule>;
 
 /**

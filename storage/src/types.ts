@@ -4,6 +4,9 @@
  */
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { PluginManifest } from '@gestorlead/sdk-plugin/plugin';
+import type { AgentMemoryRepository, AiCacheRepository } from './ai-types.js';
+
+export type * from './ai-types.js';
 
 /** Run statuses. */
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -595,6 +598,50 @@ export class InsufficientCreditsError extends Error {
   }
 }
 
+/**
+ * A file a run produced, kept in the blob store. The record links it to the run, task, node,
+ * plugin, model and prompt that made it.
+ */
+export interface ArtifactRecord {
+  id: string;
+  /** The owner of the run that made the artifact; null for a run without an owner. */
+  ownerId: string | null;
+  runId: string;
+  taskId: string | null;
+  nodeId: string | null;
+  /** The plugin (or the node type prefix of a host-side node, such as `ai`) that stored it. */
+  plugin: string | null;
+  /** The model that generated the content, when a model did. */
+  model: string | null;
+  /** The prompt that generated the content, when a prompt did. */
+  prompt: string | null;
+  /** The file name, offered as the download name. */
+  name: string;
+  contentType: string;
+  /** Length of the content in bytes. */
+  size: number;
+  /** SHA-256 of the content, in lowercase hex. */
+  sha256: string;
+  /** Key of the content in the blob store. */
+  storageKey: string;
+  createdAt: string;
+  /** When the retention sweep may delete the artifact; null keeps it until deleted explicitly. */
+  expiresAt: string | null;
+}
+
+/** Artifact records. The content lives in a `BlobStore` under `storageKey`. */
+export interface ArtifactRepository {
+  /** Inserts a record; throws StorageConflictError for a repeated id. */
+  create(record: ArtifactRecord): Promise<void>;
+  get(id: string): Promise<ArtifactRecord | null>;
+  /** The artifacts of a run, oldest first; records of one instant in id order. */
+  listByRun(runId: string, query?: { limit?: number; offset?: number }): Promise<ArtifactRecord[]>;
+  /** Artifacts whose `expiresAt` is strictly before `before`, earliest expiry first. */
+  listExpired(before: string, limit?: number): Promise<ArtifactRecord[]>;
+  /** Deletes a record. Returns false when it did not exist. */
+  delete(id: string): Promise<boolean>;
+}
+
 /** A user update that would leave the store without any active admin. */
 export class LastAdminError extends Error {
   readonly code = 'STORAGE_LAST_ADMIN';
@@ -624,6 +671,12 @@ export interface Storage {
   credentials: CredentialRepository;
   oauthStates: OAuthStateRepository;
   ledger: LedgerRepository;
+  /** Results of `ai/chat`, reused for identical requests within their TTL. */
+  aiCache: AiCacheRepository;
+  /** Conversations of `ai/agent` nodes per run. */
+  agentMemory: AgentMemoryRepository;
+  /** Records of the files runs produced; the content is in the blob store. */
+  artifacts: ArtifactRepository;
   /** Resolves when the store returns the result of a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -13,6 +13,7 @@ import { LATEST_SCHEMA_VERSION, MIGRATIONS, applyMigrations, type Migration } fr
 import { StorageConflictError, StorageSchemaTooNewError, type Storage } from '../src/types.js';
 import {
   buildApiKey,
+  buildArtifact,
   buildAttempt,
   buildCredential,
   buildDelivery,
@@ -261,6 +262,7 @@ describe('SQLite adapter', () => {
       'oauth_states',
       'ledger_entries',
       'credit_balances',
+      'artifacts',
     ];
     const fullScan = new RegExp(`^SCAN (${tables.join('|')})$`);
     const queries = statements.filter((sql) => !/^\s*(insert|begin|commit|rollback)/i.test(sql));
@@ -482,6 +484,16 @@ async function exerciseEveryMethod(storage: Storage): Promise<void> {
   await exerciseOwnershipMethods(storage);
   await exerciseAccountMethods(storage);
   await exerciseLedgerMethods(storage);
+  await exerciseArtifactMethods(storage);
+}
+
+async function exerciseArtifactMethods(storage: Storage): Promise<void> {
+  const artifact = buildArtifact();
+  await storage.artifacts.create(artifact);
+  await storage.artifacts.get(artifact.id);
+  await storage.artifacts.listByRun(artifact.runId, { limit: 5, offset: 1 });
+  await storage.artifacts.listExpired(isoAt(1), 10);
+  await storage.artifacts.delete(artifact.id);
 }
 
 async function exerciseOwnershipMethods(storage: Storage): Promise<void> {

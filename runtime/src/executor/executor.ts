@@ -8,6 +8,7 @@ import type {
   TriggerKind,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { RunCredits } from '../credits/credit-service.js';
 import { StudioError } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -37,6 +38,8 @@ export interface ExecutorOptions {
   random?: () => number;
   /** Reserves and settles the credits of charged tasks; without it no task is charged. */
   credits?: RunCredits;
+  /** Stores the artifacts of host-side nodes; without it `NodeContext.files` is absent. */
+  artifacts?: ArtifactService;
 }
 
 /** The outcome a caller waiting for a run's reply receives. */
@@ -166,6 +169,7 @@ export class Executor {
         onRespond: (id, response) => this.#notifyReply(id, { kind: 'response', response }),
         random: this.#options.random,
         credits: this.#options.credits,
+        artifacts: this.#options.artifacts,
       },
       run,
       plan,

@@ -1,5 +1,6 @@
 import type { NodeTypeDescriptor } from '@gestorlead/sdk-plugin';
-import type { ErrorData, RunResponse } from '@gestorlead/storage';
+import type { Readable } from 'node:stream';
+import type { ArtifactRecord, ErrorData, RunResponse } from '@gestorlead/storage';
 
 /** Log levels a node may write into its task log. */
 export type TaskLogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -12,6 +13,23 @@ export interface EdgeDelivery {
   targetPort: string;
   kind: 'main' | 'error';
   value: unknown;
+}
+
+/** A file a host-side node stores as an artifact of its task. */
+export interface NodeFile {
+  /** The file name, offered as the download name. */
+  name: string;
+  contentType: string;
+  data: Buffer | Readable;
+  /** The model that generated the content. */
+  model?: string;
+  /** The prompt that generated the content. */
+  prompt?: string;
+}
+
+/** Artifact storage of one task: the record gets the run, task, node and node type prefix. */
+export interface NodeFiles {
+  put(file: NodeFile): Promise<ArtifactRecord>;
 }
 
 /** Context a node's `execute` receives: the node's only door to the run. */
@@ -33,6 +51,8 @@ export interface NodeContext {
   log(level: TaskLogLevel, message: string, data?: unknown): void;
   /** Sets the run's HTTP reply (for sync webhooks). */
   respond(response: RunResponse): void;
+  /** Stores artifacts of this task; absent when the executor was built without an artifact store. */
+  files?: NodeFiles;
 }
 
 /** Values on the output ports a node activates; a port left out is inactive. */

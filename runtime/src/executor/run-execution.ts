@@ -8,10 +8,11 @@ import type {
   TaskStatus,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
+import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { RunCredits } from '../credits/credit-service.js';
 import type { EventBus } from '../events/event-bus.js';
 import { newId } from '../ids.js';
-import type { NodeTypeRegistry, TaskLogLevel } from './node-type.js';
+import type { NodeContext, NodeTypeRegistry, TaskLogLevel } from './node-type.js';
 import {
   collectDeliveries,
   evaluateReadiness,
@@ -35,6 +36,8 @@ export interface ExecutionDeps {
   random?: () => number;
   /** Reserves and settles the credits of charged tasks; without it no task is charged. */
   credits?: RunCredits;
+  /** Stores the artifacts of host-side nodes (`NodeContext.files`). */
+  artifacts?: ArtifactService;
 }
 
 /** Final status and error of a stopped run. */
@@ -253,6 +256,7 @@ export class RunExecution {
           runInput: this.#run.input,
           log: (level, message, data) => this.#taskLog(task.id, nodeId, level, message, data),
           respond: (response) => this.#respond(response),
+          files: this.#filesOf(task.id, nodeId, node.type),
         },
         timeoutMs,
         this.#controller.signal,
@@ -420,6 +424,28 @@ export class RunExecution {
 
   #taskLog(taskId: string, nodeId: string, level: TaskLogLevel, message: string, data?: unknown): void {
     this.#publish({ type: 'task.log', taskId, nodeId, data: { level, message, data: data ?? null } });
+  }
+
+  /** The `files` of a task, or undefined without an artifact store. The plugin is the node type's prefix. */
+  #filesOf(taskId: string, nodeId: string, nodeType: string): NodeContext['files'] {
+    const artifacts = this.#deps.artifacts;
+    if (artifacts === undefined) return undefined;
+    const plugin = nodeType.split('/')[0];
+    return {
+      put: (file) =>
+        artifacts.store({
+          runId: this.runId,
+          ownerId: this.#run.ownerId,
+          taskId,
+          nodeId,
+          plugin,
+          model: file.model ?? null,
+          prompt: file.prompt ?? null,
+          name: file.name,
+          contentType: file.contentType,
+          data: file.data,
+        }),
+    };
   }
 
   #respond(response: RunResponse): void {

@@ -4,7 +4,7 @@
  * `NodeError`s, which reach the plugin as `PluginError`s with the same code.
  */
 import type { FilePutData, FileRefData } from '@gestorlead/sdk-plugin/plugin';
-import type { BlobStore } from '@gestorlead/storage';
+import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { PluginSettings } from '../config.js';
 import { NodeError, type TaskLogLevel } from '../executor/node-type.js';
 import type { HostServices } from '../sandbox/types.js';
@@ -34,10 +34,11 @@ function isBase64(text: string): boolean {
 }
 const LOG_LEVELS: ReadonlySet<string> = new Set(['debug', 'info', 'warn', 'error']);
 
-/** Services shared by every call: the gateway, the blob store and the operator's settings. */
+/** Services shared by every call: the gateway, the artifact store and the operator's settings. */
 export interface HostServiceDependencies {
   gateway: HttpGateway;
-  blobs: BlobStore;
+  /** Stores `ctx.files.put` content with an artifact record, and reads it back for `ctx.files.get`. */
+  artifacts: ArtifactService;
   settings: PluginSettings;
 }
 
@@ -83,7 +84,7 @@ function decodedSize(base64: string): number {
 
 /** Builds the host services of one action call. */
 export function createHostServices(dependencies: HostServiceDependencies, scope: CallScope): CallHostServices {
-  const { gateway, blobs, settings } = dependencies;
+  const { gateway, artifacts, settings } = dependencies;
   let written = 0;
   let dropped = 0;
   let sandboxSummaryPassed = false;
@@ -114,22 +115,34 @@ export function createHostServices(dependencies: HostServiceDependencies, scope:
       if (!isBase64(file.base64)) {
         throw fileError('PLUGIN_FILE_INVALID', `file "${file.name}" must have base64 content`);
       }
-      const data = Buffer.from(file.base64, 'base64');
-      const id = await blobs.put(data, {
+      for (const field of ['model', 'prompt'] as const) {
+        if (file[field] !== undefined && typeof file[field] !== 'string') {
+          throw fileError('PLUGIN_FILE_INVALID', `file "${file.name}" has a ${field} that is not a string`);
+        }
+      }
+      const record = await artifacts.store({
+        runId: scope.runId,
+        taskId: scope.taskId,
+        nodeId: scope.nodeId,
+        plugin: scope.policy.plugin,
+        model: file.model ?? null,
+        prompt: file.prompt ?? null,
+        name: file.name,
         contentType: file.contentType,
-        attributes: { name: file.name, runId: scope.runId, nodeId: scope.nodeId, taskId: scope.taskId },
+        data: Buffer.from(file.base64, 'base64'),
       });
-      return { id, name: file.name, contentType: file.contentType, size: data.length };
+      return { id: record.id, name: file.name, contentType: file.contentType, size: record.size };
     },
 
     // Files are scoped to the run: a node reads what any node of the same run stored. A file of
     // another run gets the same error as a missing one, so ids of other runs reveal nothing.
     async getFile(id: string): Promise<{ ref: FileRefData; base64: string }> {
-      const blob = typeof id === 'string' ? await blobs.get(id) : null;
-      if (blob === null || blob.attributes.runId !== scope.runId) {
+      const record = typeof id === 'string' ? await artifacts.get(id) : null;
+      const blob = record === null || record.runId !== scope.runId ? null : await artifacts.blobs.get(record.storageKey);
+      if (record === null || blob === null) {
         throw fileError('PLUGIN_FILE_NOT_FOUND', `no file of this run has the id "${String(id).slice(0, 100)}"`);
       }
-      const ref: FileRefData = { id, name: blob.attributes.name ?? id, contentType: blob.contentType, size: blob.size };
+      const ref: FileRefData = { id, name: record.name, contentType: record.contentType, size: blob.size };
       return { ref, base64: blob.data.toString('base64') };
     },
 

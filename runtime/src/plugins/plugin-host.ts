@@ -40,8 +40,11 @@ export const STUDIO_VERSION: string = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
-/** Plugin names the API does not accept, because the studio installs them from its own sources. */
-export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core']);
+/**
+ * Plugin names the API does not accept: `core`, which the studio installs from its own sources,
+ * and `ai`, the prefix of the built-in AI node types and their credential types.
+ */
+export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core', 'ai']);
 
 /** A registry the plugin host can add node types to and remove them from. */
 export interface EditableNodeTypeRegistry extends NodeTypeRegistry {

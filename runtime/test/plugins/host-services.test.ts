@@ -7,6 +7,7 @@ import { loadConfig } from '../../src/config.js';
 import type { CredentialResolver } from '../../src/plugins/credentials.js';
 import { createHostServices } from '../../src/plugins/host-services.js';
 import { HttpGateway } from '../../src/plugins/http-gateway.js';
+import { createTestArtifactService } from '../support/artifacts.js';
 import { request, startRun } from '../support/http.js';
 import { buildGraph, buildNode, waitForRun } from '../support/studio.js';
 import { sendJson, startLocalServer, type LocalServer } from './support/local-server.js';
@@ -183,7 +184,7 @@ describe('host log service', () => {
   function services(lines: Array<{ level: string; message: string; data?: unknown }>) {
     const settings = loadConfig({ PLUGIN_LOG_MAX_LINES: '3' }).plugins;
     return createHostServices(
-      { gateway: new HttpGateway({ allowPrivate: [], timeoutMs: 1_000, maxResponseBytes: 1_000 }), blobs: new FileBlobStore(os.tmpdir()), settings },
+      { gateway: new HttpGateway({ allowPrivate: [], timeoutMs: 1_000, maxResponseBytes: 1_000 }), artifacts: createTestArtifactService(os.tmpdir()), settings },
       {
         policy: { plugin: 'p', hosts: [], anyHost: false },
         runId: 'run-1',
@@ -241,7 +242,7 @@ describe('files', () => {
     actions: [
       {
         name: 'store',
-        run: 'async (ctx) => { const ref = await ctx.files.put({ name: "a.txt", contentType: "text/plain", base64: "aGVsbG8=" }); const back = await ctx.files.get(ref.id); return { ref, back }; }',
+        run: 'async (ctx) => { const ref = await ctx.files.put({ name: "a.txt", contentType: "text/plain", base64: "aGVsbG8=", model: "tiny-1", prompt: "say olá 👋" }); const back = await ctx.files.get(ref.id); return { ref, back }; }',
       },
       {
         name: 'read',
@@ -260,15 +261,19 @@ describe('files', () => {
     await install(filer);
     const graphId = await createGraph([buildNode('store', { type: 'filer/store@1' })]);
 
-    const { run } = await waitForRun(test, await startRun(test, graphId, null));
+    const { run, tasks } = await waitForRun(test, await startRun(test, graphId, null));
     const result = (run.output as { store: { ref: { id: string }; back: unknown } }).store;
 
     expect(run.status).toBe('succeeded');
     expect(result.ref).toEqual({ id: result.ref.id, name: 'a.txt', contentType: 'text/plain', size: 5 });
     expect(result.back).toEqual({ ref: result.ref, base64: 'aGVsbG8=' });
-    const stored = await new FileBlobStore(path.join(test.dataDir, 'blobs')).get(result.ref.id);
+    const record = await test.storage.artifacts.get(result.ref.id);
+    const stored = await new FileBlobStore(path.join(test.dataDir, 'blobs')).get(record?.storageKey ?? '');
     expect(stored?.data.toString('utf8')).toBe('hello');
     expect(stored?.attributes.runId).toBe(run.id);
+    expect(record).toMatchObject({ runId: run.id, nodeId: 'store', plugin: 'filer', model: 'tiny-1', prompt: 'say olá 👋', size: 5 });
+    expect(record?.taskId).toBe(tasks.get('store')?.id);
+    expect(record?.ownerId).toBe(run.ownerId);
   });
 
   it('hides files of other runs', async () => {
@@ -359,7 +364,7 @@ describe('file blob store', () => {
     try {
       const store = new FileBlobStore(folder);
 
-      const key = await store.put(Buffer.from('data'), { contentType: 'text/plain', attributes: { name: 'x' } });
+      const { key } = await store.put(Buffer.from('data'), { contentType: 'text/plain', attributes: { name: 'x' } });
 
       expect(key).toMatch(/^[0-9a-f]{32}$/);
       expect(await store.exists(key)).toBe(true);

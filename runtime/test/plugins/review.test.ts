@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describeHostPatternProblem } from '@gestorlead/sdk-plugin/manifest';
-import { FileBlobStore } from '@gestorlead/storage';
+import { createTestArtifactService } from '../support/artifacts.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { nonPublicRange, parseAddress } from '../../src/plugins/address-policy.js';
@@ -51,7 +51,7 @@ describe('ctx.files.put', () => {
     const host = createHostServices(
       {
         gateway: new HttpGateway({ allowPrivate: [], timeoutMs: 1_000, maxResponseBytes: 1_000 }),
-        blobs: new FileBlobStore(folder),
+        artifacts: createTestArtifactService(folder),
         settings,
       },
       { policy: { plugin: 'p', hosts: [], anyHost: false }, runId: 'run-1', nodeId: 'n', taskId: 't', log: () => undefined },

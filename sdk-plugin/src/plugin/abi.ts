@@ -194,6 +194,10 @@ export interface FilePutData {
   contentType: string;
   /** The content, base64 encoded. */
   base64: string;
+  /** The model that generated the content, recorded with the artifact (at most 200 characters kept). */
+  model?: string;
+  /** The prompt that generated the content, recorded with the artifact (at most 65,536 characters kept). */
+  prompt?: string;
 }
 
 /** A stored artifact. */

@@ -1,6 +1,8 @@
 import type Database from 'better-sqlite3';
 import type { Storage } from '../types.js';
+import { SqliteAgentMemoryRepository, SqliteAiCacheRepository } from './ai-repositories.js';
 import { SqliteApiKeyRepository } from './api-key-repository.js';
+import { SqliteArtifactRepository } from './artifact-repository.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { SqliteCredentialRepository } from './credential-repository.js';
 import { SqliteDeliveryRepository } from './delivery-repository.js';
@@ -37,6 +39,9 @@ export class SqliteStorage implements Storage {
   readonly credentials: SqliteCredentialRepository;
   readonly oauthStates: SqliteOAuthStateRepository;
   readonly ledger: SqliteLedgerRepository;
+  readonly aiCache: SqliteAiCacheRepository;
+  readonly agentMemory: SqliteAgentMemoryRepository;
+  readonly artifacts: SqliteArtifactRepository;
   private readonly db: Database.Database;
   private readonly selectOne: Database.Statement<[], number>;
   private readonly checkpointer: BackgroundCheckpointer | null;
@@ -57,6 +62,9 @@ export class SqliteStorage implements Storage {
     this.credentials = new SqliteCredentialRepository(db);
     this.oauthStates = new SqliteOAuthStateRepository(db);
     this.ledger = new SqliteLedgerRepository(db);
+    this.aiCache = new SqliteAiCacheRepository(db);
+    this.agentMemory = new SqliteAgentMemoryRepository(db);
+    this.artifacts = new SqliteArtifactRepository(db);
     this.selectOne = db.prepare<[], number>('select 1').pluck();
   }
 

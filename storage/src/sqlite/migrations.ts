@@ -290,6 +290,58 @@ export const MIGRATIONS: readonly Migration[] = [
         where kind = 'reserve' and settled_at is null;
     `,
   },
+  {
+    version: 7,
+    name: 'ai-cache-and-agent-memory',
+    sql: `
+      -- Results of ai/chat by the SHA-256 of their normalised request, until expires_at.
+      create table ai_cache (
+        key text primary key,
+        provider text not null,
+        model text not null,
+        result text not null,
+        usage text not null,
+        created_at text not null,
+        expires_at text not null
+      ) strict;
+      create index ai_cache_expires on ai_cache (expires_at);
+
+      -- The conversation of each ai/agent node in a run, so a resumed run continues it.
+      create table agent_memory (
+        run_id text not null,
+        node_id text not null,
+        messages text not null,
+        updated_at text not null,
+        primary key (run_id, node_id)
+      ) strict;
+    `,
+  },
+  {
+    version: 8,
+    name: 'create-artifacts',
+    sql: `
+      -- Records of the files runs produced. The bytes are in the blob store under storage_key.
+      create table artifacts (
+        id text primary key,
+        owner_id text,
+        run_id text not null,
+        task_id text,
+        node_id text,
+        plugin text,
+        model text,
+        prompt text,
+        name text not null,
+        content_type text not null,
+        size integer not null,
+        sha256 text not null,
+        storage_key text not null,
+        created_at text not null,
+        expires_at text
+      ) strict;
+      create index artifacts_run_created_at on artifacts (run_id, created_at, id);
+      create index artifacts_expires_at on artifacts (expires_at, id) where expires_at is not null;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

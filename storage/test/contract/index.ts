@@ -5,7 +5,9 @@
  */
 import { afterEach, beforeEach, describe } from 'vitest';
 import type { Storage } from '../../src/types.js';
+import { defineAiContract } from './ai-contract.js';
 import { defineApiKeyContract } from './api-key-contract.js';
+import { defineArtifactContract } from './artifact-contract.js';
 import type { ContractContext } from './context.js';
 import { defineCredentialContract } from './credential-contract.js';
 import { defineDeliveryContract } from './delivery-contract.js';
@@ -23,6 +25,7 @@ import { defineValueContract } from './value-contract.js';
 
 export type { ContractContext } from './context.js';
 export * from './fixtures.js';
+export { buildArtifact } from './artifact-contract.js';
 
 /**
  * Registers the contract tests. `open` must return an empty store and is called before every
@@ -70,6 +73,8 @@ export function defineStorageContract(
     defineCredentialContract(context);
     defineOAuthStateContract(context);
     defineLedgerContract(context);
+    defineArtifactContract(context);
+    defineAiContract(context);
     defineValueContract(context);
     defineStorageLifecycleContract(context);
   });
