@@ -42,11 +42,22 @@ function handle(nodeId: string, port: string, side: 'source' | 'target'): string
   return `.react-flow__handle.${side}[data-nodeid="${nodeId}"][data-handleid="${port}"]`;
 }
 
+/** Returns the boxes of two ports once they stay put for 100 ms (after a layout or zoom animation). */
+async function settledBoxes(page: Page, sourceSelector: string, targetSelector: string) {
+  let previous = '';
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const boxes = [await page.locator(sourceSelector).boundingBox(), await page.locator(targetSelector).boundingBox()];
+    const current = JSON.stringify(boxes);
+    if (current === previous && boxes[0] !== null && boxes[1] !== null) return { source: boxes[0], target: boxes[1] };
+    previous = current;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`ports did not settle: ${sourceSelector} or ${targetSelector}`);
+}
+
 /** Drags with the mouse from an output port to an input port. */
 export async function connectPorts(page: Page, from: [string, string], to: [string, string]): Promise<void> {
-  const source = await page.locator(handle(from[0], from[1], 'source')).boundingBox();
-  const target = await page.locator(handle(to[0], to[1], 'target')).boundingBox();
-  if (source === null || target === null) throw new Error(`port not visible: ${from.join('.')} or ${to.join('.')}`);
+  const { source, target } = await settledBoxes(page, handle(from[0], from[1], 'source'), handle(to[0], to[1], 'target'));
   await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
   await page.mouse.down();
   await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
