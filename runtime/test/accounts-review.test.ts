@@ -300,7 +300,7 @@ describe('privilege escalation', () => {
   });
 
   // NOTE: skipped because one clean-clone run on a loaded machine ended the `active` round with
-  // no active admin; the cause is not found yet (the storage check runs in one transaction).
+  // no active admin. The cause is not found yet, although the storage check runs in one transaction.
   it.skip('concurrent demotions keep one admin', async () => {
     const owner = await studio();
     const other = await registerTestUser(owner);

@@ -12,7 +12,7 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /**
  * Whether the browser is installed. `.ci/run` installs it from Debian's packages; where that is
- * impossible the specs are skipped and say so, instead of failing on a missing program.
+ * impossible the specs are skipped with a printed warning instead of failing on a missing program.
  */
 export const CHROMIUM_AVAILABLE = existsSync(CHROMIUM_PATH);
 if (!CHROMIUM_AVAILABLE) {

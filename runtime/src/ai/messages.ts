@@ -10,9 +10,14 @@ export interface TokenUsage {
 export function textOf(message: Pick<BaseMessage, 'content'>): string {
   const content = message.content;
   if (typeof content === 'string') return content;
-  return content
-    .map((part) => (typeof part === 'string' ? part : part.type === 'text' && typeof part.text === 'string' ? part.text : ''))
-    .join('');
+  return content.map(partText).join('');
+}
+
+/** Returns the text of one content part, or '' for a part that is not text. */
+function partText(part: Exclude<BaseMessage['content'], string>[number]): string {
+  if (typeof part === 'string') return part;
+  if (part.type === 'text' && typeof part.text === 'string') return part.text;
+  return '';
 }
 
 /** Returns the usage the provider reported on a message, or zeros when it reported none. */

@@ -126,7 +126,7 @@ export function nodeTypesOf(ctx: StudioContext, request: FastifyRequest): NodeTy
   return ctx.plugins.nodeTypesFor(requirePrincipal(request).userId);
 }
 
-/** The plugin trigger types the request's user may name in `settings.trigger`. */
+/** Returns the plugin trigger types the request's user may name in `settings.trigger`. */
 export function triggerTypesOf(ctx: StudioContext, request: FastifyRequest): TriggerTypeLookup {
   return ctx.plugins.triggers.visibleTo(requirePrincipal(request).userId);
 }

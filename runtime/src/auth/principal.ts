@@ -1,6 +1,6 @@
 /**
- * Who makes a request. The authentication hook sets `request.principal` from an access token
- * or a personal API key before any route handler runs; routes read it through
+ * The user behind a request. The authentication hook sets `request.principal` from an access
+ * token or a personal API key before any route handler runs. Routes read it through
  * `requirePrincipal` and scope every lookup to `principal.userId`.
  */
 import type { UserTier } from '@gestorlead/storage';
@@ -12,7 +12,7 @@ export interface Principal {
   userId: string;
   admin: boolean;
   tier: UserTier;
-  /** How the request proved who it is. */
+  /** The credential the request was authenticated with. */
   via: 'access-token' | 'api-key';
 }
 

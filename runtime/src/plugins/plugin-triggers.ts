@@ -123,7 +123,7 @@ export class PluginTriggers implements TriggerTypeLookup {
     return this.#installed(type).map((item) => item.descriptor);
   }
 
-  /** The trigger types `userId` may use: those of shared plugins and of the user's private ones. */
+  /** Returns the trigger types `userId` may use: those of shared plugins and of the user's private ones. */
   visibleTo(userId: string | null): TriggerTypeLookup {
     return { triggerVersions: (type) => this.#installed(type, userId).map((item) => item.descriptor) };
   }

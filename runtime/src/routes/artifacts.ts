@@ -44,7 +44,7 @@ function contentMissing(record: ArtifactRecord): StudioError {
   });
 }
 
-/** Sends the content, or the byte range the request asks for. */
+/** Sends the content, or the byte range the request names. */
 async function sendContent(ctx: StudioContext, request: FastifyRequest, reply: FastifyReply, record: ArtifactRecord, disposition: string) {
   const requested = parseRange(request.headers.range, record.size);
   reply.headers({

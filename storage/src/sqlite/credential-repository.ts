@@ -76,7 +76,7 @@ export class SqliteCredentialRepository implements CredentialRepository {
        where owner_id = ? and type = ?
        order by created_at desc, id desc`,
     );
-    // Two ranges instead of `key_id <> @key_id`, which SQLite answers with a scan of every row.
+    // Two ranges instead of `key_id <> @key_id`, which SQLite runs as a scan of every row.
     this.selectNotEncryptedWith = db.prepare(
       `select ${CREDENTIAL_COLUMNS} from credentials where key_id < @key_id
        union all
