@@ -4,6 +4,7 @@ import { loadAiSettings, type AiSettings } from './ai/settings.js';
 import { loadArtifactSettings, type ArtifactSettings } from './artifacts/settings.js';
 import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
+import { readPlatformEnv } from './plugins/platform-credentials.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
 import { loadSchedulingSettings, type SchedulingSettings } from './scheduling/settings.js';
 
@@ -80,6 +81,11 @@ export interface PluginSettings {
   logMaxLines: number;
   /** Plugins that may reach any public host, whatever their `permissions.hosts` lists. */
   trustedPlugins: string[];
+  /**
+   * The operator's platform credentials of first-party plugins: the set variables of
+   * `PLATFORM_CREDENTIAL_VARIABLES` (`OPENAI_API_KEY`, `PIAPI_API_KEY`, …) by name.
+   */
+  platformEnv: Record<string, string>;
 }
 
 const DEFAULTS = {
@@ -165,6 +171,7 @@ function loadPluginSettings(env: NodeJS.ProcessEnv): PluginSettings {
     filesMaxBytes: readInteger(env, 'FILES_MAX_BYTES', 1, 1024 * 1024 * 1024),
     logMaxLines: readInteger(env, 'PLUGIN_LOG_MAX_LINES', 1, 100_000),
     trustedPlugins: readList(env, 'TRUSTED_PLUGINS'),
+    platformEnv: readPlatformEnv(env),
   };
 }
 

@@ -5,10 +5,13 @@
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { buildProject, createPackage, formatProblems } from '@gestorlead/sdk-plugin/cli';
+import { FIRST_PARTY_PLUGIN_NAMES } from './platform-credentials.js';
 import type { InstallResult, PluginHost } from './plugin-host.js';
 
-/** Project folders of the bundled plugins. */
-export const BUNDLED_PLUGIN_DIRS: readonly string[] = [fileURLToPath(new URL('../../../plugins/core/', import.meta.url))];
+/** Project folders of the bundled plugins: `plugins/<name>/` of each first-party plugin. */
+export const BUNDLED_PLUGIN_DIRS: readonly string[] = FIRST_PARTY_PLUGIN_NAMES.map((name) =>
+  fileURLToPath(new URL(`../../../plugins/${name}/`, import.meta.url)),
+);
 
 /**
  * Packs each bundled plugin and installs it unless the same code is installed already. Throws

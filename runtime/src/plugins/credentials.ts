@@ -7,6 +7,7 @@ import type { CredentialSlotManifest, PluginManifest } from '@gestorlead/sdk-plu
 import { NodeError } from '../executor/node-type.js';
 import { secretStringsOf } from '../vault/credential-contents.js';
 import { NO_SECRETS, SecretScrubber } from '../vault/scrub.js';
+import { platformCredentialOf, type CredentialOwner } from './platform-credentials.js';
 
 /** The call a credential is resolved for, and the owner of its run. */
 export interface CredentialScope {
@@ -55,7 +56,9 @@ export interface SlotCredentials {
 
 /** Arguments of `resolveSlotCredentials`. */
 export interface SlotCredentialRequest {
-  plugin: { name: string; manifest: PluginManifest };
+  plugin: CredentialOwner & { manifest: PluginManifest };
+  /** The operator's platform credential variables (`PluginSettings.platformEnv`). */
+  platformEnv?: Readonly<Record<string, string>>;
   /** The slots the action or trigger declares; only these are resolved. */
   slots: readonly CredentialSlotManifest[];
   choice: NodeCredentialChoice;
@@ -64,8 +67,11 @@ export interface SlotCredentialRequest {
 }
 
 /**
- * Resolves the declared slots of one call. Throws `PLUGIN_CREDENTIAL_MISSING` when a required
- * slot has no credential or a chosen id resolves to none, and passes on the resolver's errors.
+ * Resolves the declared slots of one call. A slot without a chosen credential whose type has a
+ * platform credential gets the operator's values. Throws `AI_PROVIDER_NOT_CONFIGURED` when
+ * such a platform credential is not configured, `PLUGIN_CREDENTIAL_MISSING` when another
+ * required slot has no credential or a chosen id resolves to none, and passes on the
+ * resolver's errors.
  */
 export async function resolveSlotCredentials(request: SlotCredentialRequest): Promise<SlotCredentials> {
   const { plugin, slots, choice, scope, resolver } = request;
@@ -73,7 +79,22 @@ export async function resolveSlotCredentials(request: SlotCredentialRequest): Pr
   const secrets: string[] = [];
   for (const slot of slots) {
     const credentialId = choice.chosen[slot.slot];
+    const manifest = plugin.manifest.credentialTypes.find((candidate) => candidate.name === slot.type);
     if (credentialId === undefined || credentialId === '') {
+      const platform = platformCredentialOf(request.platformEnv ?? {}, plugin, manifest);
+      if (platform?.configured === true) {
+        values[slot.slot] = platform.values;
+        secrets.push(...secretStringsOf(platform.values, manifest));
+        continue;
+      }
+      if (platform?.configured === false) {
+        throw new NodeError(
+          'AI_PROVIDER_NOT_CONFIGURED',
+          `plugin "${plugin.name}" has no platform credential on this studio (${platform.missing.join(', ')} not set); pick a ` +
+            `credential of type ${plugin.name}/${slot.type} in the node's "${slot.slot}" slot, or ask the operator to configure it`,
+          { details: { plugin: plugin.name, slot: slot.slot, type: `${plugin.name}/${slot.type}`, variables: platform.missing } },
+        );
+      }
       if (slot.required === true) {
         throw new NodeError(
           'PLUGIN_CREDENTIAL_MISSING',
@@ -93,7 +114,6 @@ export async function resolveSlotCredentials(request: SlotCredentialRequest): Pr
       );
     }
     values[slot.slot] = resolved;
-    const manifest = plugin.manifest.credentialTypes.find((candidate) => candidate.name === slot.type);
     secrets.push(...secretStringsOf(resolved, manifest));
   }
   return { values, scrubber: secrets.length === 0 ? NO_SECRETS : new SecretScrubber(secrets) };

@@ -24,6 +24,7 @@ import { StorageConflictError, type PluginVersionSummary, type Storage } from '@
 import type { Logger } from 'pino';
 import { StudioError, type ErrorCode, type ProblemDetail } from '../errors.js';
 import type { NodeContext, NodeType, NodeTypeRegistry } from '../executor/node-type.js';
+import { FIRST_PARTY_PLUGIN_NAMES } from './platform-credentials.js';
 import { VisibleNodeTypes } from './visible-node-types.js';
 import type { NodeCredentialChoice } from './credentials.js';
 import {
@@ -41,10 +42,10 @@ export const STUDIO_VERSION: string = (
 ).version;
 
 /**
- * Plugin names the API does not accept: `core`, which the studio installs from its own sources,
- * and `ai`, the prefix of the built-in AI node types and their credential types.
+ * Plugin names the API does not accept: the first-party plugins, which the studio installs from
+ * its own sources, and `ai`, the prefix of the built-in AI node types and their credential types.
  */
-export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core', 'ai']);
+export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set([...FIRST_PARTY_PLUGIN_NAMES, 'ai']);
 
 /** A registry the plugin host can add node types to and remove them from. */
 export interface EditableNodeTypeRegistry extends NodeTypeRegistry {

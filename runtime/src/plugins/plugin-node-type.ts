@@ -10,6 +10,7 @@ import type { CallLimits, PluginCode, Sandbox } from '../sandbox/types.js';
 import { resolveSlotCredentials, type CredentialResolver, type NodeCredentialChoice } from './credentials.js';
 import { createHostServices, type HostServiceDependencies } from './host-services.js';
 import { capLimits } from './limits.js';
+import { platformCredentialOf } from './platform-credentials.js';
 
 /** An installed plugin version as the host keeps it in memory. */
 export interface LoadedPlugin {
@@ -30,6 +31,20 @@ export interface PluginNodeTypeDescriptor extends NodeTypeDescriptor {
   credentialSlots: CredentialSlotManifest[];
   /** The limits of each call, after the operator's caps. */
   limits: CallLimits;
+  /**
+   * Slots whose credential type has a platform credential, and whether the operator configured
+   * it. A node that picks no credential in such a slot uses the platform's, and fails with
+   * `AI_PROVIDER_NOT_CONFIGURED` when it is not configured. Absent when no slot has one.
+   */
+  platformCredentials?: PlatformCredentialSlot[];
+}
+
+/** A credential slot that may use the operator's platform credential. */
+export interface PlatformCredentialSlot {
+  slot: string;
+  /** `<plugin>/<credential type>`. */
+  type: string;
+  configured: boolean;
 }
 
 /** A node type backed by a plugin action. */
@@ -80,15 +95,17 @@ export function createPluginNodeType(
     const choice = slots.length === 0 ? { ownerId: null, chosen: {} } : await dependencies.nodeCredentials(ctx);
     const { values: credentials, scrubber } = await resolveSlotCredentials({
       plugin,
+      platformEnv: dependencies.settings.platformEnv,
       slots,
       choice,
       scope: { runId: ctx.runId, nodeId: ctx.nodeId, taskId: ctx.taskId },
       resolver: dependencies.credentials,
     });
+    const baseUrlHosts = credentialBaseUrlHosts(plugin.manifest, slots, credentials);
     // The task log, output and error are recorded, so the credential values are scrubbed from
     // each of them here, before the executor receives them.
     const host = createHostServices(dependencies.services, {
-      policy,
+      policy: baseUrlHosts.length === 0 ? policy : { ...policy, hosts: [...policy.hosts, ...baseUrlHosts] },
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       taskId: ctx.taskId,
@@ -145,5 +162,42 @@ export function createPluginNodeType(
     credentialSlots: slots,
     limits,
   };
+  const platformSlots = platformCredentialSlots(plugin, slots, dependencies.settings.platformEnv);
+  if (platformSlots.length > 0) descriptor.platformCredentials = platformSlots;
   return { ...descriptor, execute };
+}
+
+function platformCredentialSlots(
+  plugin: LoadedPlugin,
+  slots: readonly CredentialSlotManifest[],
+  platformEnv: Readonly<Record<string, string>>,
+): PlatformCredentialSlot[] {
+  const result: PlatformCredentialSlot[] = [];
+  for (const slot of slots) {
+    const type = plugin.manifest.credentialTypes.find((candidate) => candidate.name === slot.type);
+    const platform = platformCredentialOf(platformEnv, plugin, type);
+    if (platform !== undefined) result.push({ slot: slot.slot, type: `${plugin.name}/${slot.type}`, configured: platform.configured });
+  }
+  return result;
+}
+
+/**
+ * Returns the hosts of the base URLs in a call's credentials, for credential types that name a
+ * `baseUrlProperty`. The credential's owner chose that URL (the operator for a platform
+ * credential), so the call may reach it; private addresses still need `HTTP_ALLOW_PRIVATE`.
+ */
+function credentialBaseUrlHosts(
+  manifest: PluginManifest,
+  slots: readonly CredentialSlotManifest[],
+  credentials: Record<string, Record<string, unknown>>,
+): string[] {
+  const hosts: string[] = [];
+  for (const slot of slots) {
+    const property = manifest.credentialTypes.find((candidate) => candidate.name === slot.type)?.baseUrlProperty;
+    const value = property === undefined ? undefined : credentials[slot.slot]?.[property];
+    if (typeof value !== 'string' || !URL.canParse(value)) continue;
+    const hostname = new URL(value).hostname;
+    hosts.push(hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
+  }
+  return hosts;
 }

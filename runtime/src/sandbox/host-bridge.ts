@@ -1,8 +1,11 @@
 /**
- * Runs the `ctx.http` and `ctx.files` requests of plugin code against the call's
+ * Runs the `ctx.http`, `ctx.files` and `ctx.sleep` requests of plugin code against the call's
  * `HostServices`, in the server process, and turns the host's result into a reply for the child.
+ * A sleep is a timer here, ended early by the call's signal when the call is cancelled or times
+ * out; the child rejects the plugin's promise with the call's own error at that moment.
  */
-import type { FilePutData, HttpRequestData, PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_SLEEP_MS, type FilePutData, type HttpRequestData, type PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
 
 import { asPluginErrorData, sandboxError } from './errors.js';
 import type { HostRequestMessage, HostResultMessage } from './protocol.js';
@@ -31,6 +34,16 @@ function jsonSafe(details: unknown): unknown {
   }
 }
 
+/** Waits `ms`, or throws `RUNTIME_TASK_CANCELLED` once `signal` aborts (the call has ended). */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    if (signal.aborted) throw sandboxError('RUNTIME_TASK_CANCELLED', 'the call ended during ctx.sleep');
+    throw error;
+  }
+}
+
 async function callHost(op: HostRequestMessage['op'], argument: unknown, call: HostCallContext): Promise<unknown> {
   switch (op) {
     case 'http':
@@ -48,6 +61,12 @@ async function callHost(op: HostRequestMessage['op'], argument: unknown, call: H
         throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', 'ctx.files.get takes a file id string');
       }
       return call.host.getFile(argument);
+    case 'sleep':
+      if (typeof argument !== 'number' || !Number.isFinite(argument) || argument < 0) {
+        throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', 'ctx.sleep takes a finite number of milliseconds of at least 0');
+      }
+      await pause(Math.min(argument, MAX_SLEEP_MS), call.signal);
+      return null;
     default:
       throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', `unknown host operation "${String(op)}"`);
   }

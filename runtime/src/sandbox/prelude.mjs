@@ -225,7 +225,7 @@ export function contextPrelude(settings) {
 
   /**
    * Sends a host request and settles with the host's reply.
-   * @param {'http' | 'putFile' | 'getFile'} op
+   * @param {'http' | 'putFile' | 'getFile' | 'sleep'} op
    * @param {unknown} argument
    */
   function hostRequest(op, argument) {
@@ -386,6 +386,7 @@ export function contextPrelude(settings) {
       log: makeLogger(),
       signal: makeSignal(),
       run: data.run,
+      sleep: (/** @type {unknown} */ ms) => hostRequest('sleep', ms),
       reportUsage,
     };
     const value = await entry.run(ctx);

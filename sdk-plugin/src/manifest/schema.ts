@@ -130,6 +130,21 @@ const credentialTypeSchema = {
       required: ['action'],
       properties: { action: actionName },
     },
+    platform: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['env'],
+      properties: {
+        env: {
+          type: 'object',
+          minProperties: 1,
+          maxProperties: 20,
+          propertyNames: { pattern: '^[A-Za-z0-9_-]{1,64}$' },
+          additionalProperties: { type: 'string', pattern: '^[A-Z][A-Z0-9_]{0,127}$' },
+        },
+      },
+    },
+    baseUrlProperty: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' },
   },
 } as const;
 

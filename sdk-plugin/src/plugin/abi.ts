@@ -9,6 +9,9 @@ export const BUNDLE_GLOBAL = '__gestorleadPlugin';
 /** Format tag of a packed plugin file. */
 export const PACKAGE_FORMAT = 'gestorlead.plugin/v1';
 
+/** Longest wait of one `ctx.sleep` call, in milliseconds (15 minutes, the longest action timeout). */
+export const MAX_SLEEP_MS = 900_000;
+
 /** Property name that marks a return value as values per output port. */
 export const OUTPUTS_MARKER = '__gestorleadOutputs';
 
@@ -82,6 +85,24 @@ export interface CredentialTypeManifest {
   oauth2?: OAuth2Manifest;
   /** The check behind `POST /v1/credentials/:id/test`. */
   test?: CredentialTestManifest;
+  /**
+   * The operator's platform credential of this type: the environment variable that supplies
+   * each schema property, such as `{ apiKey: 'OPENAI_API_KEY' }`. A node that picks no
+   * credential of this type uses these values. The studio honours it only for its own
+   * first-party plugins and only for the variables it lists as platform credentials.
+   */
+  platform?: PlatformCredentialManifest;
+  /**
+   * The schema property that holds the API's base URL, such as `baseUrl`. A call with a
+   * credential of this type may also reach that URL's host, besides `permissions.hosts`.
+   */
+  baseUrlProperty?: string;
+}
+
+/** Where the studio reads the platform credential of a credential type. */
+export interface PlatformCredentialManifest {
+  /** Environment variable name by schema property name. */
+  env: Record<string, string>;
 }
 
 /** A credential slot an action uses, filled per node with a credential of `type`. */

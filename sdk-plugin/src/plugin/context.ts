@@ -67,6 +67,13 @@ export interface ActionContext<
   /** Ids of the run, graph, node and task, and the attempt number (1 for the first). */
   run: ActionCallData['run'];
   /**
+   * Resolves after `ms` milliseconds, the sandbox's only timer, for polling a remote job. The
+   * wait counts against the task's timeout, and it rejects with the call's error as soon as the
+   * task is cancelled or times out. Rejects with `PLUGIN_HOST_REQUEST_INVALID` for a negative
+   * or non-finite `ms`; waits longer than `MAX_SLEEP_MS` are cut to it.
+   */
+  sleep(ms: number): Promise<void>;
+  /**
    * Reports units of the action's `credits.unit` used by this call, such as tokens. Calls add
    * up, and the studio charges `perUnit` for each unit once the call succeeds. An action with a
    * `perUnit` price that reports nothing is charged its reserved maximum, so report `0` when

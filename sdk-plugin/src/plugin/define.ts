@@ -55,6 +55,14 @@ export interface CredentialTypeOptions<P extends PropertyMap> {
    * test passes when the action returns without an error.
    */
   test?: { action: string };
+  /**
+   * The environment variable that supplies each property of the operator's platform
+   * credential, such as `{ apiKey: 'OPENAI_API_KEY' }`. Nodes that pick no credential of this
+   * type use those values. Only the studio's first-party plugins get them.
+   */
+  platformEnv?: Partial<Record<keyof P & string, string>>;
+  /** The property that holds the API's base URL; calls with the credential may reach its host. */
+  baseUrlProperty?: keyof P & string;
 }
 
 /** A credential type as any action or plugin can reference it. */
@@ -105,6 +113,8 @@ export function defineCredentialType<const P extends PropertyMap>(
     schema: copyJson(objectSchema(options.properties)),
     ...(options.oauth2 !== undefined ? { oauth2: copyJson(options.oauth2) } : {}),
     ...(options.test !== undefined ? { test: { action: options.test.action } } : {}),
+    ...(options.platformEnv !== undefined ? { platform: { env: copyJson(options.platformEnv) as Record<string, string> } } : {}),
+    ...(options.baseUrlProperty !== undefined ? { baseUrlProperty: options.baseUrlProperty } : {}),
   };
   return { name: options.name, manifest };
 }

@@ -7,6 +7,18 @@ export interface PluginErrorOptions {
   retryable?: boolean;
   /** JSON data stored with the error, such as the upstream status. Never put secrets here. */
   details?: unknown;
+  /**
+   * The least wait before a retry, in milliseconds, such as a 429's `Retry-After`. It is
+   * stored as `details.retryAfterMs`, and a node's retry policy waits at least that long.
+   * Requires `details` to be an object or absent.
+   */
+  retryAfterMs?: number;
+}
+
+function withRetryAfter(details: unknown, retryAfterMs: number | undefined): unknown {
+  if (retryAfterMs === undefined || !Number.isFinite(retryAfterMs) || retryAfterMs < 0) return details;
+  const base = details !== null && typeof details === 'object' && !Array.isArray(details) ? details : {};
+  return { ...base, retryAfterMs: Math.round(retryAfterMs) };
 }
 
 /**
@@ -28,7 +40,7 @@ export class PluginError extends Error {
     this.name = 'PluginError';
     this.code = code;
     this.retryable = options.retryable ?? false;
-    this.details = options.details;
+    this.details = withRetryAfter(options.details, options.retryAfterMs);
   }
 
   /** Returns the error as plain data, the form in which it crosses the sandbox boundary. */

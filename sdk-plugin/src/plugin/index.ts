@@ -52,6 +52,19 @@ export {
   toPluginErrorData,
   type PluginErrorOptions,
 } from './errors.js';
+export {
+  countCharacters,
+  invalidProviderResponse,
+  joinUrl,
+  MAX_PROVIDER_MESSAGE_CHARS,
+  MAX_RETRY_AFTER_MS,
+  PROVIDER_ERROR_CODES,
+  providerHttpError,
+  providerMessageOf,
+  renderPrompt,
+  requestProvider,
+  retryAfterMs,
+} from './provider.js';
 export { isOutputsResult, normalizeActionResult, outputs, type OutputsResult } from './outputs.js';
 export {
   objectSchema,

@@ -1,5 +1,5 @@
 /** An offline `ctx` for actions: recorded logs, canned HTTP and in-memory files. */
-import type { ActionCallData, FilePutData, FileRefData } from '../plugin/abi.js';
+import { MAX_SLEEP_MS, type ActionCallData, type FilePutData, type FileRefData } from '../plugin/abi.js';
 import type { ActionContext, PluginLogLevel } from '../plugin/context.js';
 import { PluginError } from '../plugin/errors.js';
 import { createHttpRequester, type HttpHandler, type HttpRoutes, type RecordedRequest } from './http.js';
@@ -52,6 +52,8 @@ export interface TestContext {
   files: StoredFile[];
   /** Units reported with `ctx.reportUsage`, one entry per call, in order. */
   usage: number[];
+  /** Waits of `ctx.sleep`, in milliseconds, one entry per call, in order. */
+  sleeps: number[];
 }
 
 /** The `ctx.run` of the harness, unless `run` overrides parts of it. */
@@ -120,6 +122,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const requests: RecordedRequest[] = [];
   const files: StoredFile[] = [];
   const usage: number[] = [];
+  const sleeps: number[] = [];
 
   const write = (level: PluginLogLevel) => (message: string, data?: unknown) => {
     const entry: LogEntry = { level, message: String(message) };
@@ -148,6 +151,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       },
     },
     run: { ...TEST_RUN, ...options.run },
+    sleep: (ms: number) => sleep(ms, signal, sleeps),
     reportUsage(units: number) {
       // The same check as the studio's sandbox, so a test fails where the studio would.
       if (typeof units !== 'number' || !Number.isFinite(units) || units < 0) {
@@ -156,5 +160,32 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       usage.push(units);
     },
   };
-  return { ctx, logs, requests, files, usage };
+  return { ctx, logs, requests, files, usage, sleeps };
+}
+
+/**
+ * The harness's `ctx.sleep`: a real timer with the sandbox's checks, which rejects with
+ * `RUNTIME_TASK_CANCELLED` when `signal` aborts. Each wait is recorded in `sleeps`.
+ */
+function sleep(ms: number, signal: AbortSignal | undefined, sleeps: number[]): Promise<void> {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    return Promise.reject(
+      new PluginError('PLUGIN_HOST_REQUEST_INVALID', `ctx.sleep takes a finite number of milliseconds of at least 0, got ${String(ms)}`),
+    );
+  }
+  const wait = Math.min(ms, MAX_SLEEP_MS);
+  sleeps.push(wait);
+  const cancelled = (): PluginError => new PluginError('RUNTIME_TASK_CANCELLED', 'the task was cancelled');
+  if (signal?.aborted === true) return Promise.reject(cancelled());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(cancelled());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, wait);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
