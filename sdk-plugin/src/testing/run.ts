@@ -95,6 +95,8 @@ export interface RunActionResult {
   files: StoredFile[];
   /** The sum of the units reported with `ctx.reportUsage`; undefined when none were reported. */
   units: number | undefined;
+  /** Waits of `ctx.sleep`, in milliseconds, in order. */
+  sleeps: number[];
 }
 
 /* ------------------------------------------------------------------ shared checks */
@@ -297,6 +299,7 @@ export async function runAction(
     requests: test.requests,
     files: test.files,
     units: test.usage.length === 0 ? undefined : test.usage.reduce((sum, units) => sum + units, 0),
+    sleeps: test.sleeps,
   };
 }
 

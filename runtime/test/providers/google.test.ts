@@ -1,0 +1,186 @@
+/**
+ * The `google` plugin through a real studio against a local server that speaks the Gemini API
+ * (v1beta) wire format: generateContent, streamGenerateContent with SSE, and image output.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { PluginTestStudio } from '../plugins/support/plugin-studio.js';
+import {
+  geminiEchoText,
+  geminiError,
+  geminiImageBytes,
+  geminiRateLimited,
+  geminiUsage,
+  startFakeGemini,
+  type FakeGemini,
+} from '../support/fake-providers/gemini.js';
+import { artifactMeta, downloadArtifact, expectNoSecret, linesOf, nodeTypeOf, runNode, startProviderStudio, taskLog, UNICODE_PROMPT } from './support.js';
+
+const PLATFORM_KEY = 'AIza-platform-google-key-0123';
+let fake: FakeGemini;
+let test: PluginTestStudio;
+
+beforeAll(async () => {
+  fake = await startFakeGemini(PLATFORM_KEY);
+});
+
+afterAll(async () => {
+  await fake.close();
+});
+
+afterEach(async () => {
+  await test?.close();
+  fake.requests.length = 0;
+});
+
+async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
+  test = await startProviderStudio('google', [fake.port], { GOOGLE_API_KEY: PLATFORM_KEY, GOOGLE_BASE_URL: fake.baseUrl, ...env });
+  return test;
+}
+
+describe('google/generate-text', () => {
+  it('generates unicode text', async () => {
+    await startStudio();
+
+    const { run, task, output } = await runNode(test, {
+      type: 'google/generate-text@1',
+      config: { prompt: '{{ input.question }}', system: 'Réponds en une phrase.', temperature: 0.2, maxOutputTokens: 256 },
+    }, { question: UNICODE_PROMPT });
+
+    expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
+    const sent = fake.requests[0];
+    expect(sent.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(sent.headers['x-goog-api-key']).toBe(PLATFORM_KEY);
+    expect(sent.query.get('key')).toBeNull();
+    expect(sent.body).toEqual({
+      contents: [{ role: 'user', parts: [{ text: UNICODE_PROMPT }] }],
+      systemInstruction: { parts: [{ text: 'Réponds en une phrase.' }] },
+      generationConfig: { temperature: 0.2, maxOutputTokens: 256 },
+    });
+    const answer = geminiEchoText(UNICODE_PROMPT);
+    const usage = geminiUsage(UNICODE_PROMPT, answer);
+    expect(output).toEqual({
+      text: answer,
+      model: 'gemini-2.5-flash',
+      usage: { inputTokens: usage.promptTokenCount, outputTokens: usage.candidatesTokenCount },
+      finishReason: 'STOP',
+    });
+    const charged = (await taskLog(test, task.id)).events.find((event) => event.type === 'task.charged')?.data as { units: number };
+    expect(charged.units).toBe(usage.totalTokenCount);
+    await expectNoSecret(test, task.id, PLATFORM_KEY);
+  });
+
+  it('streams with server-sent events', async () => {
+    await startStudio();
+
+    const { run, task, output } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: UNICODE_PROMPT, stream: true, model: 'gemini-2.5-pro' } });
+
+    expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
+    expect(fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-pro:streamGenerateContent');
+    expect(fake.requests[0].query.get('alt')).toBe('sse');
+    expect(output.text).toBe(geminiEchoText(UNICODE_PROMPT));
+    const chunks = linesOf((await taskLog(test, task.id)).events, 'model output');
+    expect(chunks.length).toBe(3);
+    expect(chunks.map((line) => line.data.text).join('')).toBe(geminiEchoText(UNICODE_PROMPT));
+  });
+
+  it('retries 429 after retry info', async () => {
+    await startStudio();
+    fake.enqueue(geminiRateLimited(1));
+
+    const { run, task } = await runNode(test, {
+      type: 'google/generate-text@1',
+      config: { prompt: 'hello' },
+      retry: { maxAttempts: 2, backoff: 'fixed', delayMs: 10, retryOn: ['429'] },
+    });
+
+    expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
+    expect(task.attempts).toBe(2);
+    expect(fake.requests[1].receivedAt - fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('keeps retry delay on the error', async () => {
+    await startStudio();
+    fake.enqueue(geminiRateLimited(7));
+
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
+
+    expect(task.error).toMatchObject({ code: 'AI_PROVIDER_RATE_LIMITED', retryable: true, details: { provider: 'google', status: 429, retryAfterMs: 7_000 } });
+    expect(task.error?.message).toContain('You exceeded your current quota');
+  });
+
+  it('rejects an unknown model', async () => {
+    await startStudio();
+    fake.enqueue(geminiError(404, 'models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.'));
+
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello', model: 'gemini-9' } });
+
+    expect(task.error).toMatchObject({ code: 'AI_PROVIDER_BAD_REQUEST', retryable: false, details: { status: 404 } });
+    expect(task.error?.message).toContain('models/gemini-9 is not found');
+  });
+
+  it('reports a blocked prompt', async () => {
+    await startStudio();
+    fake.enqueue({ json: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } } });
+
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
+
+    expect(task.error).toMatchObject({ code: 'AI_PROVIDER_BAD_REQUEST', details: { blockReason: 'SAFETY' } });
+  });
+
+  it('fails a slow reply at the node timeout', async () => {
+    await startStudio();
+    fake.enqueue({ delayMs: 5_000, json: {} });
+
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' }, timeoutMs: 1_000 });
+
+    expect(task.status).toBe('FAILED');
+    expect(task.error?.code).toBe('RUNTIME_TASK_TIMEOUT');
+  });
+
+  it('scrubs a key the provider echoes', async () => {
+    await startStudio({ GOOGLE_API_KEY: 'AIza-wrong-key-echoed-back' });
+
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
+
+    expect(task.error?.code).toBe('AI_PROVIDER_BAD_REQUEST');
+    expect(task.error?.message).toContain('(key: [redacted])');
+    await expectNoSecret(test, task.id, 'AIza-wrong-key-echoed-back');
+  });
+
+  it('reports missing key as not configured', async () => {
+    test = await startProviderStudio('google', [fake.port], {});
+
+    const nodeType = await nodeTypeOf(test, 'google/generate-text@1');
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
+
+    expect(nodeType.platformCredentials).toEqual([{ slot: 'api', type: 'google/apiKey', configured: false }]);
+    expect(task.error?.code).toBe('AI_PROVIDER_NOT_CONFIGURED');
+  });
+});
+
+describe('google/generate-image', () => {
+  it('stores inline image data', async () => {
+    await startStudio();
+
+    const { run, task, output } = await runNode(test, { type: 'google/generate-image@1', config: { prompt: UNICODE_PROMPT, aspectRatio: '16:9' } });
+
+    expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
+    expect(fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-flash-image:generateContent');
+    expect(fake.requests[0].body.generationConfig).toEqual({ responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '16:9' } });
+    expect(output.text).toBe('Here is your image.');
+    expect(output.prompt).toBe(UNICODE_PROMPT);
+    const { bytes, contentType } = await downloadArtifact(test, output.images[0].id);
+    expect(contentType).toBe('image/png');
+    expect(bytes.equals(geminiImageBytes(UNICODE_PROMPT))).toBe(true);
+    expect(await artifactMeta(test, output.images[0].id)).toMatchObject({ prompt: UNICODE_PROMPT, model: 'gemini-2.5-flash-image' });
+  });
+
+  it('fails when no image comes back', async () => {
+    await startStudio();
+    fake.enqueue({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'I cannot draw that.' }] }, finishReason: 'STOP' }] } });
+
+    const { task } = await runNode(test, { type: 'google/generate-image@1', config: { prompt: 'a kite' } });
+
+    expect(task.error).toMatchObject({ code: 'AI_PROVIDER_RESPONSE_INVALID', retryable: false });
+  });
+});
