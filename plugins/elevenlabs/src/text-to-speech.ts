@@ -14,7 +14,7 @@ import {
 /** Base URL of the ElevenLabs API v1. */
 export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io/v1';
 
-/** Longest text of one request, in characters: the limit of `eleven_multilingual_v2`. */
+/** Maximum text of one request, in characters: the limit of `eleven_multilingual_v2`. */
 const MAX_TEXT_CHARS = 10_000;
 
 /** Content type of each offered `output_format`. */

@@ -132,8 +132,8 @@ async function pollTask(
       if (phase === 'failed') throw jobFailure(task);
     } catch (error) {
       if (!isTransient(error)) throw error;
-      const asked = (error as { details?: { retryAfterMs?: unknown } }).details?.retryAfterMs;
-      if (typeof asked === 'number') wait = Math.max(wait, asked);
+      const requestedWait = (error as { details?: { retryAfterMs?: unknown } }).details?.retryAfterMs;
+      if (typeof requestedWait === 'number') wait = Math.max(wait, requestedWait);
       ctx.log.warn('video task poll failed; polling again', { poll, code: (error as { code: string }).code, retryInMs: wait });
     }
 

@@ -22,7 +22,7 @@ export function taskOf(body: unknown): PiTask {
   return data as PiTask;
 }
 
-/** The phase of a task: its status in lower case, mapped onto running, completed or failed. */
+/** Maps a task's status, in any case, onto the phase running, completed or failed. */
 export function phaseOf(task: PiTask): 'running' | 'completed' | 'failed' {
   const status = (task.status ?? '').toLowerCase();
   if (status === 'completed') return 'completed';

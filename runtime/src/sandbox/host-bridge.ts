@@ -1,8 +1,8 @@
 /**
  * Runs the `ctx.http`, `ctx.files` and `ctx.sleep` requests of plugin code against the call's
  * `HostServices`, in the server process, and turns the host's result into a reply for the child.
- * A sleep is a timer here, ended early by the call's signal when the call is cancelled or times
- * out; the child rejects the plugin's promise with the call's own error at that moment.
+ * A sleep is a timer here, which the call's signal ends early when the call is cancelled or times
+ * out. The child then rejects the plugin's promise with the call's own error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_SLEEP_MS, type FilePutData, type HttpRequestData, type PluginErrorData } from '@gestorlead/sdk-plugin/plugin';

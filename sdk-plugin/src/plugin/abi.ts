@@ -9,7 +9,7 @@ export const BUNDLE_GLOBAL = '__gestorleadPlugin';
 /** Format tag of a packed plugin file. */
 export const PACKAGE_FORMAT = 'gestorlead.plugin/v1';
 
-/** Longest wait of one `ctx.sleep` call, in milliseconds (15 minutes, the longest action timeout). */
+/** Maximum wait of one `ctx.sleep` call, in milliseconds (15 minutes, the maximum action timeout). */
 export const MAX_SLEEP_MS = 900_000;
 
 /** Property name that marks a return value as values per output port. */
@@ -93,13 +93,13 @@ export interface CredentialTypeManifest {
    */
   platform?: PlatformCredentialManifest;
   /**
-   * The schema property that holds the API's base URL, such as `baseUrl`. A call with a
+   * The schema property that contains the API's base URL, such as `baseUrl`. A call with a
    * credential of this type may also reach that URL's host, besides `permissions.hosts`.
    */
   baseUrlProperty?: string;
 }
 
-/** Where the studio reads the platform credential of a credential type. */
+/** The source of a credential type's platform credential. */
 export interface PlatformCredentialManifest {
   /** Environment variable name by schema property name. */
   env: Record<string, string>;

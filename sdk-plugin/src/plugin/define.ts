@@ -61,7 +61,7 @@ export interface CredentialTypeOptions<P extends PropertyMap> {
    * type use those values. Only the studio's first-party plugins get them.
    */
   platformEnv?: Partial<Record<keyof P & string, string>>;
-  /** The property that holds the API's base URL; calls with the credential may reach its host. */
+  /** The property that contains the API's base URL. Calls with the credential may reach its host. */
   baseUrlProperty?: keyof P & string;
 }
 

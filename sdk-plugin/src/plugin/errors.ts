@@ -8,7 +8,7 @@ export interface PluginErrorOptions {
   /** JSON data stored with the error, such as the upstream status. Never put secrets here. */
   details?: unknown;
   /**
-   * The least wait before a retry, in milliseconds, such as a 429's `Retry-After`. It is
+   * The minimum wait before a retry, in milliseconds, such as a 429's `Retry-After`. It is
    * stored as `details.retryAfterMs`, and a node's retry policy waits at least that long.
    * Requires `details` to be an object or absent.
    */

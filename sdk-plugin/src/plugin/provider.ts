@@ -48,8 +48,8 @@ function capWait(ms: number): number {
 }
 
 /**
- * Returns the wait a response asks for before a retry, in milliseconds, or null when it asks
- * for none. Reads `retry-after-ms` (OpenAI), `retry-after` as delay seconds or an HTTP date
+ * Returns the wait a response requests before a retry, in milliseconds, or null when it
+ * requests none. Reads `retry-after-ms` (OpenAI), `retry-after` as delay seconds or an HTTP date
  * (RFC 9110 section 10.2.3), and Google's `google.rpc.RetryInfo` `retryDelay` (such as `"13s"`)
  * in the JSON error body. The result is capped at `MAX_RETRY_AFTER_MS`.
  */
@@ -222,7 +222,9 @@ export function joinUrl(baseUrl: string, path: string): string {
  */
 export function renderPrompt(template: string, input: Record<string, unknown>): string {
   const value = interpolate(template, { input: input.in, inputs: input });
-  const text = typeof value === 'string' ? value : value === undefined || value === null ? '' : JSON.stringify(value);
+  let text = '';
+  if (typeof value === 'string') text = value;
+  else if (value !== undefined && value !== null) text = JSON.stringify(value);
   if (text.trim() === '') {
     throw new PluginError(PROVIDER_ERROR_CODES.promptEmpty, 'the prompt is empty after its placeholders were filled; check the template and the input', {
       details: { template: template.slice(0, 200) },

@@ -164,8 +164,8 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
 }
 
 /**
- * The harness's `ctx.sleep`: a real timer with the sandbox's checks, which rejects with
- * `RUNTIME_TASK_CANCELLED` when `signal` aborts. Each wait is recorded in `sleeps`.
+ * Waits `ms` on a real timer, as the harness's `ctx.sleep`, with the sandbox's checks. Rejects
+ * with `RUNTIME_TASK_CANCELLED` when `signal` aborts. Each wait is recorded in `sleeps`.
  */
 function sleep(ms: number, signal: AbortSignal | undefined, sleeps: number[]): Promise<void> {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {

@@ -74,7 +74,7 @@ export const generateTextAction = defineAction({
   },
 });
 
-/** Returns the answer text of one response, leaving out thought summaries. */
+/** Returns the reply text of one response, leaving out thought summaries. */
 function textOf(response: GeminiResponse): string {
   // A stream's last chunk may carry only usage and a finish reason, without parts.
   if (response.candidates?.[0]?.content?.parts === undefined && response.promptFeedback === undefined) return '';

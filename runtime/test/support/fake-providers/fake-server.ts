@@ -2,7 +2,7 @@
  * The HTTP server under every fake provider: it records each request with its raw bytes and
  * sends the reply that the provider module picks, as JSON, bytes or a server-sent event stream,
  * optionally after a delay. Tests queue scripted replies (errors, 429s, slow replies); a fake
- * answers with its default success when the queue is empty.
+ * sends its default success when the queue is empty.
  */
 import http, { type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -127,7 +127,7 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
 }
 
 /**
- * A valid 1×1 PNG with `label` in a `tEXt` chunk, so each generated image has distinct bytes
+ * Builds a valid 1×1 PNG with `label` in a `tEXt` chunk, so each generated image has distinct bytes
  * that a test can compare with the stored artifact.
  */
 export function pngBytes(label: string): Buffer {

@@ -1,10 +1,10 @@
 /**
- * A fake of the Gemini API (v1beta) on 127.0.0.1, in its wire format:
+ * A fake of the Gemini API (v1beta) on 127.0.0.1, in its wire format. It serves
  * `POST /v1beta/models/{model}:generateContent` and `:streamGenerateContent?alt=sse` with the
- * `x-goog-api-key` header, `GenerateContentResponse` bodies with `usageMetadata`, image output as
- * `inlineData` parts when `generationConfig.responseModalities` has `IMAGE`, and Google error
- * bodies `{ error: { code, message, status, details } }`, a 429 with a `google.rpc.RetryInfo`
- * among them. A wrong key gets a 400 `API_KEY_INVALID` whose message quotes the key.
+ * `x-goog-api-key` header and `GenerateContentResponse` bodies with `usageMetadata`. Image output
+ * comes as `inlineData` parts when `generationConfig.responseModalities` has `IMAGE`. Errors are
+ * Google error bodies `{ error: { code, message, status, details } }`, and a 429 carries a
+ * `google.rpc.RetryInfo` among its details. A wrong key gets a 400 `API_KEY_INVALID` whose message quotes the key.
  *
  * Start it with `startFakeGemini(key)` and point `GOOGLE_BASE_URL` (or a credential's `baseUrl`)
  * at its `baseUrl`. By default it answers `Echo: <prompt>` in three stream chunks.
@@ -39,7 +39,7 @@ export function geminiRateLimited(seconds: number): FakeReply {
   ]);
 }
 
-/** Returns the text the fake answers to `prompt` by default. */
+/** Returns the text the fake replies to `prompt` by default. */
 export function geminiEchoText(prompt: string): string {
   return `Echo: ${prompt}`;
 }
@@ -104,7 +104,7 @@ function defaultReply(request: FakeRequest, model: string, stream: boolean): Fak
 }
 
 /**
- * Starts the fake. `apiKey` is the only key it accepts. Scripted replies (`enqueue`) answer the
+ * Starts the fake. `apiKey` is the only key it accepts. Scripted replies (`enqueue`) go to the
  * next authorised model requests before the default echo.
  */
 export async function startFakeGemini(apiKey: string): Promise<FakeGemini> {

@@ -59,7 +59,7 @@ function imagesReply(request: FakeRequest, origin: string, files: Map<string, Bu
 }
 
 /**
- * Starts the fake. `apiKey` is the only key it accepts. Scripted replies (`enqueue`) answer the
+ * Starts the fake. `apiKey` is the only key it accepts. Scripted replies (`enqueue`) go to the
  * next authorised images or speech requests before the default successes.
  */
 export async function startFakeOpenAiMedia(apiKey: string): Promise<FakeOpenAiMedia> {
