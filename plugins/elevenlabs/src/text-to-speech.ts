@@ -1,14 +1,13 @@
 import {
   countCharacters,
   defineAction,
-  defineCredentialType,
+  defineProviderKey,
   invalidProviderResponse,
   joinUrl,
   p,
-  PluginError,
-  PROVIDER_ERROR_CODES,
   renderPrompt,
   requestProvider,
+  requireConnection,
 } from '@gestorlead/sdk-plugin/plugin';
 
 /** Base URL of the ElevenLabs API v1. */
@@ -31,16 +30,11 @@ const AUDIO_TYPES = {
 } as const;
 
 /** An ElevenLabs API key. A node that picks none uses the operator's `ELEVENLABS_API_KEY`. */
-export const elevenlabsKey = defineCredentialType({
-  name: 'apiKey',
+export const elevenlabsKey = defineProviderKey({
   displayName: 'ElevenLabs API key',
   description: 'A key of elevenlabs.io, sent as the xi-api-key header.',
-  properties: {
-    apiKey: p.secret({ displayName: 'API key', required: true }),
-    baseUrl: p.text({ displayName: 'Base URL', description: 'The API root, ending in /v1.', default: ELEVENLABS_BASE_URL, maxLength: 500 }),
-  },
-  platformEnv: { apiKey: 'ELEVENLABS_API_KEY', baseUrl: 'ELEVENLABS_BASE_URL' },
-  baseUrlProperty: 'baseUrl',
+  defaultBaseUrl: ELEVENLABS_BASE_URL,
+  env: { apiKey: 'ELEVENLABS_API_KEY', baseUrl: 'ELEVENLABS_BASE_URL' },
 });
 
 /**
@@ -72,10 +66,7 @@ export const textToSpeechAction = defineAction({
   limits: { timeoutMs: 180_000, memoryMb: 256 },
   async run(ctx) {
     const { config } = ctx;
-    const connection = ctx.credentials.api;
-    if (connection === undefined || connection.apiKey === '') {
-      throw new PluginError(PROVIDER_ERROR_CODES.notConfigured, 'no ElevenLabs API key: pick a credential in the "api" slot, or ask the operator to set ELEVENLABS_API_KEY');
-    }
+    const connection = requireConnection(ctx.credentials.api, 'elevenlabs', 'ELEVENLABS_API_KEY');
     const text = renderPrompt(config.text, ctx.input);
     const characters = countCharacters(text, MAX_TEXT_CHARS, 'elevenlabs');
     const body: Record<string, unknown> = { text, model_id: config.modelId };

@@ -1,4 +1,4 @@
-import { defineCredentialType, joinUrl, p, PluginError, PROVIDER_ERROR_CODES } from '@gestorlead/sdk-plugin/plugin';
+import { defineProviderKey, joinUrl, requireConnection } from '@gestorlead/sdk-plugin/plugin';
 
 /** Base URL of the Gemini API v1beta, before `/models/…`. */
 export const GEMINI_BASE_URL = 'https://generativelanguage.googleapis.com/v1beta';
@@ -10,16 +10,11 @@ export const MODEL_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$';
  * A Gemini API key of Google AI Studio. A node that picks none uses the operator's
  * `GOOGLE_API_KEY` and `GOOGLE_BASE_URL`.
  */
-export const googleKey = defineCredentialType({
-  name: 'apiKey',
+export const googleKey = defineProviderKey({
   displayName: 'Gemini API key',
   description: 'A key of Google AI Studio, sent as the x-goog-api-key header.',
-  properties: {
-    apiKey: p.secret({ displayName: 'API key', required: true }),
-    baseUrl: p.text({ displayName: 'Base URL', description: 'The API root, ending in /v1beta.', default: GEMINI_BASE_URL, maxLength: 500 }),
-  },
-  platformEnv: { apiKey: 'GOOGLE_API_KEY', baseUrl: 'GOOGLE_BASE_URL' },
-  baseUrlProperty: 'baseUrl',
+  defaultBaseUrl: GEMINI_BASE_URL,
+  env: { apiKey: 'GOOGLE_API_KEY', baseUrl: 'GOOGLE_BASE_URL' },
 });
 
 /** The credential slot of every Google action. */
@@ -37,9 +32,7 @@ export function modelRequest(
   model: string,
   method: string,
 ): { url: string; headers: Record<string, string> } {
-  if (connection === undefined || connection.apiKey === '') {
-    throw new PluginError(PROVIDER_ERROR_CODES.notConfigured, 'no Gemini API key: pick a credential in the "api" slot, or ask the operator to set GOOGLE_API_KEY');
-  }
-  const url = joinUrl(connection.baseUrl ?? GEMINI_BASE_URL, `/models/${encodeURIComponent(model)}:${method}`);
-  return { url, headers: { 'x-goog-api-key': connection.apiKey } };
+  const { apiKey, baseUrl } = requireConnection(connection, 'google', 'GOOGLE_API_KEY');
+  const url = joinUrl(baseUrl ?? GEMINI_BASE_URL, `/models/${encodeURIComponent(model)}:${method}`);
+  return { url, headers: { 'x-goog-api-key': apiKey } };
 }

@@ -6,6 +6,7 @@ import {
   PROVIDER_ERROR_CODES,
   renderPrompt,
   requestProvider,
+  requireConnection,
   type ActionContext,
 } from '@gestorlead/sdk-plugin/plugin';
 import { PIAPI_BASE_URL, piapiKey } from './credential.js';
@@ -66,10 +67,7 @@ export const generateVideoAction = defineAction({
   limits: { timeoutMs: 900_000, memoryMb: 256 },
   async run(ctx) {
     const { config } = ctx;
-    const connection = ctx.credentials.api;
-    if (connection === undefined || connection.apiKey === '') {
-      throw new PluginError(PROVIDER_ERROR_CODES.notConfigured, 'no PiAPI key: pick a credential in the "api" slot, or ask the operator to set PIAPI_API_KEY');
-    }
+    const connection = requireConnection(ctx.credentials.api, PROVIDER, 'PIAPI_API_KEY');
     const baseUrl = connection.baseUrl ?? PIAPI_BASE_URL;
     const headers = { 'x-api-key': connection.apiKey };
     const prompt = renderPrompt(config.prompt, ctx.input);

@@ -54,6 +54,7 @@ export {
 } from './errors.js';
 export {
   countCharacters,
+  defineProviderKey,
   invalidProviderResponse,
   joinUrl,
   MAX_PROVIDER_MESSAGE_CHARS,
@@ -63,7 +64,10 @@ export {
   providerMessageOf,
   renderPrompt,
   requestProvider,
+  requireConnection,
   retryAfterMs,
+  type ProviderConnection,
+  type ProviderKeyOptions,
 } from './provider.js';
 export { isOutputsResult, normalizeActionResult, outputs, type OutputsResult } from './outputs.js';
 export {

@@ -8,7 +8,9 @@ import type { HttpRequestData, HttpResponseData } from './abi.js';
 import type { ActionContext } from './context.js';
 import { base64ToBytes } from './crypto.js';
 import { interpolate } from '../template.js';
+import { defineCredentialType } from './define.js';
 import { hasErrorCode, PluginError } from './errors.js';
+import { p, type PropertyMap } from './properties.js';
 
 /** Codes of provider failures, shared with the studio's host-side AI nodes. */
 export const PROVIDER_ERROR_CODES = {
@@ -247,4 +249,58 @@ export function countCharacters(text: string, maxCharacters: number, provider: s
     );
   }
   return characters;
+}
+
+/** Options of `defineProviderKey`. */
+export interface ProviderKeyOptions<P extends PropertyMap> {
+  displayName: string;
+  description: string;
+  /** The API root used when neither the credential nor the platform sets one, such as `https://api.openai.com/v1`. */
+  defaultBaseUrl: string;
+  /** The environment variables of the operator's platform key and base URL. */
+  env: { apiKey: string; baseUrl: string };
+  /** Properties besides `apiKey` and `baseUrl`. */
+  properties?: P;
+}
+
+/**
+ * Declares a provider's API key credential type, named `apiKey`: a secret `apiKey`, a `baseUrl`
+ * that defaults to `defaultBaseUrl` and whose host calls may reach, and the platform
+ * variables that supply both when a node picks no credential (honoured for first-party plugins).
+ */
+export function defineProviderKey<const P extends PropertyMap = {}>(options: ProviderKeyOptions<P>) {
+  const properties = {
+    apiKey: p.secret({ displayName: 'API key', required: true }),
+    baseUrl: p.text({ displayName: 'Base URL', description: `The API root, such as ${options.defaultBaseUrl}.`, default: options.defaultBaseUrl, maxLength: 500 }),
+    ...(options.properties ?? ({} as P)),
+  };
+  return defineCredentialType({
+    name: 'apiKey',
+    displayName: options.displayName,
+    description: options.description,
+    properties,
+    platformEnv: { apiKey: options.env.apiKey, baseUrl: options.env.baseUrl } as Partial<Record<keyof typeof properties & string, string>>,
+    baseUrlProperty: 'baseUrl',
+  });
+}
+
+/** The values of a `defineProviderKey` credential that every provider action reads. */
+export interface ProviderConnection {
+  apiKey: string;
+  baseUrl?: string;
+}
+
+/**
+ * Returns the connection of a node's key slot, or throws `AI_PROVIDER_NOT_CONFIGURED` when the
+ * studio passed no key. `variable` names the operator's platform variable in the message.
+ */
+export function requireConnection<C extends ProviderConnection>(connection: C | undefined, provider: string, variable: string): C {
+  if (connection === undefined || typeof connection.apiKey !== 'string' || connection.apiKey === '') {
+    throw new PluginError(
+      PROVIDER_ERROR_CODES.notConfigured,
+      `no ${provider} API key: pick a credential in the node's key slot, or ask the operator to set ${variable}`,
+      { details: { provider } },
+    );
+  }
+  return connection;
 }
