@@ -6,7 +6,7 @@ import type { CredentialTypeManifest } from '@gestorlead/sdk-plugin/plugin';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { platformCredentialOf } from '../../src/plugins/platform-credentials.js';
-import { request, startRun } from '../support/http.js';
+import { expectError, request, startRun } from '../support/http.js';
 import { buildGraph, buildNode, waitForRun } from '../support/studio.js';
 import { buildTestPackage } from './support/packages.js';
 import { startPluginStudio, type PluginTestStudio } from './support/plugin-studio.js';
@@ -17,7 +17,7 @@ const KEY_TYPE: CredentialTypeManifest = {
   schema: { type: 'object', required: ['apiKey'], properties: { apiKey: { type: 'string', format: 'password' }, baseUrl: { type: 'string' } } },
   platform: { env: { apiKey: 'OPENAI_API_KEY', baseUrl: 'OPENAI_BASE_URL' } },
 };
-const ENV = { OPENAI_API_KEY: 'sk-operator-key', OPENAI_BASE_URL: 'https://proxy.example.com/v1', SECRET_KEY: 'not-a-provider-key' };
+const ENV = { OPENAI_API_KEY: 'sk-operator-key', OPENAI_BASE_URL: 'https://proxy.example.com/v1', DATABASE_PASSWORD: 'not-a-provider-key' };
 
 describe('platformCredentialOf', () => {
   it('gives first-party plugins the variables', () => {
@@ -27,7 +27,7 @@ describe('platformCredentialOf', () => {
       configured: true,
       values: { apiKey: 'sk-operator-key', baseUrl: 'https://proxy.example.com/v1' },
     });
-    expect(platformEnv).not.toHaveProperty('SECRET_KEY');
+    expect(platformEnv).not.toHaveProperty('DATABASE_PASSWORD');
   });
 
   it('gives other plugins nothing', () => {
@@ -39,9 +39,12 @@ describe('platformCredentialOf', () => {
   });
 
   it('reads only listed variables', () => {
-    const type = { ...KEY_TYPE, platform: { env: { apiKey: 'SECRET_KEY' } } };
+    const type = { ...KEY_TYPE, platform: { env: { apiKey: 'DATABASE_PASSWORD' } } };
 
-    expect(platformCredentialOf({ SECRET_KEY: 'x' }, { name: 'openai', ownerId: null }, type)).toEqual({ configured: false, missing: ['SECRET_KEY'] });
+    expect(platformCredentialOf({ DATABASE_PASSWORD: 'x' }, { name: 'openai', ownerId: null }, type)).toEqual({
+      configured: false,
+      missing: ['DATABASE_PASSWORD'],
+    });
   });
 
   it('names missing required variables', () => {
@@ -56,7 +59,7 @@ describe('platform credentials in a studio', () => {
   let test: PluginTestStudio;
 
   afterEach(async () => {
-    await test.close();
+    await test?.close();
   });
 
   it('rejects first-party names through the API', async () => {
@@ -65,8 +68,7 @@ describe('platform credentials in a studio', () => {
 
     const reply = await request(test, { method: 'POST', url: '/v1/plugins', payload: pluginPackage });
 
-    expect(reply.status).toBe(400);
-    expect(reply.body.error.code).toBe('PLUGIN_NAME_RESERVED');
+    expectError(reply, { status: 400, code: 'PLUGIN_NAME_RESERVED', pointer: '/manifest/name' });
   });
 
   it('keeps operator keys from third-party plugins', async () => {

@@ -29,7 +29,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   await test?.close();
-  fake.requests.length = 0;
+  fake.reset();
 });
 
 async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
@@ -129,9 +129,9 @@ describe('google/generate-text', () => {
 
   it('fails a slow reply at the node timeout', async () => {
     await startStudio();
-    fake.enqueue({ delayMs: 5_000, json: {} });
+    fake.enqueue({ delayMs: 8_000, json: {} });
 
-    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' }, timeoutMs: 1_000 });
+    const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' }, timeoutMs: 2_500 });
 
     expect(task.status).toBe('FAILED');
     expect(task.error?.code).toBe('RUNTIME_TASK_TIMEOUT');

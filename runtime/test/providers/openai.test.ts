@@ -37,7 +37,8 @@ afterAll(async () => {
 
 afterEach(async () => {
   await test?.close();
-  fake.requests.length = 0;
+  fake.reset();
+  userFake.reset();
 });
 
 async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {

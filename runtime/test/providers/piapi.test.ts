@@ -25,7 +25,7 @@ afterAll(async () => {
 
 afterEach(async () => {
   await test?.close();
-  fake.requests.length = 0;
+  fake.reset();
 });
 
 async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {

@@ -44,6 +44,8 @@ export interface FakeServer {
   enqueue(...replies: FakeReply[]): void;
   /** Takes the next scripted reply, or undefined when none is queued. */
   next(): FakeReply | undefined;
+  /** Forgets the recorded requests and the scripted replies no request took, between tests. */
+  reset(): void;
   close(): Promise<void>;
 }
 
@@ -117,6 +119,10 @@ export async function startFakeServer(handler: FakeHandler): Promise<FakeServer>
     requests,
     enqueue: (...replies) => queue.push(...replies),
     next: () => queue.shift(),
+    reset: () => {
+      requests.length = 0;
+      queue.length = 0;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

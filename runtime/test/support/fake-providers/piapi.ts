@@ -131,7 +131,13 @@ export async function startFakePiApi(apiKey: string): Promise<FakePiApi> {
     }
     return piapiError(404, `no route ${request.method} ${request.path}`);
   });
+  const resetServer = server.reset;
   return Object.assign(server, {
+    reset: () => {
+      resetServer();
+      plans.length = 0;
+      pollQueue.length = 0;
+    },
     baseUrl: `${server.origin}/api/v1`,
     tasks,
     plan: (...next: PiTaskPlan[]) => plans.push(...next),
