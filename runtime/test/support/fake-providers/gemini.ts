@@ -7,7 +7,7 @@
  * `google.rpc.RetryInfo` among its details. A wrong key gets a 400 `API_KEY_INVALID` whose message quotes the key.
  *
  * Start it with `startFakeGemini(key)` and point `GOOGLE_BASE_URL` (or a credential's `baseUrl`)
- * at its `baseUrl`. By default it answers `Echo: <prompt>` in three stream chunks.
+ * at its `baseUrl`. By default it replies `Echo: <prompt>`, in three chunks when streaming.
  */
 import { pngBytes, startFakeServer, type FakeReply, type FakeRequest, type FakeServer } from './fake-server.js';
 

@@ -1,7 +1,7 @@
 /**
- * A fake of the OpenAI API's media endpoints on 127.0.0.1, in its wire format:
+ * A fake of the OpenAI API's media endpoints on 127.0.0.1, in their wire format. It serves
  * `POST /v1/images/generations` (`{ created, data: [{ b64_json | url, revised_prompt }], usage }`)
- * and `POST /v1/audio/speech` (audio bytes), both with `Authorization: Bearer`, and error
+ * and `POST /v1/audio/speech` (audio bytes), both with `Authorization: Bearer`. Errors are
  * bodies `{ error: { message, type, param, code } }`. A wrong key gets a 401 whose message
  * quotes the key, as a careless provider might. Images asked for as `url` are served from
  * `GET /files/<name>`.
