@@ -8,7 +8,9 @@ import { buildProject, createPackage, formatProblems } from '@gestorlead/sdk-plu
 import type { InstallResult, PluginHost } from './plugin-host.js';
 
 /** Project folders of the bundled plugins. */
-export const BUNDLED_PLUGIN_DIRS: readonly string[] = [fileURLToPath(new URL('../../../plugins/core/', import.meta.url))];
+export const BUNDLED_PLUGIN_DIRS: readonly string[] = ['core', 'asaas', 'social'].map((name) =>
+  fileURLToPath(new URL(`../../../plugins/${name}/`, import.meta.url)),
+);
 
 /**
  * Packs each bundled plugin and installs it unless the same code is installed already. Throws

@@ -2,7 +2,7 @@
  * Runs the `ctx.http` and `ctx.files` requests of plugin code against the call's
  * `HostServices`, in the server process, and turns the host's result into a reply for the child.
  */
-import type { FilePutData, HttpRequestData, PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
+import type { CreditTopUpData, FilePutData, HttpRequestData, PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
 
 import { asPluginErrorData, sandboxError } from './errors.js';
 import type { HostRequestMessage, HostResultMessage } from './protocol.js';
@@ -48,6 +48,14 @@ async function callHost(op: HostRequestMessage['op'], argument: unknown, call: H
         throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', 'ctx.files.get takes a file id string');
       }
       return call.host.getFile(argument);
+    case 'topUpCredits':
+      if (!isPlainObject(argument)) {
+        throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', 'ctx.credits.topUp takes a request object');
+      }
+      if (call.host.topUpCredits === undefined) {
+        throw sandboxError('PLUGIN_PERMISSION_DENIED', 'ctx.credits.topUp is not available here');
+      }
+      return call.host.topUpCredits(argument as unknown as CreditTopUpData);
     default:
       throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', `unknown host operation "${String(op)}"`);
   }

@@ -38,7 +38,7 @@ import { PluginCache, SlotError, SlotPool } from './isolate-slots.mjs';
 
 /** @type {ChildSettings} */
 const settings = JSON.parse(process.argv[2] ?? '{}');
-const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile']);
+const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile', 'topUpCredits']);
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 const SWEEP_INTERVAL_MS = 5_000;
 
@@ -409,7 +409,7 @@ function requestHost(call, op, payload) {
   const requestId = call.nextRequestId++;
   return new Promise((resolve) => {
     call.pendingHost.set(requestId, resolve);
-    send({ type: 'host-request', id: call.id, requestId, op: /** @type {'http' | 'putFile' | 'getFile'} */ (op), payload });
+    send({ type: 'host-request', id: call.id, requestId, op: /** @type {'http' | 'putFile' | 'getFile' | 'topUpCredits'} */ (op), payload });
   });
 }
 
