@@ -44,7 +44,7 @@ export const STUDIO_VERSION: string = (
  * Plugin names the API does not accept: `core`, which the studio installs from its own sources,
  * and `ai`, the prefix of the built-in AI node types and their credential types.
  */
-export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core', 'ai']);
+export const RESERVED_PLUGIN_NAMES: ReadonlySet<string> = new Set(['core', 'ai', 'asaas', 'social']);
 
 /** A registry the plugin host can add node types to and remove them from. */
 export interface EditableNodeTypeRegistry extends NodeTypeRegistry {

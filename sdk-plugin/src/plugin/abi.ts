@@ -180,6 +180,11 @@ export interface HttpRequestData {
   query?: Record<string, string | number | boolean>;
   /** A string is sent as is; any other value is sent as JSON. */
   body?: unknown;
+  /**
+   * Binary content, base64 encoded, sent as the body instead of `body` (which must then be
+   * absent). The content type defaults to `application/octet-stream`.
+   */
+  bodyBase64?: string;
   /** How to read the response body: `json` (default when the type is JSON), `text`, or `base64`. */
   responseType?: 'json' | 'text' | 'base64';
   timeoutMs?: number;
