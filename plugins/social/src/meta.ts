@@ -104,7 +104,7 @@ export async function publishFacebook(ctx: Pick<ActionContext, 'http' | 'log'>, 
 type ContainerStatus = 'EXPIRED' | 'ERROR' | 'FINISHED' | 'IN_PROGRESS' | 'PUBLISHED';
 
 /** Wait before the next status read of a container still in progress, in milliseconds. */
-export const CONTAINER_POLL_MS = 5_000;
+export const CONTAINER_POLL_MS = 3_000;
 
 /**
  * Reads a container's status once and publishes it when it is finished. Returns null while it

@@ -85,7 +85,7 @@ async function startRunAs(user: TestUser, graphId: string, input: unknown): Prom
   return reply.body.runId;
 }
 
-async function balanceOf(user: TestUser): Promise<{ balance: number; items: { kind: string; amount: number; idempotencyKey?: string }[] }> {
+async function balanceOf(user: TestUser): Promise<{ balance: number; history: { items: { kind: string; amount: number }[] } }> {
   const reply = await request(test, { method: 'GET', url: '/v1/credits', token: user.accessToken });
   expect(reply.status, reply.raw.body).toBe(200);
   return reply.body;
@@ -256,9 +256,8 @@ async function deliver(graphId: string, body: string, token: string | null = WEB
   return { status: response.status, body: await response.json() };
 }
 
-async function topUpEntries(paymentId: string) {
-  const entry = await test.storage.ledger.findByKey(`topup:asaas:${paymentId}`);
-  return entry;
+function topUpEntry(paymentId: string) {
+  return test.storage.ledger.findByKey(`topup:asaas:${paymentId}`);
 }
 
 describe('asaas payment webhooks', () => {
@@ -307,7 +306,7 @@ describe('asaas payment webhooks', () => {
     const concurrent = await Promise.all(Array.from({ length: 5 }, () => deliver(graphId, body)));
     const runs = await Promise.all([again, ...concurrent].map((reply) => waitForRun(test, reply.body.runId, 30_000)));
     const after = await balanceOf(buyer);
-    const entry = await topUpEntries(String(payment.id));
+    const entry = await topUpEntry(String(payment.id));
 
     expect(first.status).toBe(202);
     expect(firstRun.run.status, JSON.stringify(firstRun.tasks.get('topup')?.error)).toBe('succeeded');
@@ -317,7 +316,7 @@ describe('asaas payment webhooks', () => {
       expect((run.output as any).topup).toMatchObject({ created: false, credits: 199 });
     }
     expect(after.balance).toBe(before.balance + 199);
-    expect(after.items.filter((item) => item.kind === 'topup')).toHaveLength(1);
+    expect(after.history.items.filter((item) => item.kind === 'topup')).toHaveLength(1);
     expect(entry).toMatchObject({ userId: buyer.id, kind: 'topup', delta: 199 });
   });
 
@@ -331,7 +330,7 @@ describe('asaas payment webhooks', () => {
     const { task } = await runOneNode('asaas/top-up-credits@1', credentialId, {}, { event: { paymentId: payment.id } });
 
     expect(task.error).toMatchObject({ code: 'ASAAS_PAYMENT_NOT_PAID', retryable: false });
-    expect(await topUpEntries(String(payment.id))).toBeNull();
+    expect(await topUpEntry(String(payment.id))).toBeNull();
   });
 });
 
@@ -364,7 +363,7 @@ describe('credit top-up permission', () => {
     const { tasks } = await waitForRun(test, await startRunAs(user, graphId, null));
 
     expect(installed.status, installed.raw.body).toBe(201);
-    expect(installed.body.ownerId ?? installed.body.plugin?.ownerId).toBe(user.id);
+    expect(installed.body.visibility).toBe('private');
     expect(tasks.get('n')?.error).toMatchObject({ code: 'PLUGIN_PERMISSION_DENIED', retryable: false });
     expect((await balanceOf(user)).balance).toBe(before.balance);
   });
