@@ -49,9 +49,19 @@ function kindOfStatus(status: number): ProviderFailure['kind'] {
   return 'invalid';
 }
 
+/** Returns the body as JSON: a text body (a request read as `text`) is parsed when it can be. */
+function jsonBody(response: HttpResponseData): unknown {
+  if (typeof response.body !== 'string') return response.body;
+  try {
+    return JSON.parse(response.body);
+  } catch {
+    return null;
+  }
+}
+
 /** Reads a Graph error body: `{ "error": { "message", "type", "code", "error_subcode", "fbtrace_id" } }`. */
 function graphFailure(response: HttpResponseData): ProviderFailure {
-  const error = (response.body as { error?: Record<string, unknown> } | null)?.error ?? {};
+  const error = (jsonBody(response) as { error?: Record<string, unknown> } | null)?.error ?? {};
   const code = typeof error.code === 'number' ? error.code : null;
   let kind = kindOfStatus(response.status);
   if (code === 190 || code === 102) kind = 'auth';
@@ -72,7 +82,7 @@ function graphFailure(response: HttpResponseData): ProviderFailure {
 
 /** Reads a LinkedIn error body: `{ "status", "serviceErrorCode", "code", "message" }`. */
 function linkedinFailure(response: HttpResponseData): ProviderFailure {
-  const body = (response.body ?? {}) as Record<string, unknown>;
+  const body = (jsonBody(response) ?? {}) as Record<string, unknown>;
   const serviceErrorCode = typeof body.serviceErrorCode === 'number' ? body.serviceErrorCode : null;
   return {
     providerCode: typeof body.code === 'string' ? body.code : serviceErrorCode,

@@ -150,6 +150,9 @@ export async function startSocialServer(isLive: (token: string) => boolean): Pro
       Object.assign(behaviour, { videoReadsBeforeFinished: 0, graphError: null, rateLimitSeconds: 0, delayMs: 0 });
       uploads.length = 0;
       posts.length = 0;
+      containers.clear();
+      published.clear();
+      counter = 1000;
       server.received.length = 0;
     },
   });
