@@ -1,6 +1,6 @@
 /**
  * The Asaas plugin: customers, charges, PIX and boleto codes, payment webhooks, and credit
- * top-ups for confirmed payments. It reaches only the two Asaas API hosts, and asks for
+ * top-ups for confirmed payments. It reaches only the two Asaas API hosts, and requests
  * `ctx.credits.topUp`, which the studio grants to shared versions in graphs of an admin.
  */
 import { definePlugin } from '@gestorlead/sdk-plugin/plugin';

@@ -49,7 +49,7 @@ export const paymentEventsTrigger = defineTrigger({
   config: {
     events: p.array(p.select({ displayName: 'Event', options: [...PAYMENT_EVENTS] }), {
       displayName: 'Events',
-      description: 'Events that start a run; others are answered 200 and ignored.',
+      description: 'Events that start a run. Other events get a 200 reply and start nothing.',
       default: ['PAYMENT_CONFIRMED', 'PAYMENT_RECEIVED'],
     }),
   },

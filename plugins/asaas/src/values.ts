@@ -1,6 +1,6 @@
 /**
- * Values of node config that may also come from the input: each action reads a field from its
- * config first, then from the object on its `in` port, so a graph can pass a customer id or a
+ * Values of node config that may also come from the input. Each action reads a field from its
+ * config first, then from the object on its `in` port. A graph can so pass a customer id or a
  * payment id from the node before.
  */
 import { PluginError } from '@gestorlead/sdk-plugin/plugin';

@@ -75,7 +75,7 @@ export async function publishLinkedIn(ctx: Pick<ActionContext, 'http' | 'log'>, 
     body.content = { media: { id: image, ...(post.altText !== undefined ? { altText: post.altText } : {}) } };
   }
   const created = await send(ctx, connection, { method: 'POST', url: `${base}/rest/posts`, body, responseType: 'text', timeoutMs: post.timeoutMs }, 'POST /rest/posts', true);
-  // LinkedIn answers 201 with an empty body and the post's URN in `x-restli-id`.
+  // LinkedIn returns 201 with an empty body and the post's URN in `x-restli-id`.
   const urn = created.headers['x-restli-id'];
   if (typeof urn !== 'string' || urn === '') {
     throw new PluginError('SOCIAL_PROVIDER_RESPONSE_INVALID', 'LinkedIn created the post but returned no x-restli-id', { details: { status: created.status } });

@@ -6,7 +6,7 @@ import { PluginError, type ActionContext, type HttpResponseData } from '@gestorl
 import type { MetaConnection } from './credentials.js';
 import { providerError } from './provider-errors.js';
 
-/** What a publish call returns, whatever the network. */
+/** The result of a publish call, whatever the network. */
 export interface PublishResult {
   network: 'facebook' | 'instagram' | 'linkedin';
   status: 'published' | 'processing';

@@ -25,7 +25,7 @@ export function hideTokens(text: string, tokens: readonly string[]): string {
   return result;
 }
 
-/** Returns the wait a `retry-after` header asks for, in milliseconds. */
+/** Returns the wait that a `retry-after` header requests, in milliseconds. */
 function retryAfterMs(headers: Record<string, string>): number {
   const seconds = Number(headers['retry-after']);
   return Number.isFinite(seconds) && seconds >= 0 ? Math.ceil(seconds * 1000) : DEFAULT_RETRY_AFTER_MS;
@@ -35,7 +35,7 @@ interface ProviderFailure {
   /** The provider's own error code, when it sent one. */
   providerCode: number | string | null;
   message: string;
-  /** Which family of failure: from the HTTP status and, for Graph, the error code. */
+  /** The family of failure, from the HTTP status and, for Graph, the error code. */
   kind: 'auth' | 'permission' | 'rate' | 'temporary' | 'invalid' | 'not-found';
   extra: Record<string, unknown>;
 }

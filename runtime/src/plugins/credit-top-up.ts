@@ -19,7 +19,7 @@ export interface CreditTopUps {
   topUp(userId: string, amount: number, idempotencyKey: string, reason: string): Promise<{ created: boolean; balance: number; entry: { id: string } }>;
 }
 
-/** What a top-up checks and writes through. */
+/** The stores a top-up reads and writes. */
 export interface CreditTopUpDependencies {
   storage: Pick<Storage, 'runs' | 'users'>;
   credits: CreditTopUps;

@@ -223,8 +223,8 @@ describe('social on linkedin', () => {
     const linkedin = await connect('social/linkedinOAuth');
     const token = oauth.issuedAccessTokens[0];
 
-    // The stand-in asks the authorization server whether a token is live; here it says no, as
-    // LinkedIn does for a token the member revoked.
+    // The stand-in checks each token with the authorization server. Here every check fails,
+    // as LinkedIn's does for a token the member revoked.
     const revoked = await (async () => {
       const original = oauth.isLive;
       oauth.isLive = () => false;

@@ -198,7 +198,7 @@ export interface HttpResponseData {
   url: string;
 }
 
-/** A credit top-up that a plugin asks for with `ctx.credits.topUp`. */
+/** A credit top-up that a plugin requests with `ctx.credits.topUp`. */
 export interface CreditTopUpData {
   /** The id of the studio user whose balance grows. */
   userId: string;

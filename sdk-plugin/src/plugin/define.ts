@@ -390,7 +390,7 @@ export interface PluginOptions {
   description: string;
   /** A `data:image/svg+xml;base64,…` or `data:image/png;base64,…` URI. */
   icon?: string;
-  /** Hosts `ctx.http` may reach, and whether the plugin asks for `ctx.credits.topUp`. */
+  /** Hosts `ctx.http` may reach, and whether the plugin requests `ctx.credits.topUp`. */
   permissions: { hosts: readonly string[]; topUpCredits?: boolean };
   /** Credential types; types that slots reference as definitions are added after these. */
   credentialTypes?: readonly AnyCredentialTypeDefinition[];

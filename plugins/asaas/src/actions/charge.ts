@@ -20,7 +20,7 @@ export interface AsaasPayment {
   description?: string | null;
 }
 
-/** The output fields of a payment that every action outputs the same way. */
+/** Returns the output fields of a payment that the charge actions share. */
 export function paymentSummary(payment: AsaasPayment) {
   return {
     paymentId: payment.id,

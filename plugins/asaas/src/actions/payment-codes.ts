@@ -3,7 +3,7 @@ import { asaasRequest } from '../client.js';
 import { asaasApi, type AsaasAccount } from '../credential.js';
 import { configOrInput, requireText } from '../values.js';
 
-/** Where a payment id is read from the input: `paymentId`, or the `payment.id` of a charge. */
+/** Input paths of a payment id: `paymentId`, a charge's `payment.id`, or a trigger event's `paymentId`. */
 export const PAYMENT_ID_PATHS = [['paymentId'], ['payment', 'id'], ['event', 'paymentId']] as const;
 
 function paymentIdOf(config: Record<string, unknown>, input: Record<string, unknown>): string {
