@@ -162,6 +162,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
         }),
         artifacts,
         settings: config.plugins,
+        topUps: { storage, credits },
       },
     },
   });

@@ -106,6 +106,8 @@ export const ERROR_CATALOGUE = {
   PLUGIN_FILE_NOT_FOUND: { status: 404, retryable: false },
   PLUGIN_CREDENTIAL_MISSING: { status: 400, retryable: false },
   PLUGIN_CREDENTIAL_TYPE_MISMATCH: { status: 400, retryable: false },
+  PLUGIN_PERMISSION_DENIED: { status: 403, retryable: false },
+  PLUGIN_CREDITS_INVALID: { status: 400, retryable: false },
   CREDENTIAL_NOT_FOUND: { status: 404, retryable: false },
   CREDENTIAL_TYPE_UNKNOWN: { status: 400, retryable: false },
   CREDENTIAL_VALUES_INVALID: { status: 400, retryable: false },

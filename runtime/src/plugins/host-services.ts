@@ -8,6 +8,7 @@ import type { ArtifactService } from '../artifacts/artifact-service.js';
 import type { PluginSettings } from '../config.js';
 import { NodeError, type TaskLogLevel } from '../executor/node-type.js';
 import type { HostServices } from '../sandbox/types.js';
+import { topUpCredits, type CreditTopUpDependencies } from './credit-top-up.js';
 import type { HttpGateway, HttpPolicy } from './http-gateway.js';
 
 /** Maximum length of a log message, in characters; longer messages are cut. */
@@ -40,6 +41,8 @@ export interface HostServiceDependencies {
   /** Stores `ctx.files.put` content with an artifact record, and reads it back for `ctx.files.get`. */
   artifacts: ArtifactService;
   settings: PluginSettings;
+  /** The ledger behind `ctx.credits.topUp`; without it every top-up is rejected. */
+  topUps?: CreditTopUpDependencies;
 }
 
 /** The call the services act for. */
@@ -48,6 +51,8 @@ export interface CallScope {
   runId: string;
   nodeId: string;
   taskId: string;
+  /** Whether the plugin version may call `ctx.credits.topUp` (shared, and declares `permissions.topUpCredits`). */
+  topUpCredits?: boolean;
   /** The task log of the node (`NodeContext.log`). */
   log(level: TaskLogLevel, message: string, data?: unknown): void;
 }
@@ -144,6 +149,14 @@ export function createHostServices(dependencies: HostServiceDependencies, scope:
       }
       const ref: FileRefData = { id, name: record.name, contentType: record.contentType, size: blob.size };
       return { ref, base64: blob.data.toString('base64') };
+    },
+
+    async topUpCredits(request) {
+      if (dependencies.topUps === undefined) {
+        throw new NodeError('PLUGIN_PERMISSION_DENIED', 'this studio has no credit ledger for ctx.credits.topUp', { retryable: false });
+      }
+      const grant = { plugin: scope.policy.plugin, granted: scope.topUpCredits === true, runId: scope.runId };
+      return topUpCredits(dependencies.topUps, grant, request);
     },
 
     log(level, message, data) {

@@ -302,6 +302,9 @@ export class HttpGateway {
 }
 
 /** Builds the first hop from the plugin's request, rejecting what cannot be sent. */
+/** Standard base64 with padding. Bodies are limited by the sandbox's payload size, so the pattern stays linear. */
+const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+
 function buildFirstHop(request: HttpRequestData): Hop {
   if (request === null || typeof request !== 'object' || typeof request.url !== 'string' || !URL.canParse(request.url)) {
     throw fail('PLUGIN_HTTP_URL_INVALID', `"${String(request?.url)}" is not an absolute URL`);
@@ -333,7 +336,16 @@ function buildFirstHop(request: HttpRequestData): Hop {
   }
 
   let body: Buffer | undefined;
-  if (request.body !== undefined && request.body !== null) {
+  if (request.bodyBase64 !== undefined) {
+    if (request.body !== undefined && request.body !== null) {
+      throw fail('PLUGIN_HTTP_REQUEST_INVALID', 'send either body or bodyBase64, not both');
+    }
+    if (typeof request.bodyBase64 !== 'string' || request.bodyBase64.length % 4 !== 0 || !BASE64_PATTERN.test(request.bodyBase64)) {
+      throw fail('PLUGIN_HTTP_REQUEST_INVALID', 'bodyBase64 must be standard base64 with padding');
+    }
+    body = Buffer.from(request.bodyBase64, 'base64');
+    headers['content-type'] ??= 'application/octet-stream';
+  } else if (request.body !== undefined && request.body !== null) {
     if (typeof request.body === 'string') {
       body = Buffer.from(request.body, 'utf8');
     } else {

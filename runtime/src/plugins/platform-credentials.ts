@@ -8,7 +8,7 @@
 import type { CredentialTypeManifest } from '@gestorlead/sdk-plugin/plugin';
 
 /** Plugins the studio installs from its own sources at start-up. */
-export const FIRST_PARTY_PLUGIN_NAMES: readonly string[] = ['core', 'openai', 'google', 'piapi', 'elevenlabs'];
+export const FIRST_PARTY_PLUGIN_NAMES: readonly string[] = ['core', 'openai', 'google', 'piapi', 'elevenlabs', 'asaas', 'social'];
 
 /**
  * Environment variables that may supply platform credentials. A credential type that names

@@ -109,6 +109,7 @@ export function createPluginNodeType(
       runId: ctx.runId,
       nodeId: ctx.nodeId,
       taskId: ctx.taskId,
+      topUpCredits: plugin.ownerId === null && plugin.manifest.permissions.topUpCredits === true,
       log: (level, message, data) => ctx.log(level, scrubber.scrubText(message), scrubber.scrub(data)),
     });
     try {

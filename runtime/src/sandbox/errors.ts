@@ -27,6 +27,7 @@ export const SANDBOX_ERROR_CODES = {
   PLUGIN_HOST_REQUEST_LIMIT: { retryable: false },
   PLUGIN_HOST_FAILED: { retryable: true },
   PLUGIN_USAGE_INVALID: { retryable: false },
+  PLUGIN_PERMISSION_DENIED: { retryable: false },
   RUNTIME_TASK_CANCELLED: { retryable: false },
   RUNTIME_NODE_FAILED: { retryable: false },
 } as const satisfies Record<string, { retryable: boolean }>;

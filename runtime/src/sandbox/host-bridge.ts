@@ -5,7 +5,13 @@
  * out. The child then rejects the plugin's promise with the call's own error.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MAX_SLEEP_MS, type FilePutData, type HttpRequestData, type PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
+import {
+  MAX_SLEEP_MS,
+  type CreditTopUpData,
+  type FilePutData,
+  type HttpRequestData,
+  type PluginErrorData,
+} from '@gestorlead/sdk-plugin/plugin';
 
 import { asPluginErrorData, sandboxError } from './errors.js';
 import type { HostRequestMessage, HostResultMessage } from './protocol.js';
@@ -67,6 +73,14 @@ async function callHost(op: HostRequestMessage['op'], argument: unknown, call: H
       }
       await pause(Math.min(argument, MAX_SLEEP_MS), call.signal);
       return null;
+    case 'topUpCredits':
+      if (!isPlainObject(argument)) {
+        throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', 'ctx.credits.topUp takes a request object');
+      }
+      if (call.host.topUpCredits === undefined) {
+        throw sandboxError('PLUGIN_PERMISSION_DENIED', 'ctx.credits.topUp is not available here');
+      }
+      return call.host.topUpCredits(argument as unknown as CreditTopUpData);
     default:
       throw sandboxError('PLUGIN_HOST_REQUEST_INVALID', `unknown host operation "${String(op)}"`);
   }

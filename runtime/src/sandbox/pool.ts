@@ -143,7 +143,7 @@ interface PoolCall {
 type ResolvedSettings = typeof SANDBOX_DEFAULTS & { defaultLimits: CallLimits; maxLimits: CallLimits };
 
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
-const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile', 'sleep']);
+const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile', 'sleep', 'topUpCredits']);
 
 /** Checks the fields the pool reads from a child's message before it trusts them. */
 function isChildMessage(value: unknown): value is ChildMessage {

@@ -225,7 +225,7 @@ export function contextPrelude(settings) {
 
   /**
    * Sends a host request and settles with the host's reply.
-   * @param {'http' | 'putFile' | 'getFile' | 'sleep'} op
+   * @param {'http' | 'putFile' | 'getFile' | 'sleep' | 'topUpCredits'} op
    * @param {unknown} argument
    */
   function hostRequest(op, argument) {
@@ -383,6 +383,7 @@ export function contextPrelude(settings) {
             ? hostRequest('getFile', id)
             : PromiseConstructor.reject(toError(failure('PLUGIN_HOST_REQUEST_INVALID', 'ctx.files.get takes a file id string'))),
       },
+      credits: { topUp: (/** @type {unknown} */ request) => hostRequest('topUpCredits', request) },
       log: makeLogger(),
       signal: makeSignal(),
       run: data.run,

@@ -9,7 +9,7 @@ import type { CallLimits } from './types.js';
 import type { PluginErrorData } from '@gestorlead/sdk-plugin/plugin';
 
 /** Host operations a plugin can request through `ctx`. */
-export type HostOperation = 'http' | 'putFile' | 'getFile' | 'sleep';
+export type HostOperation = 'http' | 'putFile' | 'getFile' | 'sleep' | 'topUpCredits';
 
 /** Log levels of `ctx.log`. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';

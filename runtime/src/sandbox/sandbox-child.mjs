@@ -38,7 +38,7 @@ import { PluginCache, SlotError, SlotPool } from './isolate-slots.mjs';
 
 /** @type {ChildSettings} */
 const settings = JSON.parse(process.argv[2] ?? '{}');
-const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile', 'sleep']);
+const HOST_OPERATIONS = new Set(['http', 'putFile', 'getFile', 'sleep', 'topUpCredits']);
 const LOG_LEVELS = new Set(['debug', 'info', 'warn', 'error']);
 const SWEEP_INTERVAL_MS = 5_000;
 

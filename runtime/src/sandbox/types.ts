@@ -4,6 +4,8 @@
  */
 import type {
   ActionCallData,
+  CreditTopUpData,
+  CreditTopUpResult,
   FilePutData,
   FileRefData,
   HttpRequestData,
@@ -38,6 +40,8 @@ export interface HostServices {
   httpRequest(request: HttpRequestData, signal: AbortSignal): Promise<HttpResponseData>;
   putFile(file: FilePutData): Promise<FileRefData>;
   getFile(id: string): Promise<{ ref: FileRefData; base64: string }>;
+  /** `ctx.credits.topUp`; absent where no call may top up credits, so the request is rejected. */
+  topUpCredits?(request: CreditTopUpData): Promise<CreditTopUpResult>;
   log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: unknown): void;
 }
 

@@ -37,6 +37,8 @@ export interface OAuthServer extends LocalServer {
   issuedAccessTokens: string[];
   /** The code verifiers received at the token endpoint. */
   verifiers: string[];
+  /** Whether an access token was issued and has not expired. */
+  isLive(accessToken: string): boolean;
 }
 
 interface PendingCode {
@@ -154,17 +156,19 @@ export async function startOAuthServer(): Promise<OAuthServer> {
     }
     if (url.pathname !== '/token' || request.method !== 'POST') return sendJson(response, 404, {});
 
-    const client = basicCredentials(request.headers.authorization);
-    if (client?.id !== CLIENT_ID || client.secret !== CLIENT_SECRET) {
+    const form = new URLSearchParams(request.body);
+    // client_secret_basic, or client_secret_post (RFC 6749 section 2.3.1) when no header is sent.
+    const client = basicCredentials(request.headers.authorization) ?? { id: form.get('client_id'), secret: form.get('client_secret') };
+    if (client.id !== CLIENT_ID || client.secret !== CLIENT_SECRET) {
       return oauthError(response, 401, 'invalid_client', 'client authentication failed');
     }
-    const form = new URLSearchParams(request.body);
     if (form.get('grant_type') === 'authorization_code') return exchange(form, response);
     if (form.get('grant_type') === 'refresh_token') return refresh(form, response);
     return oauthError(response, 400, 'unsupported_grant_type', 'unsupported grant_type');
   };
 
   const server = (await startLocalServer(handler)) as OAuthServer;
+  server.isLive = (accessToken) => (accessTokens.get(accessToken) ?? 0) > Date.now();
   server.behaviour = state.behaviour;
   server.issuedAccessTokens = state.issuedAccessTokens;
   server.verifiers = state.verifiers;

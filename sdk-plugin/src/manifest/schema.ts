@@ -248,6 +248,7 @@ export const PLUGIN_MANIFEST_SCHEMA = {
           uniqueItems: true,
           items: { type: 'string' },
         },
+        topUpCredits: { type: 'boolean' },
       },
     },
     credentialTypes: {

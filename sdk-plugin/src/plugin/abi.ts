@@ -37,6 +37,11 @@ export interface PluginPackage {
 export interface PluginPermissions {
   /** Hosts `ctx.http` may reach: exact names or `*.example.com` wildcards. Empty means none. */
   hosts: string[];
+  /**
+   * Asks for `ctx.credits.topUp`. The studio grants it only to shared plugin versions (installed
+   * by an admin, or bundled) and only in runs of graphs that an admin owns.
+   */
+  topUpCredits?: boolean;
 }
 
 /**
@@ -196,6 +201,11 @@ export interface HttpRequestData {
   query?: Record<string, string | number | boolean>;
   /** A string is sent as is; any other value is sent as JSON. */
   body?: unknown;
+  /**
+   * Binary content, base64 encoded, sent as the body instead of `body` (which must then be
+   * absent). The content type defaults to `application/octet-stream`.
+   */
+  bodyBase64?: string;
   /** How to read the response body: `json` (default when the type is JSON), `text`, or `base64`. */
   responseType?: 'json' | 'text' | 'base64';
   timeoutMs?: number;
@@ -207,6 +217,31 @@ export interface HttpResponseData {
   headers: Record<string, string>;
   body: unknown;
   url: string;
+}
+
+/** A credit top-up that a plugin requests with `ctx.credits.topUp`. */
+export interface CreditTopUpData {
+  /** The id of the studio user whose balance grows. */
+  userId: string;
+  /** Whole credits to add, at least 1. */
+  credits: number;
+  /**
+   * The provider's id of the payment. The studio stores one top-up per plugin and payment id,
+   * so a payment confirmed several times adds credits once.
+   */
+  paymentId: string;
+  /** Text stored with the ledger entry. */
+  reason?: string;
+}
+
+/** The result of `ctx.credits.topUp`. */
+export interface CreditTopUpResult {
+  /** False when the payment id had topped up before and nothing changed. */
+  created: boolean;
+  /** The user's balance after the top-up. */
+  balance: number;
+  /** The ledger entry of the top-up, new or stored before. */
+  entryId: string;
 }
 
 /** A file a plugin stores as an artifact. */

@@ -5,6 +5,8 @@
  */
 import type {
   ActionCallData,
+  CreditTopUpData,
+  CreditTopUpResult,
   FilePutData,
   FileRefData,
   HttpRequestData,
@@ -49,6 +51,16 @@ export interface PluginFiles {
   get(id: string): Promise<{ ref: FileRefData; base64: string }>;
 }
 
+/** The user credit ledger, for plugins whose manifest sets `permissions.topUpCredits`. */
+export interface PluginCredits {
+  /**
+   * Adds credits to a user once per payment id and resolves with the new balance. Rejects with
+   * `PLUGIN_PERMISSION_DENIED` unless the plugin version is shared (admin-installed or bundled),
+   * declares `permissions.topUpCredits`, and the run's graph belongs to an admin.
+   */
+  topUp(request: CreditTopUpData): Promise<CreditTopUpResult>;
+}
+
 /** The context an action's `run` receives. */
 export interface ActionContext<
   Config = Record<string, unknown>,
@@ -62,6 +74,7 @@ export interface ActionContext<
   credentials: Credentials;
   http: PluginHttp;
   files: PluginFiles;
+  credits: PluginCredits;
   log: PluginLog;
   signal: PluginSignal;
   /** Ids of the run, graph, node and task, and the attempt number (1 for the first). */

@@ -400,7 +400,8 @@ export interface PluginOptions {
   description: string;
   /** A `data:image/svg+xml;base64,…` or `data:image/png;base64,…` URI. */
   icon?: string;
-  permissions: { hosts: readonly string[] };
+  /** Hosts `ctx.http` may reach, and whether the plugin requests `ctx.credits.topUp`. */
+  permissions: { hosts: readonly string[]; topUpCredits?: boolean };
   /** Credential types; types that slots reference as definitions are added after these. */
   credentialTypes?: readonly AnyCredentialTypeDefinition[];
   actions: readonly ActionDefinition<unknown, unknown>[];
@@ -438,7 +439,10 @@ export function definePlugin(options: PluginOptions): PluginDefinition {
     displayName: options.displayName,
     description: options.description,
     ...(options.icon !== undefined ? { icon: options.icon } : {}),
-    permissions: { hosts: [...options.permissions.hosts] },
+    permissions: {
+      hosts: [...options.permissions.hosts],
+      ...(options.permissions.topUpCredits !== undefined ? { topUpCredits: options.permissions.topUpCredits } : {}),
+    },
     credentialTypes: credentialTypes.map((type) => copyJson(type.manifest)),
     actions: actions.map((action) => copyJson(action.manifest)),
     triggers: triggers.map((trigger) => copyJson(trigger.manifest)),

@@ -6,6 +6,7 @@
 export * from './abi.js';
 export type {
   ActionContext,
+  PluginCredits,
   PluginFiles,
   PluginHttp,
   PluginLog,

@@ -1,5 +1,12 @@
 /** An offline `ctx` for actions: recorded logs, canned HTTP and in-memory files. */
-import { MAX_SLEEP_MS, type ActionCallData, type FilePutData, type FileRefData } from '../plugin/abi.js';
+import {
+  MAX_SLEEP_MS,
+  type ActionCallData,
+  type CreditTopUpData,
+  type CreditTopUpResult,
+  type FilePutData,
+  type FileRefData,
+} from '../plugin/abi.js';
 import type { ActionContext, PluginLogLevel } from '../plugin/context.js';
 import { PluginError } from '../plugin/errors.js';
 import { createHttpRequester, type HttpHandler, type HttpRoutes, type RecordedRequest } from './http.js';
@@ -39,6 +46,12 @@ export interface TestContextOptions {
   run?: Partial<ActionCallData['run']>;
   /** Aborting it sets `ctx.signal.aborted`. */
   signal?: AbortSignal;
+  /**
+   * Whether `ctx.credits.topUp` is granted, as the studio grants it to a shared plugin that
+   * declares `permissions.topUpCredits` in an admin's run. False by default: it rejects with
+   * `PLUGIN_PERMISSION_DENIED`.
+   */
+  topUpCredits?: boolean;
 }
 
 /** A context and what the action did with it. */
@@ -54,6 +67,8 @@ export interface TestContext {
   usage: number[];
   /** Waits of `ctx.sleep`, in milliseconds, one entry per call, in order. */
   sleeps: number[];
+  /** Top-ups stored with `ctx.credits.topUp`, one per payment id, in order. */
+  topUps: CreditTopUpData[];
 }
 
 /** The `ctx.run` of the harness, unless `run` overrides parts of it. */
@@ -113,6 +128,29 @@ function createFileStore(preloaded: Record<string, FilePutData> | undefined, sto
   };
 }
 
+/** Builds `ctx.credits`: top-ups kept in memory, one per payment id, when `granted`. */
+function createCreditLedger(granted: boolean, topUps: CreditTopUpData[]) {
+  const balances = new Map<string, number>();
+  return {
+    async topUp(request: CreditTopUpData): Promise<CreditTopUpResult> {
+      if (!granted) {
+        throw new PluginError('PLUGIN_PERMISSION_DENIED', 'ctx.credits.topUp is not granted to this plugin');
+      }
+      if (!Number.isSafeInteger(request?.credits) || request.credits <= 0) {
+        throw new PluginError('PLUGIN_CREDITS_INVALID', `a top-up must be a whole number of credits above 0, got ${String(request?.credits)}`);
+      }
+      const index = topUps.findIndex((entry) => entry.paymentId === request.paymentId);
+      if (index >= 0) {
+        return { created: false, balance: balances.get(request.userId) ?? 0, entryId: `ledger-${index + 1}` };
+      }
+      topUps.push(copyJson(request));
+      const balance = (balances.get(request.userId) ?? 0) + request.credits;
+      balances.set(request.userId, balance);
+      return { created: true, balance, entryId: `ledger-${topUps.length}` };
+    },
+  };
+}
+
 /**
  * Creates an offline `ctx` for calling an action's `run` directly. Nothing is validated, and
  * defaults are not applied: use `runAction` for that.
@@ -123,6 +161,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
   const files: StoredFile[] = [];
   const usage: number[] = [];
   const sleeps: number[] = [];
+  const topUps: CreditTopUpData[] = [];
 
   const write = (level: PluginLogLevel) => (message: string, data?: unknown) => {
     const entry: LogEntry = { level, message: String(message) };
@@ -139,6 +178,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
     credentials: copyJson(options.credentials ?? {}),
     http: { request: createHttpRequester(options.http, options.hosts, requests) },
     files: createFileStore(options.files, files),
+    credits: createCreditLedger(options.topUpCredits === true, topUps),
     log: { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') },
     signal: {
       get aborted() {
@@ -160,7 +200,7 @@ export function createTestContext(options: TestContextOptions = {}): TestContext
       usage.push(units);
     },
   };
-  return { ctx, logs, requests, files, usage, sleeps };
+  return { ctx, logs, requests, files, usage, sleeps, topUps };
 }
 
 /**

@@ -13,6 +13,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** The body as the plugin passed it, before JSON encoding. */
   body?: unknown;
+  /** The binary body as the plugin passed it, base64 encoded. */
+  bodyBase64?: string;
   responseType?: HttpRequestData['responseType'];
   timeoutMs?: number;
 }
@@ -194,6 +196,9 @@ function recordRequest(request: HttpRequestData): RecordedRequest {
   };
   if (request.body !== undefined) {
     recorded.body = copyJson(request.body);
+  }
+  if (typeof request.bodyBase64 === 'string') {
+    recorded.bodyBase64 = request.bodyBase64;
   }
   if (request.responseType !== undefined) {
     recorded.responseType = request.responseType;

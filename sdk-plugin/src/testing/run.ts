@@ -151,6 +151,13 @@ function checkAgainstSchema(
     });
 }
 
+/** Fields the studio adds to the values of an OAuth2 credential (`OAuth2TokenValues`). */
+const OAUTH2_TOKEN_FIELDS: ReadonlySet<string> = new Set(['accessToken', 'tokenType', 'expiresAt', 'scopes']);
+
+function withoutKeys(values: Record<string, unknown>, keys: ReadonlySet<string>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(values).filter(([key]) => !keys.has(key)));
+}
+
 /**
  * Applies the defaults of each slot's credential type and checks the values. A required slot
  * must be filled, and a slot the declaration does not list is reported.
@@ -174,7 +181,9 @@ function prepareCredentials(
     const type = manifest.credentialTypes.find((candidate) => candidate.name === slot.type);
     const withDefaults = applyDefaults(type?.schema, values) as Record<string, unknown>;
     if (type !== undefined) {
-      problems.push(...checkAgainstSchema(type.schema, withDefaults, pointer));
+      // The token fields of an OAuth2 type come from the studio, not from the type's schema.
+      const entered = type.oauth2 === undefined ? withDefaults : withoutKeys(withDefaults, OAUTH2_TOKEN_FIELDS);
+      problems.push(...checkAgainstSchema(type.schema, entered, pointer));
     }
     credentials[slot.slot] = withDefaults;
   }
