@@ -61,7 +61,7 @@ const ATTACKS: Attack[] = [
   },
   { plugin: 'escape', action: 'timers', code: 'RUNTIME_NODE_FAILED', withinMs: 5000, message: /setTimeout is not a function/ },
   { plugin: 'oversize', action: 'hugeResult', code: 'PLUGIN_RESULT_TOO_LARGE', withinMs: 20_000, limits: { memoryMb: 256, cpuTimeMs: 15_000, timeoutMs: 15_000 } },
-  { plugin: 'oversize', action: 'hugeRequest', code: 'PLUGIN_PAYLOAD_TOO_LARGE', withinMs: 10_000, limits: { memoryMb: 256 } },
+  { plugin: 'oversize', action: 'hugeRequest', code: 'PLUGIN_PAYLOAD_TOO_LARGE', withinMs: 20_000, limits: { memoryMb: 256, cpuTimeMs: 15_000, timeoutMs: 15_000 } },
   { plugin: 'oversize', action: 'bigIntResult', code: 'PLUGIN_RESULT_INVALID', withinMs: 5000 },
   { plugin: 'oversize', action: 'cyclicResult', code: 'PLUGIN_RESULT_INVALID', withinMs: 5000 },
 ];
