@@ -1,12 +1,14 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
-import { installBundledPlugins } from '../../src/plugins/bundled.js';
+import { BUNDLED_PLUGIN_DIRS, installBundledPlugins } from '../../src/plugins/bundled.js';
 import { request, startRun } from '../support/http.js';
 import { buildEdge, buildGraph, buildNode, waitForRun } from '../support/studio.js';
 import { sendJson, startLocalServer, type LocalServer } from './support/local-server.js';
 import { startPluginStudio, type PluginStudioOptions, type PluginTestStudio } from './support/plugin-studio.js';
 
 const log = createLogger('silent');
+/** Only the core plugin: packing every first-party plugin would slow each test for nothing. */
+const CORE_DIRS = BUNDLED_PLUGIN_DIRS.filter((directory) => /[\\/]core[\\/]?$/.test(directory));
 let server: LocalServer;
 let polls = 0;
 let test: PluginTestStudio;
@@ -40,7 +42,7 @@ async function startCoreStudio(options: PluginStudioOptions = {}): Promise<Plugi
     ...options,
     env: { HTTP_ALLOW_PRIVATE: `127.0.0.1:${server.port}`, ...options.env },
   });
-  await installBundledPlugins(studio.studio.ctx.plugins, log);
+  await installBundledPlugins(studio.studio.ctx.plugins, log, CORE_DIRS);
   return studio;
 }
 
@@ -55,7 +57,7 @@ describe('core plugin', () => {
   it('is installed from source once', async () => {
     test = await startCoreStudio();
 
-    const again = await installBundledPlugins(test.studio.ctx.plugins, log);
+    const again = await installBundledPlugins(test.studio.ctx.plugins, log, CORE_DIRS);
     const types = (await request(test, { method: 'GET', url: '/v1/node-types' })).body.items
       .filter((item: { plugin?: { name: string } }) => item.plugin?.name === 'core')
       .map((item: { type: string }) => item.type);
