@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { requestBalanceRefresh } from '../account/balance';
 import { RunStream, webSocketUrl, type StreamState } from '../api/run-stream';
 import type { StudioApi } from '../api/studio-api';
 import type { RunEvent } from '../api/types';
@@ -71,6 +72,12 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
     },
     [api, graphId, watch],
   );
+
+  // A finished run has charged or released its credits, so the header's balance is stale.
+  const finished = view !== null && (view.status === 'succeeded' || view.status === 'failed' || view.status === 'cancelled');
+  useEffect(() => {
+    if (finished) requestBalanceRefresh();
+  }, [finished, view?.runId]);
 
   const cancel = useCallback(async () => {
     if (view !== null) await api.cancelRun(view.runId);

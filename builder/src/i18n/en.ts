@@ -1,3 +1,5 @@
+import { accountEn } from './account.en';
+
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
   'app.title': 'GestorLead Studio',
@@ -160,6 +162,7 @@ export const en = {
   'status.failed': 'failed',
   'status.skipped': 'skipped',
   'status.cancelled': 'cancelled',
+  ...accountEn,
 } as const;
 
 /** The translation keys. */

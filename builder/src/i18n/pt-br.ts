@@ -1,4 +1,5 @@
 /** Textos em português do Brasil. */
+import { accountPtBR } from './account.pt-br';
 import type { Messages } from './en';
 
 export const ptBR = {
@@ -162,4 +163,5 @@ export const ptBR = {
   'status.failed': 'falhou',
   'status.skipped': 'ignorado',
   'status.cancelled': 'cancelado',
+  ...accountPtBR,
 } as const satisfies Messages;
