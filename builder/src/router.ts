@@ -47,3 +47,9 @@ export function matchRoute(path: string): Route {
 export function graphPath(id: string): string {
   return `/graphs/${id}`;
 }
+
+/** Returns the run id of a `?run=<id>` query, which opens the editor on that run, or null. */
+export function runIdOfSearch(search: string): string | null {
+  const runId = new URLSearchParams(search).get('run');
+  return runId !== null && /^[A-Za-z0-9_-]{1,64}$/.test(runId) ? runId : null;
+}

@@ -10,6 +10,8 @@ export interface RunWatcher {
   streamState: StreamState;
   /** Starts a manual run of the latest saved version with `input`. */
   start(input: unknown): Promise<void>;
+  /** Follows an existing run, replaying its events from the first. */
+  watch(runId: string): void;
   cancel(): Promise<void>;
   resume(): Promise<void>;
   /** Stops watching and clears the statuses from the canvas. */
@@ -93,5 +95,5 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
     setView(null);
   }, []);
 
-  return { view, streamState, start, cancel, resume, close };
+  return { view, streamState, start, watch, cancel, resume, close };
 }

@@ -1,4 +1,5 @@
 import { accountEn } from './account.en';
+import { runViewEn } from './run-view.en';
 
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
@@ -163,6 +164,7 @@ export const en = {
   'status.skipped': 'skipped',
   'status.cancelled': 'cancelled',
   ...accountEn,
+  ...runViewEn,
 } as const;
 
 /** The translation keys. */

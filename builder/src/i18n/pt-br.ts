@@ -1,5 +1,6 @@
 /** Textos em português do Brasil. */
 import { accountPtBR } from './account.pt-br';
+import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 
 export const ptBR = {
@@ -164,4 +165,5 @@ export const ptBR = {
   'status.skipped': 'ignorado',
   'status.cancelled': 'cancelado',
   ...accountPtBR,
+  ...runViewPtBR,
 } as const satisfies Messages;
