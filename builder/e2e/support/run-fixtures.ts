@@ -24,7 +24,7 @@ export function silentWavBase64(samples = 800): string {
   return Buffer.concat([header, Buffer.alloc(samples, 128)]).toString('base64');
 }
 
-/** A plugin whose `render` action stores a PNG and a WAV file as artifacts. */
+/** Builds a plugin whose `render` action stores a PNG and a WAV file as artifacts. */
 export function mediaPlugin() {
   return buildTestPackage({
     name: 'media',
@@ -42,7 +42,7 @@ export function mediaPlugin() {
   });
 }
 
-/** A graph of one node. */
+/** Returns a graph document of one node. */
 export function oneNodeGraph(name: string, node: { id: string; type: string; config?: Record<string, unknown> }) {
   return { name, nodes: [{ position: { x: 0, y: 0 }, config: {}, ...node }], edges: [] };
 }

@@ -1,6 +1,6 @@
 /**
- * Installed plugins of the account screen: each version with its hosts, credential types and
- * node types; install from a packed file after a preview of what it declares; uninstall.
+ * Installed plugins of the account screen. Each version shows its hosts, credential types and
+ * node types. A packed file is installed only after a preview of what it declares.
  */
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { ApiError } from '../api/api-error';

@@ -11,6 +11,11 @@ import { useI18n } from '../i18n/i18n';
 import { useAccountApi } from './use-account-api';
 import { useAction } from './use-action';
 
+/** Returns 128 random bits as hex. `crypto.randomUUID` exists only in secure contexts, this works on plain HTTP too. */
+function randomKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
+
 export function TopUpDialog({ onClose }: { onClose: () => void }) {
   const api = useAccountApi();
   const { t, language } = useI18n();
@@ -24,7 +29,8 @@ export function TopUpDialog({ onClose }: { onClose: () => void }) {
   const buy = (item: CreditPackage) =>
     run(async () => {
       const { paymentUrl } = await api.checkout(item.id);
-      window.open(paymentUrl, '_blank', 'noopener');
+      // A window opened after an await would meet the pop-up blocker, so the page itself goes there.
+      window.location.assign(paymentUrl);
     });
 
   const price = (item: CreditPackage) =>
@@ -61,7 +67,7 @@ export function GrantDialog({ self, onClose, onGranted }: { self: UserView; onCl
   const [amount, setAmount] = useState('100');
   const [reason, setReason] = useState('');
   // One key per open dialog, so a double submit stores one grant.
-  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const [idempotencyKey] = useState(randomKey);
 
   useEffect(() => {
     void run(async () => setUsers(await api.adminUsers()));

@@ -122,7 +122,7 @@ export class AccountApi {
     this.client = client;
   }
 
-  /** The balance and one ledger page; null on a studio without the credits routes. */
+  /** Fetches the balance and one ledger page, or null on a studio without the credits routes. */
   async credits(cursor: string | null, limit = 50): Promise<CreditsPage | null> {
     const query = new URLSearchParams({ limit: String(limit), days: '1' });
     if (cursor !== null) query.set('cursor', cursor);
@@ -135,8 +135,9 @@ export class AccountApi {
   }
 
   /**
-   * The credit packages of the billing plugin, or null when no billing route is installed.
-   * NOTE: the route name follows the billing plugin's planned API; a studio without it gets null.
+   * Fetches the credit packages of the billing plugin, or null when no billing route exists.
+   * NOTE: `/v1/billing/packages` and `/v1/billing/checkout` are assumed names of the billing
+   * plugin's routes. No billing plugin in this repository serves them yet.
    */
   async creditPackages(): Promise<CreditPackage[] | null> {
     try {

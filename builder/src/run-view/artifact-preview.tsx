@@ -101,7 +101,7 @@ export function NodeArtifacts({ runId, nodeId, refreshKey }: { runId: string; no
   );
 }
 
-/** The model text a node has streamed so far, growing while the task runs. */
+/** Shows the model text a node has streamed so far, which grows while the task runs. */
 export function LiveText({ text, running }: { text: string | undefined; running: boolean }) {
   const { t } = useI18n();
   if (text === undefined) return null;

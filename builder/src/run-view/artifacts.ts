@@ -20,7 +20,7 @@ export interface ArtifactView {
   url: string;
 }
 
-/** Largest artifact previewed inline, in bytes; larger ones get a download button only. */
+/** Maximum size of an artifact previewed inline, in bytes. Larger ones get a download button only. */
 export const MAX_PREVIEW_BYTES = 32 * 1024 * 1024;
 
 export type PreviewKind = 'image' | 'audio' | 'video' | 'text' | null;
@@ -29,7 +29,7 @@ export type PreviewKind = 'image' | 'audio' | 'video' | 'text' | null;
 export function previewKindOf(artifact: Pick<ArtifactView, 'contentType' | 'size'>): PreviewKind {
   if (artifact.size > MAX_PREVIEW_BYTES) return null;
   const type = artifact.contentType.toLowerCase().split(';')[0].trim();
-  // SVG may carry scripts; a blob URL in <img> would not run them, but it is shown as text to keep it inert everywhere.
+  // SVG may carry scripts. An <img> would not run them, but the text view keeps the file inert wherever it is shown.
   if (type === 'image/svg+xml') return 'text';
   if (type.startsWith('image/')) return 'image';
   if (type.startsWith('audio/')) return 'audio';

@@ -50,8 +50,9 @@ describe('run streams', () => {
 
   it('skips replayed events', () => {
     seq = 0;
+    const started = event('task.started', 'chat');
     const first = tokens('chat', 'once');
-    const view = [event('task.started', 'chat'), first, first].reduce(applyRunEvent, newRunView('run_1'));
+    const view = [started, first, first].reduce(applyRunEvent, newRunView('run_1'));
 
     expect(view.streams.chat).toBe('once');
   });

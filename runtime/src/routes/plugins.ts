@@ -65,7 +65,7 @@ const packageBody = {
   description: 'A plugin package: { format: "gestorlead.plugin/v1", manifest, code, sha256 }',
 } as const;
 
-/** Returns the requested visibility of an install, shared by default for admins; rejects shared for other users. */
+/** Returns the requested visibility of an install, which is shared by default for admins. Rejects shared for other users. */
 function visibilityOfRequest(query: { visibility?: Visibility }, principal: { admin: boolean }): Visibility {
   const visibility = query.visibility ?? (principal.admin ? 'shared' : 'private');
   if (visibility === 'shared' && !principal.admin) {
