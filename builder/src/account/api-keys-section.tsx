@@ -1,6 +1,7 @@
 /** API keys of the account screen: list, create with a name and expiry, show the new key once, revoke. */
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiKeyView } from '../api/account-api';
+import { ConfirmDialog } from '../components/confirm-dialog';
 import { Dialog } from '../components/dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { useI18n } from '../i18n/i18n';
@@ -129,18 +130,13 @@ export function ApiKeysSection() {
         </Dialog>
       )}
       {pending?.kind === 'revoke' && (
-        <Dialog
+        <ConfirmDialog
           title={t('account.revokeTitle')}
+          text={t('account.revokeText', { name: pending.item.name })}
           submitLabel={t('account.revoke')}
-          danger
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            setPending(null);
-            void revoke(pending.item);
-          }}
-        >
-          <p>{t('account.revokeText', { name: pending.item.name })}</p>
-        </Dialog>
+          onConfirm={() => void revoke(pending.item)}
+        />
       )}
     </section>
   );

@@ -5,6 +5,7 @@
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { ApiError } from '../api/api-error';
 import type { PackageInspection, PluginVersionDetail } from '../api/account-api';
+import { ConfirmDialog } from '../components/confirm-dialog';
 import { Dialog } from '../components/dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { useI18n } from '../i18n/i18n';
@@ -150,18 +151,13 @@ export function PluginsSection() {
         </Dialog>
       )}
       {pending?.kind === 'uninstall' && (
-        <Dialog
+        <ConfirmDialog
           title={t('plugins.uninstallTitle')}
+          text={t('plugins.uninstallText', { name: `${pending.version.name}@${pending.version.version}` })}
           submitLabel={t('plugins.uninstall')}
-          danger
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            setPending(null);
-            void uninstall(pending.version);
-          }}
-        >
-          <p>{t('plugins.uninstallText', { name: `${pending.version.name}@${pending.version.version}` })}</p>
-        </Dialog>
+          onConfirm={() => void uninstall(pending.version)}
+        />
       )}
     </section>
   );

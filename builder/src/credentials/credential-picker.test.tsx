@@ -61,8 +61,16 @@ describe('credential pickers', () => {
     const changes: unknown[] = [];
     render(<CredentialPickers node={NODE} descriptor={DESCRIPTOR} onChange={(value) => changes.push(value)} />, { wrapper });
 
-    fireEvent.click(await screen.findByRole('button', { name: 'Connect new' }));
-    fireEvent.change(document.querySelector('#root_key')!, { target: { value: 'secret-123' } });
+    // The button stays disabled until the credential types have loaded.
+    const connect = await screen.findByRole<HTMLButtonElement>('button', { name: 'Connect new' });
+    await waitFor(() => expect(connect.disabled).toBe(false));
+    fireEvent.click(connect);
+    const key = await waitFor(() => {
+      const input = document.querySelector('#root_key');
+      expect(input).not.toBeNull();
+      return input!;
+    });
+    fireEvent.change(key, { target: { value: 'secret-123' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save' }));
 
     await waitFor(() => expect(changes).toEqual([{ account: 'c9' }]));

@@ -4,14 +4,14 @@
  * create form in place and picks the new credential.
  */
 import type { GraphNode, NodeTypeDescriptor } from '@gestorlead/sdk-plugin';
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { CredentialType, CredentialView } from '../api/account-api';
-import { useAccountApi } from '../account/use-account-api';
 import { useAction } from '../account/use-action';
 import { ErrorNotice } from '../components/error-notice';
 import { useI18n } from '../i18n/i18n';
 import { CredentialForm } from './credential-form';
 import { credentialSlotsOf, type CredentialSlotChoice } from './credential-slots';
+import { useCredentialCatalog } from './use-credential-catalog';
 
 export interface CredentialPickersProps {
   node: GraphNode;
@@ -21,24 +21,14 @@ export interface CredentialPickersProps {
 }
 
 export function CredentialPickers({ node, descriptor, onChange }: CredentialPickersProps) {
-  const api = useAccountApi();
   const { t } = useI18n();
   const { error, clearError, run } = useAction();
   const slots = credentialSlotsOf(descriptor, node);
-  const [types, setTypes] = useState<CredentialType[]>([]);
-  const [credentials, setCredentials] = useState<CredentialView[]>([]);
+  const { types, credentials: loaded, reload } = useCredentialCatalog(run);
+  const credentials = loaded ?? [];
   const [connecting, setConnecting] = useState<string | null>(null);
   const hasSlots = slots.length > 0;
 
-  const reload = useCallback(
-    () =>
-      run(async () => {
-        const [loadedTypes, loadedItems] = await Promise.all([api.credentialTypes(), api.credentials()]);
-        setTypes(loadedTypes);
-        setCredentials(loadedItems);
-      }),
-    [api, run],
-  );
   useEffect(() => {
     if (hasSlots) void reload();
   }, [hasSlots, reload]);

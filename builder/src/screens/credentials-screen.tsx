@@ -1,11 +1,13 @@
 /** The credentials screen: list, create (a form per credential type), rename, test and delete. */
-import { useCallback, useEffect, useState } from 'react';
-import type { CredentialType, CredentialView } from '../api/account-api';
+import { useEffect, useState } from 'react';
+import type { CredentialView } from '../api/account-api';
 import { useAccountApi } from '../account/use-account-api';
 import { useAction } from '../account/use-action';
+import { ConfirmDialog } from '../components/confirm-dialog';
 import { Dialog } from '../components/dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { CredentialForm } from '../credentials/credential-form';
+import { useCredentialCatalog } from '../credentials/use-credential-catalog';
 import { useI18n } from '../i18n/i18n';
 
 type Pending = { kind: 'rename'; item: CredentialView; name: string } | { kind: 'delete'; item: CredentialView };
@@ -14,21 +16,11 @@ export function CredentialsScreen() {
   const api = useAccountApi();
   const { t, language } = useI18n();
   const { error, clearError, run } = useAction();
-  const [types, setTypes] = useState<CredentialType[]>([]);
-  const [items, setItems] = useState<CredentialView[] | null>(null);
+  const { types, credentials: items, reload } = useCredentialCatalog(run);
   const [creating, setCreating] = useState(false);
   const [pending, setPending] = useState<Pending | null>(null);
   const [info, setInfo] = useState<string | null>(null);
 
-  const reload = useCallback(
-    () =>
-      run(async () => {
-        const [loadedTypes, loadedItems] = await Promise.all([api.credentialTypes(), api.credentials()]);
-        setTypes(loadedTypes);
-        setItems(loadedItems);
-      }),
-    [api, run],
-  );
   useEffect(() => {
     void reload();
   }, [reload]);
@@ -131,18 +123,13 @@ export function CredentialsScreen() {
         </Dialog>
       )}
       {pending?.kind === 'delete' && (
-        <Dialog
+        <ConfirmDialog
           title={t('credentials.deleteTitle')}
+          text={t('credentials.deleteText', { name: pending.item.name })}
           submitLabel={t('dialog.delete')}
-          danger
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            setPending(null);
-            void act(() => api.deleteCredential(pending.item.id));
-          }}
-        >
-          <p>{t('credentials.deleteText', { name: pending.item.name })}</p>
-        </Dialog>
+          onConfirm={() => void act(() => api.deleteCredential(pending.item.id))}
+        />
       )}
     </main>
   );
