@@ -48,6 +48,23 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
     await expect.poll(() => rows.count()).toBe(2);
     expect(await rows.nth(0).textContent()).toContain('+30');
     expect(await rows.nth(1).textContent()).toContain('Welcome 250');
+
+    // 23 more entries make 25, one more than a page of 20 holds: the rest loads on request.
+    const token = await sessionToken(page);
+    const me = (await (await apiRequest(runtime.url, token, 'GET', '/v1/me')).json()) as { id: string };
+    for (let index = 1; index <= 23; index += 1) {
+      const body = { amount: 1, reason: `Bonus ${index}`, idempotencyKey: `bonus-${index}` };
+      expect((await apiRequest(runtime.url, token, 'POST', `/v1/admin/users/${me.id}/credits`, body)).status).toBe(201);
+    }
+    await page.reload();
+    await expect.poll(() => rows.count()).toBe(20);
+    expect(await rows.nth(0).textContent()).toContain('Bonus 23');
+    await page.getByRole('button', { name: 'Load older entries' }).click();
+    await expect.poll(() => rows.count()).toBe(25);
+    expect(await rows.nth(24).textContent()).toContain('Welcome 250');
+    expect(await page.getByRole('button', { name: 'Load older entries' }).count()).toBe(0);
+    await expect.poll(() => balance.textContent()).toBe('303 credits');
+    await saveScreenshot(page, 'account-ledger');
   });
 
   it('creates, copies and revokes an API key', async () => {
