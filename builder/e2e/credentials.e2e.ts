@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { acmePlugin, GOOD_KEY } from '../../runtime/test/vault/fixtures';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from '../../runtime/test/vault/oauth-server';
 import { apiRequest, sessionToken } from './support/account';
-import { createGraph, openApp, selectNode } from './support/app';
+import { createGraph, openApp, selectNode, waitForSaved } from './support/app';
 import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
@@ -99,9 +99,19 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
     await saveScreenshot(page, 'credentials-oauth2-connected');
 
     const credentials = await apiRequest(runtime.url, await sessionToken(page), 'GET', '/v1/credentials?type=acme/oauth');
-    const body = (await credentials.json()) as { items: { name: string; oauth2?: { scopes: string[] } }[] };
+    const body = (await credentials.json()) as { items: { id: string; name: string; oauth2?: { scopes: string[] } }[] };
     expect(body.items.map((item) => item.name)).toEqual(['Acme workspace']);
     expect(body.items[0].oauth2?.scopes).toEqual(['read', 'write']);
     expect(oauthServer.issuedAccessTokens.length).toBe(1);
+
+    // The picks are saved in the nodes' `credentials`.
+    await waitForSaved(page);
+    const graphId = page.url().split('/graphs/')[1];
+    const graph = (await (await apiRequest(runtime.url, await sessionToken(page), 'GET', `/v1/graphs/${graphId}`)).json()) as {
+      document: { nodes: { id: string; credentials?: Record<string, string> }[] };
+    };
+    const credentialsOf = (nodeId: string) => graph.document.nodes.find((node) => node.id === nodeId)?.credentials;
+    expect(Object.keys(credentialsOf('show') ?? {}).sort()).toEqual(['account', 'extra']);
+    expect(credentialsOf('call')).toEqual({ acme: body.items[0].id });
   });
 });

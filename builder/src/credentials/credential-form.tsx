@@ -26,9 +26,12 @@ export function CredentialForm({ types, onCreated, onCancel }: CredentialFormPro
   const api = useAccountApi();
   const { t } = useI18n();
   const { error, clearError, run } = useAction();
-  const [typeName, setTypeName] = useState(types[0]?.type ?? '');
-  const type = types.find((item) => item.type === typeName);
-  const [name, setName] = useState(type?.displayName ?? '');
+  // The types may arrive after the form opens, so the choice falls back to the first one.
+  const [typeName, setTypeName] = useState<string | null>(null);
+  const type = types.find((item) => item.type === typeName) ?? types[0];
+  // Null until the user types a name: the type's display name is the default.
+  const [typedName, setName] = useState<string | null>(null);
+  const name = typedName ?? type?.displayName ?? '';
   const [values, setValues] = useState<Record<string, unknown>>({});
   const [waiting, setWaiting] = useState(false);
   const uiSchema = useMemo(() => (type === undefined ? {} : credentialUiSchema(type.schema)), [type]);
@@ -71,11 +74,10 @@ export function CredentialForm({ types, onCreated, onCancel }: CredentialFormPro
         <label>
           {t('credentials.type')}
           <select
-            value={typeName}
+            value={type.type}
             onChange={(event) => {
-              const next = types.find((item) => item.type === event.target.value);
               setTypeName(event.target.value);
-              setName(next?.displayName ?? '');
+              setName(null);
               setValues({});
             }}
           >
