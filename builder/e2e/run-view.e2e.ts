@@ -3,7 +3,7 @@ import { startFakeOpenAi, type FakeOpenAi } from '../../runtime/test/ai/support/
 import { apiRequest, sessionToken } from './support/account';
 import { openApp, selectNode } from './support/app';
 import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { mediaPlugin, oneNodeGraph } from './support/run-fixtures';
+import { mediaPlugin, oneNodeGraph, SQUARE_PX } from './support/run-fixtures';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
 const PLATFORM_KEY = 'sk-platform-e2e';
@@ -85,7 +85,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('run view', () => {
     const artifacts = page.getByTestId('task-artifacts');
     const image = artifacts.getByRole('img', { name: 'a red square' });
     await image.waitFor();
-    await expect.poll(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(2);
+    await expect.poll(() => image.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(SQUARE_PX);
     expect(await image.getAttribute('src')).toMatch(/^blob:/);
     const audio = artifacts.locator('audio[aria-label="silence.wav"]');
     await audio.waitFor();
