@@ -63,6 +63,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('run view on a phone', () => {
     expect(box).not.toBeNull();
     expect(box!.x).toBeGreaterThanOrEqual(0);
     expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+    await page.getByRole('heading', { name: 'Artifacts' }).scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'phone-run-view');
   });
 });
