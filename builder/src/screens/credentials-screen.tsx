@@ -113,7 +113,9 @@ export function CredentialsScreen() {
           onClose={() => setPending(null)}
           onSubmit={() => {
             setPending(null);
-            void act(async () => void (await api.renameCredential(pending.item.id, pending.name.trim())));
+            void act(async () => {
+              await api.renameCredential(pending.item.id, pending.name.trim());
+            });
           }}
         >
           <label>
