@@ -10,6 +10,9 @@ import { ErrorNotice } from './components/error-notice';
 import { LanguageSwitch } from './components/language-switch';
 import { useI18n } from './i18n/i18n';
 import { matchRoute, navigate, usePath } from './router';
+import { AccountScreen } from './screens/account-screen';
+import { CredentialsScreen } from './screens/credentials-screen';
+import { AccountLinks } from './account/account-links';
 import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
 import { SignInScreen } from './screens/sign-in-screen';
@@ -93,6 +96,7 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
           {t('app.title')}
         </a>
         <span className="topbar__spacer" />
+        <AccountLinks />
         <LanguageSwitch />
         {user !== null && <span className="topbar__user">{user.email}</span>}
         {onSignOut !== null && (
@@ -103,6 +107,8 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
       </header>
       {route.screen === 'graphs' && <GraphListScreen />}
       {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
+      {route.screen === 'account' && <AccountScreen user={user} />}
+      {route.screen === 'credentials' && <CredentialsScreen />}
       {route.screen === 'notFound' && (
         <main className="centered">
           <p>{t('app.notFound')}</p>

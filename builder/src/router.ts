@@ -24,15 +24,32 @@ export function navigate(path: string): void {
 }
 
 /** The screens of the builder. */
-export type Route = { screen: 'graphs' } | { screen: 'editor'; graphId: string } | { screen: 'notFound' };
+export type Route =
+  | { screen: 'graphs' }
+  | { screen: 'editor'; graphId: string }
+  | { screen: 'account' }
+  | { screen: 'credentials' }
+  | { screen: 'notFound' };
+
+/** Paths of the screens without parameters. */
+export const ACCOUNT_PATH = '/account';
+export const CREDENTIALS_PATH = '/credentials';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { screen: 'graphs' };
   const editor = /^\/graphs\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (editor !== null) return { screen: 'editor', graphId: editor[1] };
+  if (path === ACCOUNT_PATH) return { screen: 'account' };
+  if (path === CREDENTIALS_PATH) return { screen: 'credentials' };
   return { screen: 'notFound' };
 }
 
 export function graphPath(id: string): string {
   return `/graphs/${id}`;
+}
+
+/** Returns the run id of a `?run=<id>` query, which opens the editor on that run, or null. */
+export function runIdOfSearch(search: string): string | null {
+  const runId = new URLSearchParams(search).get('run');
+  return runId !== null && /^[A-Za-z0-9_-]{1,64}$/.test(runId) ? runId : null;
 }

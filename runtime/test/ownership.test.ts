@@ -37,6 +37,7 @@
  * | GET    /v1/node-types                     | a list without her private node types    |
  * | GET    /v1/ws                             | RUN_NOT_FOUND, GRAPH_NOT_FOUND, no event |
  * | POST   /v1/plugins                        | 409 PLUGIN_NAME_TAKEN for her name       |
+ * | POST   /v1/plugins/inspect                | 409 PLUGIN_NAME_TAKEN for her name       |
  * | GET    /v1/plugins                        | a list without her private plugin        |
  * | GET    /v1/plugins/:name                  | 404 PLUGIN_NOT_FOUND                     |
  * | GET    /v1/plugins/:name/:version         | 404 PLUGIN_NOT_FOUND                     |
@@ -210,6 +211,13 @@ const MATRIX: MatrixRow[] = [
     method: 'POST',
     route: '/v1/plugins',
     url: () => '/v1/plugins',
+    payload: () => privatePlugin('2.0.0'),
+    expected: refused(409, 'PLUGIN_NAME_TAKEN'),
+  },
+  {
+    method: 'POST',
+    route: '/v1/plugins/inspect',
+    url: () => '/v1/plugins/inspect',
     payload: () => privatePlugin('2.0.0'),
     expected: refused(409, 'PLUGIN_NAME_TAKEN'),
   },

@@ -9,6 +9,7 @@ import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 import { useMemo } from 'react';
 import { useStore } from 'zustand';
+import { CredentialPickers } from '../credentials/credential-picker';
 import type { LocatedProblem } from '../graph/problems';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore } from '../store/editor-store';
@@ -114,6 +115,8 @@ export function NodeSettings({ store, nodeId, problems }: NodeSettingsProps) {
           onChange={(event) => onConfigChange(event.formData)}
         />
       )}
+
+      <CredentialPickers node={node} descriptor={descriptor} onChange={(credentials) => update({ credentials }, 'credentials')} />
 
       <ExecutionSettings node={node} update={update} />
     </section>

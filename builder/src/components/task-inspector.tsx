@@ -4,6 +4,7 @@ import { toApiError, type ApiError } from '../api/api-error';
 import type { RunEvent, TaskDetail } from '../api/types';
 import { useApi } from '../api-context';
 import { useI18n } from '../i18n/i18n';
+import { LiveText, NodeArtifacts } from '../run-view/artifact-preview';
 import type { RunView } from '../store/run-state';
 import { ErrorNotice } from './error-notice';
 
@@ -81,6 +82,8 @@ export function TaskInspector({ run, nodeId }: TaskInspectorProps) {
           ))}
         </ol>
       )}
+      <LiveText text={run.streams[nodeId]} running={nodeRun.status === 'running'} />
+      <NodeArtifacts runId={run.runId} nodeId={nodeId} refreshKey={`${nodeRun.status}-${nodeRun.attempt}`} />
       <h3>{t('run.inputData')}</h3>
       <Json value={task.input} testId="task-input" />
       <h3>{t('run.outputData')}</h3>

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { requestBalanceRefresh } from '../account/balance';
 import { RunStream, webSocketUrl, type StreamState } from '../api/run-stream';
 import type { StudioApi } from '../api/studio-api';
 import type { RunEvent } from '../api/types';
@@ -9,6 +10,8 @@ export interface RunWatcher {
   streamState: StreamState;
   /** Starts a manual run of the latest saved version with `input`. */
   start(input: unknown): Promise<void>;
+  /** Follows an existing run, replaying its events from the first. */
+  watch(runId: string): void;
   cancel(): Promise<void>;
   resume(): Promise<void>;
   /** Stops watching and clears the statuses from the canvas. */
@@ -72,6 +75,12 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
     [api, graphId, watch],
   );
 
+  // A finished run has charged or released its credits, so the header's balance is stale.
+  const finished = view !== null && (view.status === 'succeeded' || view.status === 'failed' || view.status === 'cancelled');
+  useEffect(() => {
+    if (finished) requestBalanceRefresh();
+  }, [finished, view?.runId]);
+
   const cancel = useCallback(async () => {
     if (view !== null) await api.cancelRun(view.runId);
   }, [api, view]);
@@ -86,5 +95,5 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
     setView(null);
   }, []);
 
-  return { view, streamState, start, cancel, resume, close };
+  return { view, streamState, start, watch, cancel, resume, close };
 }

@@ -1,3 +1,6 @@
+import { accountEn } from './account.en';
+import { runViewEn } from './run-view.en';
+
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
   'app.title': 'GestorLead Studio',
@@ -160,6 +163,8 @@ export const en = {
   'status.failed': 'failed',
   'status.skipped': 'skipped',
   'status.cancelled': 'cancelled',
+  ...accountEn,
+  ...runViewEn,
 } as const;
 
 /** The translation keys. */

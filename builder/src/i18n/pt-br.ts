@@ -1,4 +1,6 @@
 /** Textos em português do Brasil. */
+import { accountPtBR } from './account.pt-br';
+import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 
 export const ptBR = {
@@ -162,4 +164,6 @@ export const ptBR = {
   'status.failed': 'falhou',
   'status.skipped': 'ignorado',
   'status.cancelled': 'cancelado',
+  ...accountPtBR,
+  ...runViewPtBR,
 } as const satisfies Messages;

@@ -25,6 +25,8 @@ import type { NodeCatalog } from '../graph/node-catalog';
 import { findProblems, type LocatedProblem } from '../graph/problems';
 import { sameDocument } from '../graph/same-document';
 import { useI18n } from '../i18n/i18n';
+import { RunStatusList } from '../run-view/run-status-list';
+import { runIdOfSearch } from '../router';
 import { LocalDraftStorage, type DraftStorage } from '../store/autosave';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
 
@@ -159,6 +161,12 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
     // Shown once, when the editor opens.
   }, []);
 
+  // `?run=<id>` opens the editor on that run, finished or not.
+  useEffect(() => {
+    const runId = runIdOfSearch(window.location.search);
+    if (runId !== null) runs.watch(runId);
+  }, []);
+
   const onRejected = useCallback(
     (rejection: ConnectionRejection) => notify({ text: t('connect.refused', { reason: describeRejection(rejection) }) }),
     [notify, t, describeRejection],
@@ -268,6 +276,7 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
       <div className="editor__body">
         <Palette catalog={catalog} onAdd={addAtCentre} />
         <Canvas store={store} problems={problems} run={runs.view} onRejected={onRejected} />
+        <RunStatusList store={store} run={runs.view} />
         <SidePanel
           key={selectedNode ?? ''}
           store={store}

@@ -17,7 +17,12 @@ export interface RunView {
   lastSeq: number;
   nodes: Record<string, NodeRun>;
   error: { code: string; message: string } | null;
+  /** Model text streamed so far by each node's current attempt (`model output` log lines). */
+  streams: Record<string, string>;
 }
+
+/** The message of the task log lines that carry streamed model text (runtime/src/ai/token-log.ts). */
+export const MODEL_OUTPUT_MESSAGE = 'model output';
 
 const TASK_STATUS_OF_EVENT: Record<string, NodeRunStatus> = {
   'task.started': 'running',
@@ -31,7 +36,7 @@ const TASK_STATUS_OF_EVENT: Record<string, NodeRunStatus> = {
 const FINAL_RUN_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled']);
 
 export function newRunView(runId: string): RunView {
-  return { runId, status: 'queued', lastSeq: 0, nodes: {}, error: null };
+  return { runId, status: 'queued', lastSeq: 0, nodes: {}, error: null, streams: {} };
 }
 
 export function isRunActive(view: RunView | null): boolean {
@@ -56,6 +61,17 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     const previous = view.nodes[event.nodeId];
     const attempt = typeof data.attempt === 'number' ? data.attempt : (previous?.attempt ?? 1);
     next.nodes = { ...view.nodes, [event.nodeId]: { status: nodeStatus, taskId: event.taskId, attempt } };
+    // A new attempt streams its text from the start.
+    if (nodeStatus === 'running' || nodeStatus === 'retrying') {
+      const { [event.nodeId]: _previous, ...streams } = view.streams;
+      next.streams = streams;
+    }
+    return next;
+  }
+
+  if (event.type === 'task.log' && event.nodeId !== null && data.message === MODEL_OUTPUT_MESSAGE) {
+    const text = readObject(data.data).text;
+    if (typeof text === 'string') next.streams = { ...view.streams, [event.nodeId]: (view.streams[event.nodeId] ?? '') + text };
     return next;
   }
 

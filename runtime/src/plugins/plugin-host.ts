@@ -20,7 +20,7 @@ import {
 } from '@gestorlead/sdk-plugin/manifest';
 import type { TriggerSettings } from '@gestorlead/sdk-plugin';
 import type { PluginManifest, PluginPackage } from '@gestorlead/sdk-plugin/plugin';
-import { StorageConflictError, type PluginVersionSummary, type Storage } from '@gestorlead/storage';
+import { StorageConflictError, type PluginRecord, type PluginVersionSummary, type Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import { StudioError, type ErrorCode, type ProblemDetail } from '../errors.js';
 import type { NodeContext, NodeType, NodeTypeRegistry } from '../executor/node-type.js';
@@ -91,6 +91,19 @@ export interface InstallResult {
   triggers: ProvidedTrigger[];
   /** False when the same version with the same code was installed already (bundled plugins only). */
   changed: boolean;
+}
+
+/** The result of `inspect`: what a package declares, checked as `install` checks it. */
+export interface PackageInspection {
+  plugin: { name: string; version: string };
+  displayName: string;
+  description: string;
+  sha256: string;
+  /** Host patterns the plugin may reach through `ctx.http`. */
+  hosts: string[];
+  credentialTypes: { name: string; displayName: string }[];
+  nodeTypes: ProvidedNodeType[];
+  triggers: ProvidedTrigger[];
 }
 
 /** Graph versions that use node types or a trigger that an uninstall would remove. */
@@ -238,6 +251,15 @@ export class PluginHost {
   }
 
   /**
+   * Runs the checks of `install` on a package without storing or loading it, and returns what
+   * it would grant: its hosts, credential types, node types and triggers. Throws the error that
+   * `install` would throw.
+   */
+  inspect(input: unknown, options: InstallOptions = {}): Promise<PackageInspection> {
+    return this.#serialize(() => this.#inspect(input, options));
+  }
+
+  /**
    * Uninstalls one version on behalf of `actor`. Another user's private version is reported as
    * not installed; a shared version may be uninstalled by an admin only (`FORBIDDEN`). Throws
    * `PLUGIN_IN_USE` while a stored graph version uses a node type, or a trigger in
@@ -286,7 +308,8 @@ export class PluginHost {
     return this.#registered.get(type)?.plugin;
   }
 
-  async #install(input: unknown, options: InstallOptions): Promise<InstallResult> {
+  /** Runs every check of an install that needs no write, and returns the package and any stored record of its version. */
+  async #checkPackage(input: unknown, options: InstallOptions): Promise<{ pluginPackage: PluginPackage; existing: PluginRecord | null }> {
     const result = validatePackage(input);
     if (!result.ok) throw packageError(result.problems);
     const pluginPackage: PluginPackage = result.package;
@@ -299,14 +322,35 @@ export class PluginHost {
       });
     }
     this.#checkCollisions(manifest);
-    const ownerId = options.ownerId ?? null;
-    await this.#checkNameOwner(manifest.name, ownerId);
+    await this.#checkNameOwner(manifest.name, options.ownerId ?? null);
 
     const existing = await this.#storage.plugins.get(manifest.name, manifest.version);
+    if (existing !== null && options.bundled !== true) throw versionExists(manifest.name, manifest.version);
+    return { pluginPackage, existing };
+  }
+
+  async #inspect(input: unknown, options: InstallOptions): Promise<PackageInspection> {
+    const { pluginPackage } = await this.#checkPackage(input, options);
+    const { manifest } = pluginPackage;
+    return {
+      plugin: { name: manifest.name, version: manifest.version },
+      displayName: manifest.displayName,
+      description: manifest.description,
+      sha256: pluginPackage.sha256,
+      hosts: [...manifest.permissions.hosts],
+      credentialTypes: manifest.credentialTypes.map((entry) => ({ name: entry.name, displayName: entry.displayName })),
+      nodeTypes: nodeTypesOf(manifest),
+      triggers: triggersOf(manifest),
+    };
+  }
+
+  async #install(input: unknown, options: InstallOptions): Promise<InstallResult> {
+    const { pluginPackage, existing } = await this.#checkPackage(input, options);
+    const { manifest } = pluginPackage;
+    const ownerId = options.ownerId ?? null;
     const nodeTypes = nodeTypesOf(manifest);
     const plugin = { name: manifest.name, version: manifest.version };
     if (existing !== null) {
-      if (options.bundled !== true) throw versionExists(manifest.name, manifest.version);
       if (existing.sha256 === pluginPackage.sha256) {
         if (!this.isLoaded(existing.name, existing.version)) {
           this.#remember(existing);

@@ -48,6 +48,34 @@ const triggerList = {
   },
 } as const;
 
+const installQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    visibility: {
+      type: 'string',
+      enum: [...VISIBILITIES],
+      description: 'private: only you see the version; shared: every user does (admins only). Default: shared for admins, private for others',
+    },
+  },
+} as const;
+
+const packageBody = {
+  type: 'object',
+  description: 'A plugin package: { format: "gestorlead.plugin/v1", manifest, code, sha256 }',
+} as const;
+
+/** Returns the requested visibility of an install, which is shared by default for admins. Rejects shared for other users. */
+function visibilityOfRequest(query: { visibility?: Visibility }, principal: { admin: boolean }): Visibility {
+  const visibility = query.visibility ?? (principal.admin ? 'shared' : 'private');
+  if (visibility === 'shared' && !principal.admin) {
+    throw new StudioError('FORBIDDEN', 'only an admin may install a shared plugin version; leave out visibility to install a private one', {
+      problems: [{ pointer: '/querystring/visibility', message: 'must be private for a user who is not an admin' }],
+    });
+  }
+  return visibility;
+}
+
 function pluginNotFound(name: string): StudioError {
   return new StudioError('PLUGIN_NOT_FOUND', `no plugin named "${name}" is installed`, {
     problems: [{ pointer: '/params/name', message: 'matches no installed plugin' }],
@@ -81,21 +109,8 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     schema: {
       tags: ['plugins'],
       summary: 'Install a plugin version from a package written by gestorlead-plugin pack',
-      querystring: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          visibility: {
-            type: 'string',
-            enum: [...VISIBILITIES],
-            description: 'private: only you see the version; shared: every user does (admins only). Default: shared for admins, private for others',
-          },
-        },
-      },
-      body: {
-        type: 'object',
-        description: 'A plugin package: { format: "gestorlead.plugin/v1", manifest, code, sha256 }',
-      },
+      querystring: installQuery,
+      body: packageBody,
       response: {
         201: {
           description: 'The installed version and the node types and triggers it provides',
@@ -111,15 +126,24 @@ export async function pluginRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     },
   }, async (request, reply) => {
     const principal = requirePrincipal(request);
-    const { visibility = principal.admin ? 'shared' : 'private' } = request.query as { visibility?: Visibility };
-    if (visibility === 'shared' && !principal.admin) {
-      throw new StudioError('FORBIDDEN', 'only an admin may install a shared plugin version; leave out visibility to install a private one', {
-        problems: [{ pointer: '/querystring/visibility', message: 'must be private for a user who is not an admin' }],
-      });
-    }
+    const visibility = visibilityOfRequest(request.query as { visibility?: Visibility }, principal);
     const ownerId = visibility === 'shared' ? null : principal.userId;
     const result = await host.install(request.body, { ownerId });
     return reply.status(201).send({ plugin: result.plugin, visibility, nodeTypes: result.nodeTypes, triggers: result.triggers });
+  });
+
+  app.post('/v1/plugins/inspect', {
+    schema: {
+      tags: ['plugins'],
+      summary: 'Check a package as an install would, without installing it, and list the hosts, credential types and node types it declares',
+      querystring: installQuery,
+      body: packageBody,
+    },
+  }, async (request) => {
+    const principal = requirePrincipal(request);
+    const visibility = visibilityOfRequest(request.query as { visibility?: Visibility }, principal);
+    const inspection = await host.inspect(request.body, { ownerId: visibility === 'shared' ? null : principal.userId });
+    return { ...inspection, visibility };
   });
 
   app.get('/v1/trigger-types', {

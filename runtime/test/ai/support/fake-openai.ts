@@ -28,6 +28,8 @@ export interface ScriptedReply {
   delayMs?: number;
   /** Code points per streamed content chunk. */
   chunkSize?: number;
+  /** Pause between two streamed events, in milliseconds, for clients that show text as it arrives. */
+  chunkDelayMs?: number;
 }
 
 /** A request the fake received, with its body parsed. */
@@ -131,7 +133,11 @@ async function reply(response: ServerResponse, received: ReceivedChatRequest, sc
   }
   response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', ...scripted.headers });
   const includeUsage = received.body.stream_options?.include_usage === true;
-  for (const event of streamEvents(model, scripted, includeUsage)) response.write(`data: ${event}\n\n`);
+  for (const event of streamEvents(model, scripted, includeUsage)) {
+    if (response.destroyed) return;
+    response.write(`data: ${event}\n\n`);
+    if (scripted.chunkDelayMs !== undefined) await new Promise((resolve) => setTimeout(resolve, scripted.chunkDelayMs));
+  }
   response.end();
 }
 
