@@ -1,5 +1,8 @@
+import { historyEn } from './history.en';
+
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
+  ...historyEn,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Loading…',
   'app.language': 'Language',

@@ -1,7 +1,9 @@
 /** Textos em português do Brasil. */
 import type { Messages } from './en';
+import { historyPtBR } from './history.pt-br';
 
 export const ptBR = {
+  ...historyPtBR,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Carregando…',
   'app.language': 'Idioma',

@@ -1,0 +1,43 @@
+import { useCallback, useEffect, useState } from 'react';
+import { toApiError, type ApiError } from '../api/api-error';
+import { listVersions, type VersionSummary } from '../api/history-api';
+import type { StudioApi } from '../api/studio-api';
+import type { SaveStatus } from '../store/autosave';
+
+/** What the editor badge says about the version being edited. */
+export type EditingState =
+  | { kind: 'draft'; version: number }
+  /** The latest version is the published one: the next save starts a new draft. */
+  | { kind: 'published'; version: number }
+  | { kind: 'unknown' };
+
+/** Tells which version the editor changes, from the version list (newest first). */
+export function editingState(versions: readonly VersionSummary[] | null, publishedVersion: number | null): EditingState {
+  const latest = versions?.[0];
+  if (latest === undefined) return { kind: 'unknown' };
+  return latest.version === publishedVersion ? { kind: 'published', version: latest.version } : { kind: 'draft', version: latest.version };
+}
+
+/**
+ * Loads the versions of a graph, again after each save reaches the server and after each
+ * publish, so the list and the badge follow the editor.
+ */
+export function useVersions(api: StudioApi, graphId: string, saveStatus: SaveStatus, publishedVersion: number | null) {
+  const [versions, setVersions] = useState<VersionSummary[] | null>(null);
+  const [error, setError] = useState<ApiError | null>(null);
+
+  const reload = useCallback(async () => {
+    try {
+      setVersions(await listVersions(api, graphId));
+      setError(null);
+    } catch (caught) {
+      setError(toApiError(caught));
+    }
+  }, [api, graphId]);
+
+  useEffect(() => {
+    if (saveStatus === 'saved') void reload();
+  }, [reload, saveStatus, publishedVersion]);
+
+  return { versions, error, reload, editing: editingState(versions, publishedVersion) };
+}
