@@ -119,6 +119,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('dashboard, templates, versions, triggers a
     await saveScreenshot(page, 'triggers-panel');
     await triggers.getByRole('button', { name: 'Save schedule' }).click();
     await waitForSaved(page);
+    await expect.poll(() => page.locator('[data-testid="editing-badge"]').textContent()).toBe('editing draft v3');
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
     // The runs above froze v2, so the schedule was saved as v3.
     await expect.poll(() => page.locator('[data-testid="published-badge"]').textContent()).toBe('Published v3');

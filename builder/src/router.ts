@@ -55,7 +55,7 @@ export function runPath(id: string): string {
   return `/runs/${id}`;
 }
 
-/** The run history of one graph, or of every graph for null. */
+/** Returns the path of the run history of one graph, or of every graph for null. */
 export function runsPath(graphId: string | null): string {
   return graphId === null ? '/runs' : `/graphs/${graphId}/runs`;
 }

@@ -1,7 +1,7 @@
 import type { AnchorHTMLAttributes } from 'react';
 import { navigate } from '../router';
 
-/** A link to a builder path that changes screen without reloading; modified clicks open a new tab as usual. */
+/** Renders a link to a builder path that changes screen without reloading. Modified clicks open a new tab as usual. */
 export function AppLink({ href, onClick, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { href: string }) {
   return (
     <a

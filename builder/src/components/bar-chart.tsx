@@ -1,5 +1,8 @@
 import { DEFAULT_CHART_SIZE, layoutBars } from '../history/daily-chart';
 
+/** Room above the plot, in SVG units, for the label of the top grid line. */
+const LABEL_ROOM = 8;
+
 export interface BarChartProps {
   /** Accessible name of the chart. */
   title: string;
@@ -18,12 +21,12 @@ export function BarChart({ title, points, describe, tone }: BarChartProps) {
   const first = layout.bars[0];
   const last = layout.bars[layout.bars.length - 1];
   return (
-    <svg className={`bar-chart bar-chart--${tone}`} viewBox={`0 0 ${size.width} ${size.height}`} role="img" aria-label={title} data-testid={`chart-${tone}`}>
+    <svg className={`bar-chart bar-chart--${tone}`} viewBox={`0 ${-LABEL_ROOM} ${size.width} ${size.height + LABEL_ROOM}`} role="img" aria-label={title} data-testid={`chart-${tone}`}>
       {layout.ticks.map((tick) => (
         <g key={tick.value} className="bar-chart__tick">
           <line x1={size.left} x2={size.width} y1={tick.y} y2={tick.y} />
           <text x={size.left - 4} y={tick.y + 4} textAnchor="end">
-            {Number.isInteger(tick.value) ? tick.value : tick.value.toFixed(1)}
+            {tick.value}
           </text>
         </g>
       ))}

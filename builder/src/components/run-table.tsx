@@ -13,7 +13,7 @@ export interface RunTableProps {
   caption: string;
 }
 
-/** A table of runs, newest first as given, each linking to its run view. */
+/** Renders a table of runs in the given order, each linking to its run view. */
 export function RunTable({ runs, graphNames, showGraph = true, caption }: RunTableProps) {
   const { t, language } = useI18n();
   const dateFormat = new Intl.DateTimeFormat(language, { dateStyle: 'short', timeStyle: 'medium' });
@@ -55,7 +55,7 @@ export function RunTable({ runs, graphNames, showGraph = true, caption }: RunTab
   );
 }
 
-/** The translated name of a trigger; a trigger this builder does not know shows as stored. */
+/** Returns the translated name of a trigger, or the stored name of a trigger this builder does not list. */
 export function triggerLabel(t: Translate, trigger: string): string {
   return (RUN_TRIGGERS as readonly string[]).includes(trigger) ? t(`trigger.${trigger as RunTrigger}`) : trigger;
 }

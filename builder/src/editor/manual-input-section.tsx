@@ -9,7 +9,7 @@ export interface ManualInputSectionProps {
   onRun: (input: unknown) => Promise<void>;
 }
 
-/** The manual trigger: a JSON input checked against the graph's input schema as it is typed, and a run button. */
+/** Renders the manual trigger: a JSON input checked against the graph's input schema as it is typed, and a run button. */
 export function ManualInputSection({ settings, onRun }: ManualInputSectionProps) {
   const { t } = useI18n();
   const schema = settings?.inputSchema;

@@ -20,7 +20,7 @@ export interface ScheduleSectionProps {
   onSave: (form: ScheduleForm | null) => void;
 }
 
-/** The cron trigger: expression, time zone, enabled and missed-fire policy, a preview of the next fires, and pause or resume. */
+/** Renders the cron trigger: expression, time zone, enabled and missed-fire policy, a preview of the next fires, and pause or resume. */
 export function ScheduleSection({ api, graphId, settings, publishedVersion, onSave }: ScheduleSectionProps) {
   const { t, language } = useI18n();
   const [form, setForm] = useState<ScheduleForm>(() => scheduleFormOf(settings));

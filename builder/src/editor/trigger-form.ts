@@ -53,7 +53,9 @@ export function schemaFields(schema: Record<string, unknown> | undefined, base =
   const fields: SchemaField[] = [];
   for (const [name, child] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
     const pointer = `${base}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    const type = Array.isArray(child.type) ? child.type.join(' | ') : typeof child.type === 'string' ? child.type : 'any';
+    let type = 'any';
+    if (Array.isArray(child.type)) type = child.type.join(' | ');
+    else if (typeof child.type === 'string') type = child.type;
     const description = typeof child.description === 'string' ? child.description : null;
     fields.push({ pointer, type, required: required.has(name), description });
     fields.push(...schemaFields(child, pointer));
@@ -136,7 +138,7 @@ export function withSchedule(settings: GraphSettings | undefined, form: Schedule
   return { ...rest, schedule };
 }
 
-/** Time zones the browser knows, with UTC first; a short list where `Intl.supportedValuesOf` is missing. */
+/** Returns the time zones the browser supports, UTC first, or a short list where `Intl.supportedValuesOf` is missing. */
 export function timeZoneChoices(): string[] {
   const supported = typeof Intl.supportedValuesOf === 'function' ? Intl.supportedValuesOf('timeZone') : ['America/Sao_Paulo', 'America/New_York', 'Europe/London'];
   return ['UTC', ...supported.filter((zone) => zone !== 'UTC')];

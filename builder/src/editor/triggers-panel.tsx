@@ -16,7 +16,7 @@ export interface TriggersPanelProps {
   onClose: () => void;
 }
 
-/** The ways to start the open graph: manual input, webhook URLs with a test listener, and the cron schedule. */
+/** Renders the ways to start the open graph: manual input, webhook URLs with a test listener, and the cron schedule. */
 export function TriggersPanel(props: TriggersPanelProps) {
   const { t } = useI18n();
   return (

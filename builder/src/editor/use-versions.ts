@@ -4,18 +4,22 @@ import { listVersions, type VersionSummary } from '../api/history-api';
 import type { StudioApi } from '../api/studio-api';
 import type { SaveStatus } from '../store/autosave';
 
-/** What the editor badge says about the version being edited. */
+/** The version the editor changes, as its badge shows it. */
 export type EditingState =
   | { kind: 'draft'; version: number }
   /** The latest version is the published one: the next save starts a new draft. */
   | { kind: 'published'; version: number }
+  /** The latest version ran, so it is frozen: the next save starts a new draft. */
+  | { kind: 'frozen'; version: number }
   | { kind: 'unknown' };
 
 /** Tells which version the editor changes, from the version list (newest first). */
 export function editingState(versions: readonly VersionSummary[] | null, publishedVersion: number | null): EditingState {
   const latest = versions?.[0];
   if (latest === undefined) return { kind: 'unknown' };
-  return latest.version === publishedVersion ? { kind: 'published', version: latest.version } : { kind: 'draft', version: latest.version };
+  if (latest.version === publishedVersion) return { kind: 'published', version: latest.version };
+  if (latest.frozenAt !== null) return { kind: 'frozen', version: latest.version };
+  return { kind: 'draft', version: latest.version };
 }
 
 /**

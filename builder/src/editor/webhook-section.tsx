@@ -16,7 +16,7 @@ export function deliveryBodyText(delivery: DeliveryRecord): string {
   }
 }
 
-/** The webhook trigger: test and production URLs with copy buttons, and a listener for the next test delivery. */
+/** Renders the webhook trigger: test and production URLs with copy buttons, and a listener for the next test delivery. */
 export function WebhookSection({ api, graphId, publishedVersion }: { api: StudioApi; graphId: string; publishedVersion: number | null }) {
   const { t } = useI18n();
   const urls = webhookUrls(window.location.origin, graphId);

@@ -64,6 +64,7 @@ describe('layoutBars', () => {
 
     expect(layout.bars).toEqual([]);
     expect(layout.max).toBe(1);
+    expect(layout.ticks.map((tick) => tick.value)).toEqual([0, 1]);
   });
 });
 

@@ -47,8 +47,9 @@ export function niceCeiling(value: number): number {
 }
 
 /**
- * Lays out one bar per point, left to right, on a scale from 0 to a round maximum, with three
- * grid lines (0, half, max). A value of 0 gets a bar of height 0.
+ * Lays out one bar per point, left to right, on a scale from 0 to a round maximum, with grid
+ * lines at 0, half and max. The half line is left out when it is no whole number, because the
+ * charts count runs and credits. A value of 0 gets a bar of height 0.
  */
 export function layoutBars(points: readonly { label: string; value: number }[], size: ChartSize = DEFAULT_CHART_SIZE): ChartLayout {
   const max = niceCeiling(Math.max(0, ...points.map((point) => point.value)));
@@ -67,7 +68,9 @@ export function layoutBars(points: readonly { label: string; value: number }[], 
       height,
     };
   });
-  const ticks = [0, max / 2, max].map((value) => ({ value, y: plotHeight - (value / max) * plotHeight }));
+  const ticks = [0, max / 2, max]
+    .filter((value) => Number.isInteger(value))
+    .map((value) => ({ value, y: plotHeight - (value / max) * plotHeight }));
   return { bars, ticks, max };
 }
 

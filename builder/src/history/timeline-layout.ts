@@ -61,12 +61,10 @@ interface Span {
 
 /** Returns the attempts of a task as time spans; a task without attempt records uses its own times. */
 function spansOf(task: TimelineTask, now: number): Span[] {
-  const attempts =
-    task.attemptHistory.length > 0
-      ? task.attemptHistory
-      : task.startedAt === null
-        ? []
-        : [{ attempt: 1, status: task.status, error: null, startedAt: task.startedAt, finishedAt: task.finishedAt }];
+  let attempts: AttemptRecord[] = task.attemptHistory;
+  if (attempts.length === 0 && task.startedAt !== null) {
+    attempts = [{ attempt: 1, status: task.status, error: null, startedAt: task.startedAt, finishedAt: task.finishedAt }];
+  }
   return attempts.map((attempt) => {
     const start = Date.parse(attempt.startedAt);
     const end = attempt.finishedAt === null ? now : Date.parse(attempt.finishedAt);

@@ -89,6 +89,7 @@ export const historyEn = {
   'versions.restored': 'Version {version} restored into the draft.',
   'versions.editingDraft': 'editing draft v{version}',
   'versions.editingPublished': 'editing v{version}; the next change starts a draft',
+  'versions.editingFrozen': 'editing v{version}, which has run; the next change starts a draft',
 
   'triggers.open': 'Triggers',
   'triggers.title': 'Triggers',

@@ -91,6 +91,7 @@ export const historyPtBR = {
   'versions.restored': 'Versão {version} restaurada no rascunho.',
   'versions.editingDraft': 'editando o rascunho v{version}',
   'versions.editingPublished': 'editando a v{version}; a próxima alteração cria um rascunho',
+  'versions.editingFrozen': 'editando a v{version}, que já foi executada; a próxima alteração cria um rascunho',
 
   'triggers.open': 'Gatilhos',
   'triggers.title': 'Gatilhos',

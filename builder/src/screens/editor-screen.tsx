@@ -372,12 +372,18 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
   );
 }
 
+const EDITING_TEXT = {
+  draft: 'versions.editingDraft',
+  published: 'versions.editingPublished',
+  frozen: 'versions.editingFrozen',
+} as const;
+
 /** Says which version the editor changes: a draft, or the published version until the next save starts a draft. */
 function EditingBadge({ editing, t }: { editing: EditingState; t: Translate }) {
   if (editing.kind === 'unknown') return null;
   return (
     <span className="badge badge--draft" data-testid="editing-badge" data-kind={editing.kind}>
-      {editing.kind === 'draft' ? t('versions.editingDraft', { version: editing.version }) : t('versions.editingPublished', { version: editing.version })}
+      {t(EDITING_TEXT[editing.kind], { version: editing.version })}
     </span>
   );
 }

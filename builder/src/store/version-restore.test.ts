@@ -79,6 +79,10 @@ describe('editingState', () => {
     expect(editingState([version(2), version(1)], 2)).toEqual({ kind: 'published', version: 2 });
   });
 
+  it('names a draft frozen by a run', () => {
+    expect(editingState([{ ...version(3), frozenAt: '2026-01-01T00:00:00.000Z' }, version(2)], 2)).toEqual({ kind: 'frozen', version: 3 });
+  });
+
   it('knows nothing before the list loads', () => {
     expect(editingState(null, 1)).toEqual({ kind: 'unknown' });
   });
