@@ -84,7 +84,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     expect(exported.nodes[1].config).toEqual({ ms: 60000 });
     expect(exported.edges).toHaveLength(1);
 
-    await page.goto(runtime.url);
+    await page.goto(new URL('/graphs', runtime.url).toString());
     await page.waitForSelector('main.list');
     await page.setInputFiles('[data-testid="import-file"]', file);
     await page.waitForSelector('[data-testid="node-delay"]');
@@ -93,7 +93,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     expect(await page.locator('.react-flow__node').count()).toBe(2);
     expect(await page.locator('.react-flow__edge').count()).toBe(1);
 
-    await page.goto(runtime.url);
+    await page.goto(new URL('/graphs', runtime.url).toString());
     await page.waitForSelector('main.list');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
 

@@ -1,6 +1,6 @@
 /**
  * The app shell: checks whether the studio has accounts, shows sign-in or first-run setup when
- * it does, then routes between the graph list and the editor.
+ * it does, then routes between the dashboard, the graph list, the editor and the run history.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { toApiError, type ApiError } from './api/api-error';
@@ -9,12 +9,16 @@ import { useApi } from './api-context';
 import { ErrorNotice } from './components/error-notice';
 import { LanguageSwitch } from './components/language-switch';
 import { useI18n } from './i18n/i18n';
-import { matchRoute, navigate, usePath } from './router';
+import { GRAPHS_PATH, matchRoute, navigate, runsPath, usePath } from './router';
 import { AccountScreen } from './screens/account-screen';
 import { CredentialsScreen } from './screens/credentials-screen';
 import { AccountLinks } from './account/account-links';
+import { AppLink } from './components/app-link';
+import { DashboardScreen } from './screens/dashboard-screen';
 import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
+import { RunScreen } from './screens/run-screen';
+import { RunsScreen } from './screens/runs-screen';
 import { SignInScreen } from './screens/sign-in-screen';
 
 type Gate =
@@ -95,6 +99,10 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
         >
           {t('app.title')}
         </a>
+        <nav className="topbar__nav" aria-label={t('app.navigation')}>
+          <AppLink href={GRAPHS_PATH}>{t('app.graphs')}</AppLink>
+          <AppLink href={runsPath(null)}>{t('app.runs')}</AppLink>
+        </nav>
         <span className="topbar__spacer" />
         <AccountLinks />
         <LanguageSwitch />
@@ -105,14 +113,17 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
           </button>
         )}
       </header>
+      {route.screen === 'dashboard' && <DashboardScreen />}
       {route.screen === 'graphs' && <GraphListScreen />}
+      {route.screen === 'runs' && <RunsScreen key={route.graphId ?? ''} graphId={route.graphId} />}
+      {route.screen === 'run' && <RunScreen key={route.runId} runId={route.runId} />}
       {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
       {route.screen === 'account' && <AccountScreen user={user} />}
       {route.screen === 'credentials' && <CredentialsScreen />}
       {route.screen === 'notFound' && (
         <main className="centered">
           <p>{t('app.notFound')}</p>
-          <button type="button" onClick={() => navigate('/')}>
+          <button type="button" onClick={() => navigate(GRAPHS_PATH)}>
             {t('app.back')}
           </button>
         </main>

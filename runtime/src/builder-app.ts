@@ -41,6 +41,7 @@ export async function builderAppRoutes(app: FastifyInstance, dir: string | null,
   const serveApp = (_request: FastifyRequest, reply: FastifyReply) => reply.sendFile('index.html');
   app.get('/', { schema: { hide: true } }, serveApp);
   app.get('/graphs/*', { schema: { hide: true } }, serveApp);
+  app.get('/runs/*', { schema: { hide: true } }, serveApp);
   app.get('/assets/*', { schema: { hide: true } }, (request, reply) => {
     const { '*': file } = request.params as { '*': string };
     return reply.sendFile(`assets/${file}`);

@@ -24,6 +24,8 @@
  * | POST   /v1/graphs/:id/schedule/resume     | 404 GRAPH_NOT_FOUND                      |
  * | POST   /v1/graphs/:id/runs                | 404 GRAPH_NOT_FOUND                      |
  * | GET    /v1/graphs/:id/deliveries          | 404 GRAPH_NOT_FOUND                      |
+ * | GET    /v1/graphs/:id/deliveries/next     | 404 GRAPH_NOT_FOUND                      |
+ * | GET    /v1/stats/daily                    | counts of their own runs only            |
  * | GET    /v1/runs                           | a list without Alice's runs              |
  * | GET    /v1/runs/:id                       | 404 RUN_NOT_FOUND                        |
  * | POST   /v1/runs/:id/cancel                | 404 RUN_NOT_FOUND                        |
@@ -195,6 +197,14 @@ const MATRIX: MatrixRow[] = [
     url: (a) => `/v1/graphs/${a.graphId}/deliveries`,
     expected: missing('GRAPH_NOT_FOUND'),
   },
+  {
+    method: 'GET',
+    route: '/v1/graphs/:id/deliveries/next',
+    url: (a) => `/v1/graphs/${a.graphId}/deliveries/next?timeoutMs=0`,
+    expected: missing('GRAPH_NOT_FOUND'),
+  },
+  // Alice's runs of today make her count of today at least 1; the test "daily stats show only the caller" checks Bob's.
+  { method: 'GET', route: '/v1/stats/daily', url: () => '/v1/stats/daily?days=1', expected: list, ownerSees: () => '"succeeded":' },
   { method: 'GET', route: '/v1/runs', url: () => '/v1/runs', expected: list, ownerSees: (a) => a.webhookRunId },
   { method: 'GET', route: '/v1/runs', url: (a) => `/v1/runs?graphId=${a.graphId}`, expected: list, ownerSees: (a) => a.runId },
   { method: 'GET', route: '/v1/runs/:id', url: (a) => `/v1/runs/${a.runId}`, expected: missing('RUN_NOT_FOUND') },
@@ -323,6 +333,8 @@ const EXEMPT: Record<string, string> = {
   'GET /v1/credentials/oauth2/callback': 'public: the one-time OAuth2 state names the user who started the flow',
   'GET /': 'the builder app page; public and free of user data',
   'GET /graphs/*': 'the builder app page for its own paths; public and free of user data',
+  'GET /runs/*': 'the builder app page for its own paths; public and free of user data',
+  'GET /v1/templates': "the bundled example graphs, the same for every user; filtered by the caller's own node types",
   'GET /assets/*': "the builder app's scripts and styles; public",
   'GET /:file': "the builder app's top-level files; public",
 };
@@ -545,6 +557,14 @@ describe('cross-user matrix', () => {
     expect(reply.body.held).toBe(0);
     expect(reply.body.history.items).toEqual([]);
     expect(reply.body.daily.every((day: { credits: number }) => day.credits === 0)).toBe(true);
+  });
+
+  it('daily stats show only the caller', async () => {
+    const bobReply = await request(test, { method: 'GET', url: '/v1/stats/daily?days=1', token: bob.accessToken });
+    const aliceReply = await request(test, { method: 'GET', url: '/v1/stats/daily?days=1', token: alice.accessToken });
+
+    expect(bobReply.body.items).toEqual([{ day: expect.any(String), runs: 0, succeeded: 0, failed: 0, credits: 0 }]);
+    expect(aliceReply.body.items[0].runs).toBeGreaterThanOrEqual(1);
   });
 
   it('websocket refuses foreign runs and graphs', async () => {

@@ -2,6 +2,7 @@ export * from './graph/types.js';
 export * from './graph/schema.js';
 export * from './graph/validate-graph.js';
 export * from './graph/check-schedule.js';
+export { checkRunInput } from './graph/run-input.js';
 export * from './graph/ports.js';
 export * from './graph/topology.js';
 export * from './graph/import-export.js';

@@ -172,6 +172,21 @@ export interface RunListQuery {
    * page that ends on (createdAt, id) continues without skipping runs of the same instant.
    */
   beforeId?: string;
+  /** Only runs started by one of these triggers. An empty list matches none. */
+  trigger?: TriggerKind[];
+  /** Only runs created at or after this ISO instant. */
+  since?: string;
+  /** Only runs created strictly before this ISO instant; unlike `before`, it is no page position. */
+  until?: string;
+}
+
+/** Runs of one UTC day, counted by final outcome. */
+export interface RunDayCount {
+  /** The UTC day, `YYYY-MM-DD`. */
+  day: string;
+  runs: number;
+  succeeded: number;
+  failed: number;
 }
 
 /** Fields of a run that change while it executes. */
@@ -189,6 +204,8 @@ export interface RunRepository {
   update(id: string, patch: RunPatch): Promise<boolean>;
   /** Runs in any of `statuses`, oldest first (used to recover runs after a crash). */
   listByStatus(statuses: RunStatus[]): Promise<RunRecord[]>;
+  /** Runs of `ownerId` created at or after `since`, counted per UTC day, oldest day first; days without runs are left out. */
+  dailyCounts(ownerId: string, since: string): Promise<RunDayCount[]>;
 }
 
 /** One execution of one node inside a run. Retries are attempts of the same task. */

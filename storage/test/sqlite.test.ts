@@ -476,6 +476,10 @@ async function exerciseEveryMethod(storage: Storage): Promise<void> {
   await storage.events.listByTask(task.id, { types: ['task.log'], limit: 2 });
   await storage.events.maxSeq(run.id);
 
+  await storage.runs.list({ ownerId: 'user-1', trigger: ['cron'], since: isoAt(0), until: isoAt(5) });
+  await storage.runs.list({ ownerId: 'user-1', graphId: 'graph-1', since: isoAt(0), before: isoAt(3), beforeId: 'run-9' });
+  await storage.runs.dailyCounts('user-1', isoAt(0));
+
   await storage.deliveries.get('missing');
   await storage.deliveries.findByEventId('graph-1', 'evt-1');
   await storage.deliveries.listByGraph('graph-1');

@@ -5,22 +5,22 @@ import type { Page } from 'playwright-core';
 export const FIRST_USER = { fullName: 'Ana Souza', email: 'ana@example.com', password: 'correct-horse-battery' };
 
 /**
- * Opens the app and passes the first-run setup or sign-in when the studio has accounts. A studio
- * without accounts opens straight on the graph list.
+ * Opens the app at `path` and passes the first-run setup or sign-in when the studio has
+ * accounts, then waits for `ready`. By default it opens the graph list; `/` opens the dashboard.
  */
-export async function openApp(page: Page, baseUrl: string): Promise<void> {
-  await page.goto(baseUrl);
+export async function openApp(page: Page, baseUrl: string, path = '/graphs', ready = 'main.list'): Promise<void> {
+  await page.goto(new URL(path, baseUrl).toString());
   const first = await Promise.race([
-    page.waitForSelector('main.list', { timeout: 30_000 }).then(() => 'list' as const),
+    page.waitForSelector(ready, { timeout: 30_000 }).then(() => 'ready' as const),
     page.waitForSelector('form.auth__form', { timeout: 30_000 }).then(() => 'auth' as const),
   ]);
-  if (first === 'list') return;
+  if (first === 'ready') return;
   const fullName = page.locator('input[name="fullName"]');
   if ((await fullName.count()) > 0) await fullName.fill(FIRST_USER.fullName);
   await page.fill('input[name="email"]', FIRST_USER.email);
   await page.fill('input[name="password"]', FIRST_USER.password);
   await page.click('form.auth__form button[type="submit"]');
-  await page.waitForSelector('main.list');
+  await page.waitForSelector(ready);
 }
 
 /** Creates a graph from the list screen and waits for its editor. */

@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react';
 import { useStore } from 'zustand';
 import type { StreamState } from '../api/run-stream';
 import { useI18n } from '../i18n/i18n';
@@ -23,6 +24,8 @@ export interface EditorToolbarProps {
   onCancelRun: () => void;
   onResumeRun: () => void;
   onCloseRun: () => void;
+  /** Controls shown after the published badge, such as the version and trigger panel toggles. */
+  extra?: ReactNode;
 }
 
 /** Renders the editor's top bar: name, save state, edit commands, publish, export and run controls. */
@@ -84,6 +87,7 @@ export function EditorToolbar(props: EditorToolbarProps) {
       <span className={props.publishedVersion === null ? 'badge' : 'badge badge--ok'} data-testid="published-badge">
         {props.publishedVersion === null ? t('editor.notPublished') : t('editor.published', { version: props.publishedVersion })}
       </span>
+      {props.extra}
       <button type="button" onClick={props.onPublish}>
         {t('editor.publish')}
       </button>

@@ -1,8 +1,10 @@
 import { accountEn } from './account.en';
 import { runViewEn } from './run-view.en';
+import { historyEn } from './history.en';
 
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
+  ...historyEn,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Loading…',
   'app.language': 'Language',

@@ -2,8 +2,10 @@
 import { accountPtBR } from './account.pt-br';
 import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
+import { historyPtBR } from './history.pt-br';
 
 export const ptBR = {
+  ...historyPtBR,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Carregando…',
   'app.language': 'Idioma',

@@ -6,8 +6,11 @@ import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { toApiError, type ApiError } from '../api/api-error';
+import { publishVersion } from '../api/history-api';
+import type { GraphDocument } from '../api/types';
 import type { StudioApi } from '../api/studio-api';
 import { useApi } from '../api-context';
+import { AppLink } from '../components/app-link';
 import { Canvas } from '../components/canvas';
 import { ErrorNotice } from '../components/error-notice';
 import { Palette } from '../components/palette';
@@ -15,18 +18,22 @@ import { useRejectionText } from '../components/rejection-text';
 import { EditorToolbar } from '../editor/editor-toolbar';
 import { ProblemsDialog, RunDialog } from '../editor/run-dialog';
 import { SidePanel } from '../editor/side-panel';
+import { withSchedule, type ScheduleForm } from '../editor/trigger-form';
+import { TriggersPanel } from '../editor/triggers-panel';
 import { useAutosave } from '../editor/use-autosave';
 import { useNodeCatalog } from '../editor/use-node-catalog';
 import { useRunWatcher } from '../editor/use-run-watcher';
 import { useShortcuts } from '../editor/use-shortcuts';
+import { useVersions, type EditingState } from '../editor/use-versions';
+import { VersionsPanel } from '../editor/versions-panel';
 import type { ConnectionRejection } from '../graph/connection-check';
 import { downloadBlob, graphFileName } from '../graph/file-io';
 import type { NodeCatalog } from '../graph/node-catalog';
 import { findProblems, type LocatedProblem } from '../graph/problems';
 import { sameDocument } from '../graph/same-document';
-import { useI18n } from '../i18n/i18n';
+import { useI18n, type Translate } from '../i18n/i18n';
 import { RunStatusList } from '../run-view/run-status-list';
-import { runIdOfSearch } from '../router';
+import { runIdOfSearch, runsPath } from '../router';
 import { LocalDraftStorage, type DraftStorage } from '../store/autosave';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
 
@@ -110,6 +117,9 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
   const runs = useRunWatcher(api, graphId);
   const [publishedVersion, setPublishedVersion] = useState(loaded.publishedVersion);
   const [dialog, setDialog] = useState<'run' | 'problems' | null>(null);
+  const [drawer, setDrawer] = useState<'versions' | 'triggers' | null>(null);
+  const versions = useVersions(api, graphId, saveStatus, publishedVersion);
+  const settings = useStore(store, (state) => state.settings);
   const [notices, setNotices] = useState<Notice[]>([]);
   const noticeId = useRef(0);
 
@@ -235,6 +245,28 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
       notify({ text: t('editor.publishedOk', { version: result.publishedVersion }) });
     });
 
+  const publishOlder = (version: number) =>
+    attempt(async () => {
+      const result = await publishVersion(api, graphId, version);
+      setPublishedVersion(result.publishedVersion);
+      notify({ text: t('editor.publishedOk', { version: result.publishedVersion }) });
+    });
+
+  const restoreVersion = (version: number, document: GraphDocument) => {
+    store.getState().restoreVersion(document);
+    notify({ text: t('versions.restored', { version }), action: { label: t('editor.undo'), run: () => store.getState().undo() } });
+  };
+
+  const saveSchedule = (form: ScheduleForm | null) => {
+    store.getState().setSettings(withSchedule(store.getState().settings, form));
+    notify({ text: form === null ? t('triggers.scheduleRemoved') : t('triggers.scheduleSaved') });
+  };
+
+  const runFromPanel = async (input: unknown) => {
+    if (!(await saveNow())) return;
+    await attempt(() => runs.start(input));
+  };
+
   const exportGraph = () =>
     attempt(async () => {
       if (!(await saveNow())) return;
@@ -266,6 +298,20 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
         onCancelRun={() => void attempt(runs.cancel)}
         onResumeRun={() => void attempt(runs.resume)}
         onCloseRun={runs.close}
+        extra={
+          <>
+            <EditingBadge editing={versions.editing} t={t} />
+            <button type="button" aria-pressed={drawer === 'versions'} onClick={() => setDrawer(drawer === 'versions' ? null : 'versions')}>
+              {t('versions.open')}
+            </button>
+            <button type="button" aria-pressed={drawer === 'triggers'} onClick={() => setDrawer(drawer === 'triggers' ? null : 'triggers')}>
+              {t('triggers.open')}
+            </button>
+            <AppLink className="button" href={runsPath(graphId)}>
+              {t('runs.link')}
+            </AppLink>
+          </>
+        }
       />
       {saveError !== null && saveStatus !== 'saved' && <ErrorNotice error={saveError} />}
       {runs.view?.error != null && (
@@ -277,13 +323,37 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
         <Palette catalog={catalog} onAdd={addAtCentre} />
         <Canvas store={store} problems={problems} run={runs.view} onRejected={onRejected} />
         <RunStatusList store={store} run={runs.view} />
-        <SidePanel
-          key={selectedNode ?? ''}
-          store={store}
-          nodeId={selectedNode}
-          problems={selectedNode === null ? [] : (problems.byNode.get(selectedNode) ?? [])}
-          run={runs.view}
-        />
+        {drawer === 'versions' && (
+          <VersionsPanel
+            api={api}
+            graphId={graphId}
+            versions={versions.versions}
+            publishedVersion={publishedVersion}
+            onRestore={restoreVersion}
+            onPublish={publishOlder}
+            onClose={() => setDrawer(null)}
+          />
+        )}
+        {drawer === 'triggers' && (
+          <TriggersPanel
+            api={api}
+            graphId={graphId}
+            settings={settings}
+            publishedVersion={publishedVersion}
+            onRun={runFromPanel}
+            onSaveSchedule={saveSchedule}
+            onClose={() => setDrawer(null)}
+          />
+        )}
+        {drawer === null && (
+          <SidePanel
+            key={selectedNode ?? ''}
+            store={store}
+            nodeId={selectedNode}
+            problems={selectedNode === null ? [] : (problems.byNode.get(selectedNode) ?? [])}
+            run={runs.view}
+          />
+        )}
       </div>
       <div className="notices" aria-live="polite">
         {notices.map((notice) =>
@@ -307,5 +377,21 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
       {dialog === 'run' && <RunDialog graphId={graphId} onStart={startRun} onClose={() => setDialog(null)} />}
       {dialog === 'problems' && <ProblemsDialog problems={problems.list} onLocate={locate} onClose={() => setDialog(null)} />}
     </div>
+  );
+}
+
+const EDITING_TEXT = {
+  draft: 'versions.editingDraft',
+  published: 'versions.editingPublished',
+  frozen: 'versions.editingFrozen',
+} as const;
+
+/** Says which version the editor changes: a draft, or the published version until the next save starts a draft. */
+function EditingBadge({ editing, t }: { editing: EditingState; t: Translate }) {
+  if (editing.kind === 'unknown') return null;
+  return (
+    <span className="badge badge--draft" data-testid="editing-badge" data-kind={editing.kind}>
+      {t(EDITING_TEXT[editing.kind], { version: editing.version })}
+    </span>
   );
 }

@@ -1,18 +1,21 @@
-/** The graph list: search, create, rename, duplicate, delete, import and export. */
+/** The graph list: search, create (empty or from a template), rename, duplicate, delete, import and export. */
 import { useCallback, useEffect, useRef, useState, type ChangeEvent } from 'react';
 import { ApiError, toApiError } from '../api/api-error';
 import type { GraphSummary } from '../api/types';
 import { useApi } from '../api-context';
+import { AppLink } from '../components/app-link';
 import { Dialog } from '../components/dialog';
+import { TemplateDialog } from '../components/template-dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { downloadBlob, graphFileName } from '../graph/file-io';
 import { useI18n } from '../i18n/i18n';
-import { graphPath, navigate } from '../router';
+import { graphPath, navigate, runsPath } from '../router';
 
 type Pending =
   | { kind: 'create'; name: string }
   | { kind: 'rename'; graph: GraphSummary; name: string }
-  | { kind: 'delete'; graph: GraphSummary };
+  | { kind: 'delete'; graph: GraphSummary }
+  | { kind: 'template' };
 
 /** Delay between the last key in the search box and the server request, in milliseconds. */
 const SEARCH_DELAY_MS = 250;
@@ -117,6 +120,9 @@ export function GraphListScreen() {
         <button type="button" className="primary" onClick={() => setPending({ kind: 'create', name: t('list.newName') })}>
           {t('list.create')}
         </button>
+        <button type="button" onClick={() => setPending({ kind: 'template' })}>
+          {t('templates.open')}
+        </button>
         <button type="button" onClick={() => fileInput.current?.click()}>
           {t('list.import')}
         </button>
@@ -164,6 +170,9 @@ export function GraphListScreen() {
                   <button type="button" onClick={() => setPending({ kind: 'rename', graph, name: graph.name })}>
                     {t('list.rename')}
                   </button>
+                  <AppLink className="button" href={runsPath(graph.id)}>
+                    {t('runs.link')}
+                  </AppLink>
                   <button type="button" onClick={() => void duplicate(graph)}>
                     {t('list.duplicate')}
                   </button>
@@ -179,7 +188,16 @@ export function GraphListScreen() {
           </tbody>
         </table>
       )}
-      {pending !== null && pending.kind !== 'delete' && (
+      {pending?.kind === 'template' && (
+        <TemplateDialog
+          onClose={() => setPending(null)}
+          onCreate={async (template) => {
+            const created = await api.importGraph(template.document);
+            navigate(graphPath(created.id));
+          }}
+        />
+      )}
+      {pending !== null && (pending.kind === 'create' || pending.kind === 'rename') && (
         <Dialog
           title={pending.kind === 'create' ? t('list.createTitle') : t('list.renameTitle')}
           submitLabel={pending.kind === 'create' ? t('dialog.create') : t('dialog.save')}

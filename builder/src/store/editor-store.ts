@@ -21,10 +21,11 @@ import { layoutPositions } from '../graph/layout';
 import { NodeCatalog } from '../graph/node-catalog';
 import { emptyHistory, record, redo, undo, type History } from './history';
 
-/** State that undo restores: the canvas content and the graph's name. */
+/** State that undo restores: the canvas content, the graph's name and its settings. */
 export interface Snapshot {
   name: string;
   content: GraphContent;
+  settings: GraphSettings | undefined;
 }
 
 export interface Size {
@@ -64,6 +65,10 @@ export interface EditorActions {
   autoLayout(): void;
   updateNode(id: string, patch: Partial<Omit<GraphNode, 'id'>>, coalesceKey?: string): void;
   rename(name: string): void;
+  /** Replaces the graph settings as one undo step; `coalesceKey` merges quick edits of one field. */
+  setSettings(settings: GraphSettings | undefined, coalesceKey?: string): void;
+  /** Replaces name, settings and content by those of another version, as one undo step; the description stays. */
+  restoreVersion(document: GraphDocument): void;
   select(nodeIds: readonly string[], edgeIds: readonly string[]): void;
   /** Copies the selected nodes; returns how many were copied. */
   copySelection(): number;
@@ -100,11 +105,12 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
     /** Applies an edit as one undo step; `key` merges quick edits of the same field. */
     const commit = (next: Partial<Snapshot>, key: string | null = null, extra: Partial<EditorState> = {}): void => {
       const state = get();
-      const before: Snapshot = { name: state.name, content: state.content };
+      const before: Snapshot = { name: state.name, content: state.content, settings: state.settings };
       set({
         ...extra,
         name: next.name ?? state.name,
         content: next.content ?? state.content,
+        settings: 'settings' in next ? next.settings : state.settings,
         history: record(state.history, before, now(), key),
         revision: state.revision + 1,
       });
@@ -117,6 +123,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
       set({
         name: snapshot.name,
         content: snapshot.content,
+        settings: snapshot.settings,
         history,
         revision: state.revision + 1,
         selectedNodes: state.selectedNodes.filter((id) => ids.has(id)),
@@ -198,7 +205,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
         const state = get();
         if (state.dragStart === null) return;
         set({
-          history: record(state.history, { name: state.name, content: state.dragStart }, now()),
+          history: record(state.history, { name: state.name, content: state.dragStart, settings: state.settings }, now()),
           dragStart: null,
         });
       },
@@ -218,6 +225,15 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
       rename(name) {
         if (name === get().name) return;
         commit({ name }, 'rename');
+      },
+
+      setSettings(settings, coalesceKey) {
+        commit({ settings }, coalesceKey === undefined ? null : `settings:${coalesceKey}`);
+      },
+
+      restoreVersion(document) {
+        const content = { nodes: document.nodes, edges: document.edges };
+        commit({ name: document.name, content, settings: document.settings }, null, { selectedNodes: [], selectedEdges: [] });
       },
 
       select(nodeIds, edgeIds) {
@@ -243,7 +259,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
 
       undo() {
         const state = get();
-        const step = undo(state.history, { name: state.name, content: state.content });
+        const step = undo(state.history, { name: state.name, content: state.content, settings: state.settings });
         if (step === null) return false;
         restore(step.state, step.history);
         return true;
@@ -251,7 +267,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
 
       redo() {
         const state = get();
-        const step = redo(state.history, { name: state.name, content: state.content });
+        const step = redo(state.history, { name: state.name, content: state.content, settings: state.settings });
         if (step === null) return false;
         restore(step.state, step.history);
         return true;

@@ -1,4 +1,5 @@
-import { validateGraph } from '@gestorlead/sdk-plugin';
+import { checkRunInput, validateGraph } from '@gestorlead/sdk-plugin';
+import { TRIGGER_KINDS, type TriggerKind } from '@gestorlead/storage';
 import type { FastifyInstance } from 'fastify';
 import { loadOwnedRun, loadOwnedTask, loadOwnedVersion, nodeTypesOf, triggerTypesOf } from '../auth/ownership.js';
 import { requirePrincipal } from '../auth/principal.js';
@@ -41,6 +42,11 @@ async function withRunPointer<T>(action: () => Promise<T>): Promise<T> {
       cause: error,
     });
   }
+}
+
+/** Stored instants are UTC ISO strings compared as text, so a query instant is normalised to one. */
+function toIsoInstant(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : new Date(value).toISOString();
 }
 
 /** Encodes the position after a run as an opaque `cursor` for the next page. */
@@ -90,6 +96,13 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     // so the document is checked again. Another user's private node types are unknown here.
     const checked = validateGraph(record.document, { nodeTypes: nodeTypesOf(ctx, request), triggerTypes: triggerTypesOf(ctx, request) });
     if (!checked.ok) throw invalidGraph(checked.problems);
+    const inputProblems = checkRunInput(record.document, body.input ?? null, '/body/input');
+    if (inputProblems.length > 0) {
+      const first = inputProblems[0];
+      throw new StudioError('REQUEST_INVALID', `input does not match the graph's input schema: ${first.pointer} ${first.message}`, {
+        problems: inputProblems.map(({ pointer, message }) => ({ pointer, message })),
+      });
+    }
     const run = await ctx.executor.createRun({
       graphId: id,
       version: record.version,
@@ -115,6 +128,14 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
               { type: 'array', items: { type: 'string', enum: [...RUN_STATUS_VALUES] } },
             ],
           },
+          trigger: {
+            anyOf: [
+              { type: 'string', enum: [...TRIGGER_KINDS] },
+              { type: 'array', items: { type: 'string', enum: [...TRIGGER_KINDS] } },
+            ],
+          },
+          since: { type: 'string', format: 'date-time', description: 'Only runs created at or after this instant' },
+          until: { type: 'string', format: 'date-time', description: 'Only runs created before this instant' },
           limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
           before: { type: 'string', format: 'date-time' },
           cursor: { type: 'string', maxLength: 200, pattern: '^[A-Za-z0-9_-]+$' },
@@ -125,19 +146,25 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
     const query = request.query as {
       graphId?: string;
       status?: string | string[];
+      trigger?: TriggerKind | TriggerKind[];
+      since?: string;
+      until?: string;
       limit: number;
       before?: string;
       cursor?: string;
     };
     const status = query.status === undefined ? undefined : ([] as string[]).concat(query.status);
+    const trigger = query.trigger === undefined ? undefined : ([] as TriggerKind[]).concat(query.trigger);
     const position = query.cursor === undefined ? undefined : decodeRunCursor(query.cursor);
     const items = await ctx.storage.runs.list({
       ownerId: requirePrincipal(request).userId,
       graphId: query.graphId,
       status: status as (typeof RUN_STATUS_VALUES)[number][] | undefined,
+      trigger,
+      since: toIsoInstant(query.since),
+      until: toIsoInstant(query.until),
       limit: query.limit,
-      // Stored instants are UTC ISO strings compared as text, so `before` is normalised to one.
-      before: position?.createdAt ?? (query.before === undefined ? undefined : new Date(query.before).toISOString()),
+      before: position?.createdAt ?? toIsoInstant(query.before),
       beforeId: position?.id,
     });
     const last = items[items.length - 1];
@@ -146,11 +173,28 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
   });
 
   app.get('/v1/runs/:id', {
-    schema: { tags: ['runs'], summary: 'Get a run with its tasks', params: idParams },
+    schema: {
+      tags: ['runs'],
+      summary: 'Get a run with its tasks',
+      params: idParams,
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          attempts: { type: 'boolean', default: false, description: 'true: add each task\'s attempts as `attemptHistory`' },
+        },
+      },
+    },
   }, async (request) => {
     const { id } = request.params as { id: string };
+    const { attempts } = request.query as { attempts: boolean };
     const run = await loadOwnedRun(ctx, request, id);
-    return { ...run, tasks: await ctx.storage.tasks.listByRun(id) };
+    const tasks = await ctx.storage.tasks.listByRun(id);
+    if (!attempts) return { ...run, tasks };
+    const withAttempts = await Promise.all(
+      tasks.map(async (task) => ({ ...task, attemptHistory: await ctx.storage.tasks.listAttempts(task.id) })),
+    );
+    return { ...run, tasks: withAttempts };
   });
 
   app.post('/v1/runs/:id/cancel', {

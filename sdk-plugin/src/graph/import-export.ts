@@ -37,6 +37,7 @@ const SETTINGS_KEYS = [
   'webhook',
   'trigger',
   'schedule',
+  'inputSchema',
 ];
 const TRIGGER_KEYS = ['type', 'pluginVersion', 'config', 'credentials'];
 const SCHEDULE_KEYS = ['cron', 'timezone', 'enabled', 'missed'];

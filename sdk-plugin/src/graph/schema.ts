@@ -180,6 +180,8 @@ const settingsSchema = {
     webhook: webhookSettingsSchema,
     trigger: triggerSettingsSchema,
     schedule: scheduleSettingsSchema,
+    // Compiled by `checkInputSchema`, which reports a schema that cannot be used.
+    inputSchema: { type: 'object' },
   },
 } as const;
 

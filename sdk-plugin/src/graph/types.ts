@@ -131,6 +131,8 @@ export interface GraphSettings {
   /** A plugin webhook trigger that verifies and parses deliveries of `/hooks/:graphId`. */
   trigger?: TriggerSettings;
   schedule?: ScheduleSettings;
+  /** JSON Schema of the run input; manual runs with an input that fails it are rejected. */
+  inputSchema?: Record<string, unknown>;
 }
 
 /** An agent graph: nodes joined by edges. */

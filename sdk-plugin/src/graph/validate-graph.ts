@@ -13,6 +13,7 @@ import { createAjv, problemsFromAjvErrors } from './ajv-problems.js';
 import { checkConfigs, checkEdgePorts, resolveNodeTypes } from './check-node-types.js';
 import { checkTriggerSettings } from './check-trigger.js';
 import { checkSchedule } from './check-schedule.js';
+import { checkInputSchema } from './run-input.js';
 import { isRecord, stringField } from './records.js';
 import { GRAPH_DOCUMENT_SCHEMA } from './schema.js';
 import { formatCycle } from './topology.js';
@@ -66,6 +67,7 @@ export function validateGraph(
     }
     checkTriggerSettings(input.settings, options.triggerTypes, problems);
     checkSchedule(input.settings, problems);
+    checkInputSchema(input.settings, problems);
   }
 
   if (problems.length > 0) {

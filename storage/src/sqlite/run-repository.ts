@@ -3,6 +3,7 @@ import { LIMITS, resolveLimit } from '../query-limits.js';
 import type {
   DeliveryRecord,
   ErrorData,
+  RunDayCount,
   RunListQuery,
   RunPatch,
   RunRecord,
@@ -85,6 +86,9 @@ interface RunListParameters {
   statuses: string | null;
   before: string | null;
   before_id: string | null;
+  triggers: string | null;
+  since: string | null;
+  until: string | null;
   limit: number;
 }
 
@@ -94,6 +98,7 @@ export class SqliteRunRepository implements RunRepository {
   private readonly insertRow: Database.Statement<[RunRow]>;
   private readonly selectById: Database.Statement<[string], RunRow>;
   private readonly selectByStatus: Database.Statement<[string], RunRow>;
+  private readonly selectDailyCounts: Database.Statement<{ owner_id: string; since: string }, RunDayCount>;
   private readonly patchRow: PatchUpdate<RunPatch>;
   /** `runs.list` statements by filter combination, each prepared on first use. */
   private readonly listStatements = new Map<string, Database.Statement<[RunListParameters], RunRow>>();
@@ -112,6 +117,18 @@ export class SqliteRunRepository implements RunRepository {
       `select ${RUN_COLUMNS} from runs
        where status in (select value from json_each(?))
        order by created_at, id`,
+    );
+    // Served by runs_owner_created_at: the range on created_at is read from the index, and the
+    // day is the date part of the stored UTC ISO instant.
+    this.selectDailyCounts = db.prepare(
+      `select substr(created_at, 1, 10) as day,
+              count(*) as runs,
+              sum(status = 'succeeded') as succeeded,
+              sum(status = 'failed') as failed
+       from runs
+       where owner_id = @owner_id and created_at >= @since
+       group by day
+       order by day`,
     );
     this.patchRow = new PatchUpdate<RunPatch>(
       db,
@@ -152,6 +169,9 @@ export class SqliteRunRepository implements RunRepository {
       statuses: query.status === undefined ? null : JSON.stringify(query.status),
       before: query.before ?? null,
       before_id: query.before !== undefined ? (query.beforeId ?? null) : null,
+      triggers: query.trigger === undefined ? null : JSON.stringify(query.trigger),
+      since: query.since ?? null,
+      until: query.until ?? null,
       limit: resolveLimit(query.limit, LIMITS.runs),
     };
     return this.listStatement(parameters).all(parameters).map(toRunRecord);
@@ -163,6 +183,10 @@ export class SqliteRunRepository implements RunRepository {
 
   async listByStatus(statuses: RunStatus[]): Promise<RunRecord[]> {
     return this.selectByStatus.all(JSON.stringify(statuses)).map(toRunRecord);
+  }
+
+  async dailyCounts(ownerId: string, since: string): Promise<RunDayCount[]> {
+    return this.selectDailyCounts.all({ owner_id: ownerId, since });
   }
 
   /**
@@ -179,6 +203,15 @@ export class SqliteRunRepository implements RunRepository {
     }
     if (parameters.statuses !== null) {
       conditions.push('status in (select value from json_each(@statuses))');
+    }
+    if (parameters.triggers !== null) {
+      conditions.push('trigger_kind in (select value from json_each(@triggers))');
+    }
+    if (parameters.since !== null) {
+      conditions.push('created_at >= @since');
+    }
+    if (parameters.until !== null) {
+      conditions.push('created_at < @until');
     }
     if (parameters.before !== null && parameters.before_id !== null) {
       conditions.push('(created_at < @before or (created_at = @before and id < @before_id))');

@@ -328,6 +328,62 @@ export function defineRunContract(context: ContractContext): void {
       await expect(context.storage().runs.list({ limit: 0 })).rejects.toThrow(RangeError);
     });
 
+    it('list filters by trigger', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', trigger: 'manual', createdAt: isoAt(1) }),
+        buildRun({ id: 'run-2', trigger: 'cron', createdAt: isoAt(2) }),
+        buildRun({ id: 'run-3', trigger: 'webhook', createdAt: isoAt(3) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ trigger: ['cron', 'webhook'] });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-3', 'run-2']);
+      expect(await context.storage().runs.list({ trigger: [] })).toEqual([]);
+    });
+
+    it('list filters by date range', async () => {
+      await createRuns([
+        buildRun({ id: 'run-1', createdAt: isoAt(1000) }),
+        buildRun({ id: 'run-2', createdAt: isoAt(2000) }),
+        buildRun({ id: 'run-3', createdAt: isoAt(3000) }),
+        buildRun({ id: 'run-4', createdAt: isoAt(4000) }),
+      ]);
+
+      const runs = await context.storage().runs.list({ since: isoAt(2000), until: isoAt(4000) });
+
+      expect(runs.map((run) => run.id)).toEqual(['run-3', 'run-2']);
+    });
+
+    it('list pages inside a date range', async () => {
+      await createRuns(['run-1', 'run-2', 'run-3', 'run-4'].map((id, index) => buildRun({ id, createdAt: isoAt(index * 1000) })));
+
+      const first = await context.storage().runs.list({ since: isoAt(1000), limit: 2 });
+      const last = first[first.length - 1];
+      const second = await context.storage().runs.list({ since: isoAt(1000), limit: 2, before: last.createdAt, beforeId: last.id });
+
+      expect(first.map((run) => run.id)).toEqual(['run-4', 'run-3']);
+      expect(second.map((run) => run.id)).toEqual(['run-2']);
+    });
+
+    it('dailyCounts groups by UTC day', async () => {
+      const day = 24 * 60 * 60 * 1000;
+      await createRuns([
+        buildRun({ ownerId: 'user-1', status: 'succeeded', createdAt: '2026-03-01T00:00:00.000Z' }),
+        buildRun({ ownerId: 'user-1', status: 'failed', createdAt: '2026-03-01T23:59:59.999Z' }),
+        buildRun({ ownerId: 'user-1', status: 'running', createdAt: '2026-03-01T12:00:00.000Z' }),
+        buildRun({ ownerId: 'user-1', status: 'succeeded', createdAt: new Date(Date.parse('2026-03-01T10:00:00.000Z') + 2 * day).toISOString() }),
+        buildRun({ ownerId: 'user-1', status: 'failed', createdAt: '2026-02-27T10:00:00.000Z' }),
+        buildRun({ ownerId: 'user-2', status: 'failed', createdAt: '2026-03-01T10:00:00.000Z' }),
+      ]);
+
+      const counts = await context.storage().runs.dailyCounts('user-1', '2026-02-28T00:00:00.000Z');
+
+      expect(counts).toEqual([
+        { day: '2026-03-01', runs: 3, succeeded: 1, failed: 1 },
+        { day: '2026-03-03', runs: 1, succeeded: 1, failed: 0 },
+      ]);
+    });
+
     it('listByStatus returns oldest first', async () => {
       await createRuns([
         buildRun({ id: 'run-new', status: 'running', createdAt: isoAt(3) }),
