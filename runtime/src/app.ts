@@ -48,6 +48,7 @@ import { hookRoutes } from './routes/hooks.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedule.js';
+import { taskRoutes } from './routes/tasks.js';
 import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
 import { CredentialVault } from './vault/index.js';
@@ -261,6 +262,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => credentialOAuth2Routes(scope, ctx));
   await app.register(async (scope) => scheduleRoutes(scope, ctx));
   await app.register(async (scope) => artifactRoutes(scope, ctx));
+  await app.register(async (scope) => taskRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
