@@ -12,6 +12,7 @@ import { useI18n } from './i18n/i18n';
 import { matchRoute, navigate, usePath } from './router';
 import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
+import { PlaygroundScreen } from './screens/playground-screen';
 import { SignInScreen } from './screens/sign-in-screen';
 
 type Gate =
@@ -103,6 +104,7 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
       </header>
       {route.screen === 'graphs' && <GraphListScreen />}
       {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
+      {route.screen === 'playground' && <PlaygroundScreen />}
       {route.screen === 'notFound' && (
         <main className="centered">
           <p>{t('app.notFound')}</p>

@@ -24,10 +24,14 @@ export function navigate(path: string): void {
 }
 
 /** The screens of the builder. */
-export type Route = { screen: 'graphs' } | { screen: 'editor'; graphId: string } | { screen: 'notFound' };
+export type Route = { screen: 'graphs' } | { screen: 'editor'; graphId: string } | { screen: 'playground' } | { screen: 'notFound' };
+
+/** Path of the playground screen. */
+export const PLAYGROUND_PATH = '/playground';
 
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { screen: 'graphs' };
+  if (path === PLAYGROUND_PATH || path === `${PLAYGROUND_PATH}/`) return { screen: 'playground' };
   const editor = /^\/graphs\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (editor !== null) return { screen: 'editor', graphId: editor[1] };
   return { screen: 'notFound' };
