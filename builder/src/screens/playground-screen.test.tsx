@@ -17,7 +17,7 @@ const VIEWS: TaskTypeView[] = [
   { task_type: 'text_to_speech', input_schema: {}, providers: [provider('elevenlabs'), provider('openai')] },
 ];
 
-/** A fake of the API calls the playground makes; each task completes on its first read. */
+/** Builds a fake of the API calls the playground makes; each task ends on its first read. */
 function fakeApi(results: Record<string, TaskState>) {
   const started: NewTask[] = [];
   const blobs: string[] = [];

@@ -16,7 +16,7 @@ export interface GenerationApi {
   taskState(id: string): Promise<TaskState>;
 }
 
-/** Where a generation stands. */
+/** The phase of a generation, with its task id and outcome. */
 export type Generation =
   | { phase: 'idle' }
   | { phase: 'starting' }

@@ -64,7 +64,7 @@ async function newestCredential(ctx: StudioContext, userId: string, type: string
   return newest?.id;
 }
 
-/** An AI provider is configured by the operator's key or by a credential of the user's own. */
+/** Resolves an AI provider, which the operator's key or a credential of the user's own configures. */
 async function resolveAiProvider(ctx: StudioContext, userId: string, entry: TaskProvider, nodeType: AiNodeTypeLike) {
   const descriptor = nodeType.providers.find((candidate) => candidate.name === entry.provider);
   if (descriptor === undefined) return { configured: false, models: [], credentials: {}, missing: [] };
@@ -76,7 +76,7 @@ async function resolveAiProvider(ctx: StudioContext, userId: string, entry: Task
   return { configured: true, models: descriptor.models, credentials: { model: credentialId }, missing: [] };
 }
 
-/** A plugin provider is configured when the user has a credential for every required slot. */
+/** Resolves a plugin provider, configured when the user has a credential for every required slot. */
 async function resolvePluginProvider(ctx: StudioContext, userId: string, nodeType: PluginNodeTypeLike) {
   const credentials: Record<string, string> = {};
   const missing: string[] = [];

@@ -83,7 +83,7 @@ function pick(input: Record<string, unknown>, fields: Record<string, string>): R
   return config;
 }
 
-/** A provider whose action takes the model and the listed input fields as config values. */
+/** Builds a provider whose action takes the model and the listed input fields as config values. */
 function pluginProvider(provider: string, nodeType: string, fields: Record<string, string>): TaskProvider {
   return {
     provider,
@@ -94,8 +94,8 @@ function pluginProvider(provider: string, nodeType: string, fields: Record<strin
 }
 
 /**
- * A provider of `ai/chat@1`. Its prompt and system message are `{{ }}` templates, so they are
- * passed as placeholders over the run input: a single placeholder yields the raw string, and
+ * Builds a provider of `ai/chat@1`. Its prompt and system message are `{{ }}` templates, so they
+ * are passed as placeholders over the run input. A single placeholder yields the raw string, and
  * braces that the user typed are never read as placeholders.
  */
 function chatProvider(provider: string): TaskProvider {
@@ -122,7 +122,9 @@ const SPEECH_FIELDS = { text: 'text', voice: 'voice', format: 'format' };
 
 /**
  * The providers of each task type. Plugin actions receive `model` and the input fields under
- * camelCase config names (`durationSeconds`, `aspectRatio`); their prompts are plain text.
+ * camelCase config names (`durationSeconds`, `aspectRatio`), and their prompts as plain text.
+ * NOTE: the provider plugins are separate packages, so these config names are assumed. A plugin
+ * whose config schema differs rejects the task with pointers into the request.
  */
 export const TASK_PROVIDERS: Record<TaskType, readonly TaskProvider[]> = {
   chat_completion: [chatProvider('openai'), chatProvider('gemini'), chatProvider('openai-compatible')],

@@ -18,7 +18,7 @@ export interface TaskArtifactRef {
   url: string;
 }
 
-/** What a completed task produced. */
+/** The output and files of a completed task. */
 export interface TaskResult {
   /** The value on the node's output port (`ai/chat@1`: `{ text, data, usage, provider, model, cached }`). */
   output: unknown;

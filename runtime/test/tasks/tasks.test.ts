@@ -61,7 +61,7 @@ async function getTask(taskId: string): Promise<TaskReply> {
   return reply.body;
 }
 
-/** Polls the task until its status is `status` or a final one. */
+/** Polls the task until its status is one of `statuses`. */
 async function waitForStatus(taskId: string, statuses: string[], timeoutMs = 20_000): Promise<TaskReply> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -236,9 +236,9 @@ describe('media tasks', () => {
     await installPlugin(mediaPluginPackage('elevenlabs', ['text-to-speech'], { credentialType: 'apiKey' }));
     const body = { task_type: 'text_to_speech', provider: 'elevenlabs', model: 'test-model-1', input: { text: 'hello' } };
 
-    const refused = await postTask(body);
-    expectError(refused, { status: 400, code: 'TASK_PROVIDER_NOT_CONFIGURED', pointer: '/body/provider' });
-    expect(refused.body.details.missingCredentialTypes).toEqual(['elevenlabs/apiKey']);
+    const rejected = await postTask(body);
+    expectError(rejected, { status: 400, code: 'TASK_PROVIDER_NOT_CONFIGURED', pointer: '/body/provider' });
+    expect(rejected.body.details.missingCredentialTypes).toEqual(['elevenlabs/apiKey']);
 
     const credential = await request(test, {
       method: 'POST',

@@ -60,7 +60,7 @@ export function toneWav(seconds: number): Buffer {
   return wav;
 }
 
-/** The file each action stores, and the config field that holds its text. */
+/** The file each action stores, and the config field that contains its text. */
 const MEDIA: Record<MediaActionName, { name: string; contentType: string; content: () => Buffer; textField: string; fields: string[] }> = {
   'generate-image': { name: 'image.png', contentType: 'image/png', content: () => gradientPng(96), textField: 'prompt', fields: ['prompt', 'size', 'n'] },
   // NOTE: the bytes are a label, not a playable video; the tests check storage and delivery only.
