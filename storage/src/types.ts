@@ -47,7 +47,7 @@ export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /**
  * Trigger kinds that start a run. `playground` runs are the one-node runs of `POST /v1/tasks`,
- * which no stored graph holds.
+ * which no stored graph contains.
  */
 export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground'] as const;
 /** Trigger kinds that start a run. */

@@ -149,7 +149,7 @@ export class StudioApi {
     return this.client.request(`/v1/tasks/${encodeURIComponent(id)}`);
   }
 
-  /** Task types with the providers the signed-in user can run. */
+  /** Lists the task types with the providers the signed-in user can run. */
   async taskTypes(): Promise<TaskTypeView[]> {
     return (await this.client.request<{ items: TaskTypeView[] }>('/v1/task-types')).items;
   }
