@@ -19,6 +19,7 @@ import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
 import { RunScreen } from './screens/run-screen';
 import { RunsScreen } from './screens/runs-screen';
+import { PlaygroundScreen } from './screens/playground-screen';
 import { SignInScreen } from './screens/sign-in-screen';
 
 type Gate =
@@ -120,6 +121,7 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
       {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
       {route.screen === 'account' && <AccountScreen user={user} />}
       {route.screen === 'credentials' && <CredentialsScreen />}
+      {route.screen === 'playground' && <PlaygroundScreen />}
       {route.screen === 'notFound' && (
         <main className="centered">
           <p>{t('app.notFound')}</p>

@@ -30,6 +30,7 @@ export type Route =
   | { screen: 'editor'; graphId: string }
   | { screen: 'runs'; graphId: string | null }
   | { screen: 'run'; runId: string }
+  | { screen: 'playground' }
   | { screen: 'account' }
   | { screen: 'credentials' }
   | { screen: 'notFound' };
@@ -43,6 +44,7 @@ export const CREDENTIALS_PATH = '/credentials';
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { screen: 'dashboard' };
   if (/^\/graphs\/?$/.test(path)) return { screen: 'graphs' };
+  if (path === PLAYGROUND_PATH || path === `${PLAYGROUND_PATH}/`) return { screen: 'playground' };
   if (/^\/runs\/?$/.test(path)) return { screen: 'runs', graphId: null };
   const graphRuns = new RegExp(`^/graphs/${ID}/runs/?$`).exec(path);
   if (graphRuns !== null) return { screen: 'runs', graphId: graphRuns[1] };

@@ -33,6 +33,8 @@
  * | GET    /v1/runs/:id/events                | 404 RUN_NOT_FOUND                        |
  * | GET    /v1/tasks/:id                      | 404 TASK_NOT_FOUND (attempts, ledger)    |
  * | GET    /v1/tasks/:id/logs                 | 404 TASK_NOT_FOUND                       |
+ * | POST   /v1/tasks                          | 400 TASK_PROVIDER_NOT_INSTALLED          |
+ * | GET    /v1/task-types                     | her private provider as not installed    |
  * | GET    /v1/runs/:id/artifacts             | 404 RUN_NOT_FOUND                        |
  * | GET    /v1/artifacts/:id                  | 404 ARTIFACT_NOT_FOUND                   |
  * | GET    /v1/artifacts/:id/meta             | 404 ARTIFACT_NOT_FOUND                   |
@@ -66,6 +68,7 @@ import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { PluginPackage } from '@gestorlead/sdk-plugin/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestPackage } from './plugins/support/packages.js';
+import { mediaPluginPackage } from './tasks/support/media-plugin.js';
 import { createGraph, expectError, request, type JsonReply } from './support/http.js';
 import {
   buildEdge,
@@ -91,6 +94,8 @@ interface AliceResources {
   runId: string;
   webhookRunId: string;
   taskId: string;
+  /** The task of a playground run (`POST /v1/tasks`). */
+  playgroundTaskId: string;
   artifactId: string;
   deliveryId: string;
   credentialId: string;
@@ -105,6 +110,8 @@ const PRIVATE_NODE_TYPE = `${PRIVATE_PLUGIN}/hello@1`;
 const PRIVATE_CREDENTIAL_TYPE = `${PRIVATE_PLUGIN}/token`;
 const PRIVATE_TRIGGER_TYPE = `${PRIVATE_PLUGIN}/inbound`;
 const SHARED_PLUGIN = 'sharedkit';
+/** A provider of the task API that Alice's private plugin provides. */
+const PRIVATE_PROVIDER = 'piapi';
 
 /** What another user must get from one route. */
 type Expected =
@@ -213,6 +220,21 @@ const MATRIX: MatrixRow[] = [
   { method: 'GET', route: '/v1/runs/:id/events', url: (a) => `/v1/runs/${a.runId}/events`, expected: missing('RUN_NOT_FOUND') },
   { method: 'GET', route: '/v1/tasks/:id', url: (a) => `/v1/tasks/${a.taskId}`, expected: missing('TASK_NOT_FOUND') },
   { method: 'GET', route: '/v1/tasks/:id/logs', url: (a) => `/v1/tasks/${a.taskId}/logs`, expected: missing('TASK_NOT_FOUND') },
+  { method: 'GET', route: '/v1/tasks/:id', url: (a) => `/v1/tasks/${a.playgroundTaskId}`, expected: missing('TASK_NOT_FOUND') },
+  {
+    method: 'POST',
+    route: '/v1/tasks',
+    url: () => '/v1/tasks',
+    payload: () => ({ task_type: 'text_to_video', provider: PRIVATE_PROVIDER, model: 'test-model-1', input: { prompt: 'intruder' } }),
+    expected: refused(400, 'TASK_PROVIDER_NOT_INSTALLED'),
+  },
+  {
+    method: 'GET',
+    route: '/v1/task-types',
+    url: () => '/v1/task-types',
+    expected: list,
+    ownerSees: () => `"node_type":"${PRIVATE_PROVIDER}/generate-video@1","installed":true`,
+  },
   { method: 'GET', route: '/v1/runs/:id/artifacts', url: (a) => `/v1/runs/${a.runId}/artifacts`, expected: missing('RUN_NOT_FOUND') },
   { method: 'GET', route: '/v1/artifacts/:id', url: (a) => `/v1/artifacts/${a.artifactId}`, expected: missing('ARTIFACT_NOT_FOUND') },
   { method: 'GET', route: '/v1/artifacts/:id/meta', url: (a) => `/v1/artifacts/${a.artifactId}/meta`, expected: missing('ARTIFACT_NOT_FOUND') },
@@ -390,6 +412,7 @@ async function requireStatus(test: TestStudio, user: TestUser, status: number, o
 async function createAliceResources(test: TestStudio, admin: TestUser, alice: TestUser): Promise<AliceResources> {
   await requireStatus(test, admin, 201, { method: 'POST', url: '/v1/plugins', payload: sharedPlugin() });
   await requireStatus(test, alice, 201, { method: 'POST', url: '/v1/plugins', payload: privatePlugin() });
+  await requireStatus(test, alice, 201, { method: 'POST', url: '/v1/plugins', payload: mediaPluginPackage(PRIVATE_PROVIDER, ['generate-video']) });
   await requireStatus(test, admin, 201, {
     method: 'POST',
     url: `/v1/admin/users/${alice.id}/credits`,
@@ -422,6 +445,14 @@ async function createAliceResources(test: TestStudio, admin: TestUser, alice: Te
   await waitForRun(test, webhookRunId);
   const deliveries = await requireStatus(test, alice, 200, { method: 'GET', url: `/v1/graphs/${graphId}/deliveries` });
 
+  const playground = await requireStatus(test, alice, 202, {
+    method: 'POST',
+    url: '/v1/tasks',
+    payload: { task_type: 'text_to_video', provider: PRIVATE_PROVIDER, model: 'test-model-1', input: { prompt: 'alice video' } },
+  });
+  const playgroundTaskId = playground.body.task_id as string;
+  await waitForRun(test, (await test.storage.tasks.get(playgroundTaskId))!.runId);
+
   const credential = await requireStatus(test, alice, 201, {
     method: 'POST',
     url: '/v1/credentials',
@@ -436,6 +467,7 @@ async function createAliceResources(test: TestStudio, admin: TestUser, alice: Te
     runId,
     webhookRunId,
     taskId: tasks.get('log')!.id,
+    playgroundTaskId,
     artifactId: artifact.id,
     deliveryId: deliveries.body.items[0].id,
     credentialId: credential.body.id,
@@ -453,6 +485,7 @@ function aliceMarkers(alice: AliceResources, user: TestUser): string[] {
     alice.runId,
     alice.webhookRunId,
     alice.taskId,
+    alice.playgroundTaskId,
     alice.artifactId,
     alice.deliveryId,
     alice.credentialId,
@@ -819,6 +852,7 @@ function placeholderIds(): AliceResources {
     runId: ':runId',
     webhookRunId: ':webhookRunId',
     taskId: ':taskId',
+    playgroundTaskId: ':playgroundTaskId',
     artifactId: ':artifactId',
     deliveryId: ':deliveryId',
     credentialId: ':credentialId',

@@ -45,8 +45,11 @@ export const ATTEMPT_STATUSES = [
 /** Attempt statuses. */
 export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
-/** Trigger kinds that start a run. */
-export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume'] as const;
+/**
+ * Trigger kinds that start a run. `playground` runs are the one-node runs of `POST /v1/tasks`,
+ * which no stored graph contains.
+ */
+export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground'] as const;
 /** Trigger kinds that start a run. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 

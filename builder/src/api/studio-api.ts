@@ -5,6 +5,7 @@ import type { ApiClient } from './client';
 import type {
   GraphDetail,
   GraphSummary,
+  NewTask,
   NodeTypeDescriptor,
   PluginSummary,
   RunEstimate,
@@ -14,6 +15,8 @@ import type {
   SetupInfo,
   TaskDetail,
   TaskRecord,
+  TaskState,
+  TaskTypeView,
   UserView,
 } from './types';
 
@@ -144,6 +147,24 @@ export class StudioApi {
 
   getTask(id: string): Promise<TaskDetail> {
     return this.client.request(`/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  /** Lists the task types with the providers the signed-in user can run. */
+  async taskTypes(): Promise<TaskTypeView[]> {
+    return (await this.client.request<{ items: TaskTypeView[] }>('/v1/task-types')).items;
+  }
+
+  startTask(task: NewTask): Promise<{ task_id: string; status: string }> {
+    return this.client.request('/v1/tasks', { method: 'POST', body: task });
+  }
+
+  taskState(id: string): Promise<TaskState> {
+    return this.client.request(`/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  /** Downloads an artifact with the session's token, which an `<img src>` could not send. */
+  async artifactBlob(url: string): Promise<Blob> {
+    return (await this.client.download(url)).blob;
   }
 
   async taskLog(id: string): Promise<RunEvent[]> {

@@ -124,3 +124,51 @@ export interface RunEstimate {
   charged: boolean;
   total: { min: number; max: number };
 }
+
+/** Task types of the task API (`POST /v1/tasks`). */
+export const TASK_TYPES = ['chat_completion', 'text_to_image', 'text_to_video', 'text_to_speech'] as const;
+export type TaskType = (typeof TASK_TYPES)[number];
+
+/** One provider of a task type as `GET /v1/task-types` lists it for the signed-in user. */
+export interface TaskProviderView {
+  provider: string;
+  node_type: string;
+  installed: boolean;
+  configured: boolean;
+  available: boolean;
+  models: string[];
+  missing_credential_types: string[];
+}
+
+/** One task type of `GET /v1/task-types`. */
+export interface TaskTypeView {
+  task_type: TaskType;
+  input_schema: Record<string, unknown>;
+  providers: TaskProviderView[];
+}
+
+/** The body of `POST /v1/tasks`. */
+export interface NewTask {
+  task_type: TaskType;
+  provider: string;
+  model: string;
+  input: Record<string, unknown>;
+}
+
+/** A file a task stored, downloaded through `url` (`GET /v1/artifacts/:id`). */
+export interface TaskArtifactRef {
+  id: string;
+  name: string;
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+/** The task API fields of `GET /v1/tasks/:id`. */
+export interface TaskState {
+  task_id: string;
+  status: TaskStatus;
+  credit_cost: number;
+  result: { output: unknown; artifacts: TaskArtifactRef[] } | null;
+  error: ErrorData | null;
+}

@@ -9,7 +9,7 @@ import { TemplateDialog } from '../components/template-dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { downloadBlob, graphFileName } from '../graph/file-io';
 import { useI18n } from '../i18n/i18n';
-import { graphPath, navigate, runsPath } from '../router';
+import { graphPath, navigate, PLAYGROUND_PATH, runsPath } from '../router';
 
 type Pending =
   | { kind: 'create'; name: string }
@@ -127,6 +127,16 @@ export function GraphListScreen() {
           {t('list.import')}
         </button>
         <input ref={fileInput} type="file" accept="application/json,.json" hidden data-testid="import-file" onChange={importFile} />
+        <a
+          className="list__link"
+          href={PLAYGROUND_PATH}
+          onClick={(event) => {
+            event.preventDefault();
+            navigate(PLAYGROUND_PATH);
+          }}
+        >
+          {t('list.playground')}
+        </a>
       </div>
       {error !== null && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       {info !== null && <p className="notice notice--info" role="status">{info}</p>}

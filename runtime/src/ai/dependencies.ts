@@ -4,6 +4,7 @@ import type { EventBus } from '../events/event-bus.js';
 import type { NodeContext, NodeTypeRegistry } from '../executor/node-type.js';
 import type { StudioMetrics } from '../metrics.js';
 import type { CredentialResolver } from '../plugins/credentials.js';
+import { runDocumentOf } from '../tasks/run-document.js';
 import type { AiSettings } from './settings.js';
 
 /** Studio services the AI node types use when they execute. */
@@ -36,7 +37,7 @@ export interface NodeRunInfo {
 export async function runInfoOf(storage: Storage, ctx: NodeContext): Promise<NodeRunInfo> {
   const run = await storage.runs.get(ctx.runId);
   if (run === null) return { ownerId: null, graphId: ctx.graphId, credentials: {} };
-  const version = await storage.graphs.getVersion(run.graphId, run.graphVersion);
-  const node = version?.document.nodes.find((candidate) => candidate.id === ctx.nodeId);
+  const document = await runDocumentOf(storage, run);
+  const node = document?.nodes.find((candidate) => candidate.id === ctx.nodeId);
   return { ownerId: run.ownerId, graphId: run.graphId, credentials: node?.credentials ?? {} };
 }

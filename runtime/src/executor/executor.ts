@@ -17,6 +17,7 @@ import { InProcessDispatcher, type RunDispatcher } from './dispatcher.js';
 import type { NodeTypeRegistry } from './node-type.js';
 import { RunExecution } from './run-execution.js';
 import { buildRunPlan, type RunPlan } from './run-plan.js';
+import { isPlaygroundRun, runDocumentOf } from '../tasks/run-document.js';
 
 /** Settings of the executor. */
 export interface ExecutorOptions {
@@ -63,6 +64,11 @@ export interface NewRun {
    * `createRun` reads the graph to find it.
    */
   ownerId?: string | null;
+  /**
+   * Tasks stored with the run before it is dispatched, `PENDING` and without attempts, so
+   * their ids exist at once (the task of a playground run).
+   */
+  tasks?: TaskRecord[];
 }
 
 /** Makes the id of a new run. */
@@ -130,10 +136,12 @@ export class Executor {
     // A run and its resume must execute the same document, so a draft that runs is frozen and
     // later saves add a new version. Webhook and cron runs use the published version, which
     // publishing already froze.
-    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron') {
+    // A playground run executes a document built from its input, so it has no version to freeze.
+    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron' && !isPlaygroundRun(newRun)) {
       await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
     }
     await this.#options.storage.runs.create(run, delivery);
+    for (const task of newRun.tasks ?? []) await this.#options.storage.tasks.create({ ...task, runId: run.id });
     this.#options.events.publish(run.id, run.graphId, {
       type: 'run.queued',
       data: { version: run.graphVersion, trigger: run.trigger },
@@ -178,7 +186,8 @@ export class Executor {
     );
     this.#executions.set(runId, execution);
     try {
-      const resumed = run.status === 'running' || tasks.length > 0;
+      // Tasks stored with a new run have no attempt yet, so they do not make it a resumed one.
+      const resumed = run.status === 'running' || tasks.some((task) => task.attempts > 0);
       return await execution.start(resumed);
     } finally {
       this.#executions.delete(runId);
@@ -302,6 +311,10 @@ export class Executor {
   }
 
   async #planOf(run: RunRecord): Promise<RunPlan | null> {
+    if (isPlaygroundRun(run)) {
+      const document = await runDocumentOf(this.#options.storage, run);
+      return document === null ? null : buildRunPlan(run.graphId, run.graphVersion, document);
+    }
     const version = await this.#options.storage.graphs.getVersion(run.graphId, run.graphVersion);
     if (!version) return null;
     const key = `${run.graphId}@${run.graphVersion}@${version.updatedAt}`;

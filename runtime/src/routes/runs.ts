@@ -5,6 +5,7 @@ import { loadOwnedRun, loadOwnedTask, loadOwnedVersion, nodeTypesOf, triggerType
 import { requirePrincipal } from '../auth/principal.js';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
+import { taskApiFields } from '../tasks/task-view.js';
 import { invalidGraph } from './graphs.js';
 import { graphIdParams, idParams, RUN_STATUS_VALUES, versionNumber } from './schemas.js';
 
@@ -241,14 +242,20 @@ export async function runRoutes(app: FastifyInstance, ctx: StudioContext): Promi
   });
 
   app.get('/v1/tasks/:id', {
-    schema: { tags: ['runs'], summary: 'Get a task with its attempts and the ledger entries of its credits', params: idParams },
+    schema: {
+      tags: ['runs'],
+      summary: 'Get a task with its attempts, the ledger entries of its credits, and its status, credit cost and result',
+      params: idParams,
+    },
   }, async (request) => {
     const { id } = request.params as { id: string };
-    const { task } = await loadOwnedTask(ctx, request, id);
+    const { task, run } = await loadOwnedTask(ctx, request, id);
+    const ledger = await ctx.storage.ledger.listByTask(id);
     return {
       ...task,
       attemptHistory: await ctx.storage.tasks.listAttempts(id),
-      ledger: await ctx.storage.ledger.listByTask(id),
+      ledger,
+      ...(await taskApiFields(ctx, task, run, ledger)),
     };
   });
 

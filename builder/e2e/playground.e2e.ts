@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { startFakeOpenAi, type FakeOpenAi } from '../../runtime/test/ai/support/fake-openai';
+import { mediaPluginPackage } from '../../runtime/test/tasks/support/media-plugin';
+import { FIRST_USER, openApp } from './support/app';
+import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
+import { startRuntime, type RuntimeProcess } from './support/runtime';
+
+/** The platform key that the fake OpenAI server accepts. */
+const PLATFORM_KEY = 'sk-e2e-platform-key-0123456789';
+
+/** Sends a JSON request to the runtime and fails on an unexpected status. */
+async function api(runtime: RuntimeProcess, path: string, body: unknown, token: string | null, expected: number): Promise<any> {
+  const response = await fetch(`${runtime.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (response.status !== expected) throw new Error(`POST ${path} returned ${response.status}: ${text}`);
+  return JSON.parse(text);
+}
+
+describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
+  let fake: FakeOpenAi;
+  let runtime: RuntimeProcess;
+  let browser: BrowserSession;
+
+  beforeAll(async () => {
+    fake = await startFakeOpenAi(PLATFORM_KEY);
+    runtime = await startRuntime(inject('builderDir'), {
+      OPENAI_API_KEY: PLATFORM_KEY,
+      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
+    });
+    // The first account is an admin: its plugin install is shared, and it may add credits.
+    const session = await api(runtime, '/v1/auth/register', FIRST_USER, null, 201);
+    await api(runtime, '/v1/plugins', mediaPluginPackage('openai', ['generate-image']), session.accessToken, 201);
+    await api(
+      runtime,
+      `/v1/admin/users/${session.user.id}/credits`,
+      { amount: 500, reason: 'playground spec', idempotencyKey: 'playground-spec' },
+      session.accessToken,
+      201,
+    );
+    browser = await openBrowser();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await runtime?.stop();
+    await fake?.close();
+  });
+
+  it('generates chat text and an image', async () => {
+    const { page } = browser;
+    const reply = 'Um farol ao entardecer 🌅 — منارة — מגדלור';
+    fake.enqueue({ text: reply, usage: { prompt_tokens: 600, completion_tokens: 400 } });
+    await openApp(page, runtime.url);
+    await page.getByRole('link', { name: 'Playground' }).click();
+    await page.waitForSelector('[data-testid="generator-chat"]');
+
+    const chat = page.getByTestId('generator-chat');
+    expect(await chat.locator('select[name="provider"]').inputValue()).toBe('openai');
+    expect(await chat.locator('input[name="model"]').inputValue()).toBe('gpt-4o-mini');
+    await chat.locator('textarea[name="prompt"]').fill('Escreva uma legenda sobre um farol 🌅');
+    await chat.getByRole('button', { name: 'Generate' }).click();
+    await chat.locator('[data-testid="generation-status"][data-status="COMPLETED"]').waitFor();
+    expect(await chat.getByTestId('result-text').textContent()).toBe(reply);
+    // 1,000 tokens at the default 0.002 credits per token.
+    expect(await chat.getByTestId('credit-cost').getAttribute('data-credits')).toBe('2');
+    expect(fake.requests[0].body.messages).toEqual([{ role: 'user', content: 'Escreva uma legenda sobre um farol 🌅' }]);
+    await saveScreenshot(page, 'playground-chat');
+
+    await page.getByRole('tab', { name: 'Image' }).click();
+    const image = page.getByTestId('generator-image');
+    expect(await image.locator('select[name="provider"]').inputValue()).toBe('openai');
+    expect(await image.locator('input[name="model"]').inputValue()).toBe('test-model-1');
+    await image.locator('textarea[name="prompt"]').fill('A lighthouse at dusk');
+    await image.locator('select[name="size"]').selectOption('1024x1024');
+    await image.getByRole('button', { name: 'Generate' }).click();
+    const picture = image.getByTestId('result-image');
+    await picture.waitFor();
+    await expect.poll(() => picture.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(96);
+    expect(await image.getByTestId('credit-cost').getAttribute('data-credits')).toBe('3');
+
+    await saveScreenshot(page, 'playground-image');
+    expect(browser.pageErrors).toEqual([]);
+  });
+});

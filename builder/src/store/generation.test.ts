@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../api/api-error';
+import type { NewTask, TaskState } from '../api/types';
+import { createGenerationStore, POLL_INTERVAL_MS, type GenerationApi } from './generation';
+
+const TASK: NewTask = { task_type: 'chat_completion', provider: 'openai', model: 'gpt-4o-mini', input: { prompt: 'Olá 👋' } };
+
+function state(status: TaskState['status'], fields: Partial<TaskState> = {}): TaskState {
+  return { task_id: 'task_1', status, credit_cost: 0, result: null, error: null, ...fields };
+}
+
+/** An API whose task reads return `states` in order, repeating the last. */
+function fakeApi(states: TaskState[], start: () => Promise<{ task_id: string }> = async () => ({ task_id: 'task_1' })) {
+  const reads: string[] = [];
+  const started: NewTask[] = [];
+  const api: GenerationApi = {
+    async startTask(task) {
+      started.push(task);
+      return start();
+    },
+    async taskState(id) {
+      reads.push(id);
+      return states[Math.min(reads.length - 1, states.length - 1)];
+    },
+  };
+  return { api, reads, started };
+}
+
+beforeEach(() => vi.useFakeTimers());
+afterEach(() => vi.useRealTimers());
+
+describe('generation store', () => {
+  it('polls until the task completes', async () => {
+    const completed = state('COMPLETED', { credit_cost: 4, result: { output: { text: 'Oi' }, artifacts: [] } });
+    const { api, reads, started } = fakeApi([state('PENDING'), state('IN_PROGRESS'), completed]);
+    const store = createGenerationStore(api);
+
+    const done = store.getState().generate(TASK);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().generation).toEqual({ phase: 'running', taskId: 'task_1', status: 'PENDING' });
+    await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+    expect(store.getState().generation).toEqual({ phase: 'running', taskId: 'task_1', status: 'IN_PROGRESS' });
+    await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+    await done;
+
+    expect(store.getState().generation).toEqual({ phase: 'completed', taskId: 'task_1', task: completed });
+    expect(started).toEqual([TASK]);
+    expect(reads).toEqual(['task_1', 'task_1', 'task_1']);
+  });
+
+  it('reports a failed task with its code and cost', async () => {
+    const failed = state('FAILED', { credit_cost: 0, error: { code: 'AI_PROVIDER_BAD_REQUEST', message: 'model not found' } });
+    const store = createGenerationStore(fakeApi([failed]).api);
+
+    await store.getState().generate(TASK);
+
+    const generation = store.getState().generation;
+    expect(generation.phase).toBe('failed');
+    if (generation.phase !== 'failed') return;
+    expect(generation.taskId).toBe('task_1');
+    expect(generation.error.code).toBe('AI_PROVIDER_BAD_REQUEST');
+    expect(generation.error.message).toBe('model not found');
+    expect(generation.creditCost).toBe(0);
+  });
+
+  it('reports a rejected request with its problems', async () => {
+    const rejection = new ApiError(400, 'REQUEST_INVALID', 'input is invalid', [{ pointer: '/body/input/prompt', message: 'is required' }]);
+    const store = createGenerationStore(fakeApi([], () => Promise.reject(rejection)).api);
+
+    await store.getState().generate(TASK);
+
+    const generation = store.getState().generation;
+    expect(generation.phase).toBe('failed');
+    if (generation.phase !== 'failed') return;
+    expect(generation.taskId).toBeNull();
+    expect(generation.error.errors).toEqual([{ pointer: '/body/input/prompt', message: 'is required' }]);
+  });
+
+  it('stops polling when stopped', async () => {
+    const { api, reads } = fakeApi([state('IN_PROGRESS')]);
+    const store = createGenerationStore(api);
+
+    void store.getState().generate(TASK);
+    await vi.advanceTimersByTimeAsync(0);
+    store.getState().stop();
+    await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS * 5);
+
+    expect(reads).toHaveLength(1);
+    expect(store.getState().generation).toEqual({ phase: 'running', taskId: 'task_1', status: 'IN_PROGRESS' });
+  });
+});
