@@ -83,13 +83,28 @@ function pick(input: Record<string, unknown>, fields: Record<string, string>): R
   return config;
 }
 
+/** How a plugin action names the model field, and input values it spells differently. */
+interface PluginConfigNames {
+  /** The config field of the model, `model` unless set. */
+  modelKey?: string;
+  /** Per config field, the action's spelling of an input value; values not listed pass as they are. */
+  values?: Record<string, Record<string, unknown>>;
+}
+
 /** Builds a provider whose action takes the model and the listed input fields as config values. */
-function pluginProvider(provider: string, nodeType: string, fields: Record<string, string>): TaskProvider {
+function pluginProvider(provider: string, nodeType: string, fields: Record<string, string>, names: PluginConfigNames = {}): TaskProvider {
   return {
     provider,
     nodeType,
     fields,
-    config: (request) => ({ model: request.model, ...pick(request.input, fields) }),
+    config: (request) => {
+      const config = pick(request.input, fields);
+      for (const [key, spelling] of Object.entries(names.values ?? {})) {
+        const value = config[key];
+        if (typeof value === 'string' && Object.hasOwn(spelling, value)) config[key] = spelling[value];
+      }
+      return { [names.modelKey ?? 'model']: request.model, ...config };
+    },
   };
 }
 
@@ -117,27 +132,28 @@ function chatProvider(provider: string): TaskProvider {
   };
 }
 
-const IMAGE_FIELDS = { prompt: 'prompt', size: 'size', n: 'n' };
-const SPEECH_FIELDS = { text: 'text', voice: 'voice', format: 'format' };
-
 /**
- * The providers of each task type. Plugin actions receive `model` and the input fields under
- * camelCase config names (`durationSeconds`, `aspectRatio`), and their prompts as plain text.
- * NOTE: the provider plugins are separate packages, so these config names are assumed. A plugin
- * whose config schema differs rejects the task with pointers into the request.
+ * The providers of each task type. Plugin actions receive the model and the input fields under
+ * their own config names (the config schemas in `plugins/<provider>/src`), and their prompts as
+ * plain text. A config the action rejects is reported at the input field it came from.
  */
 export const TASK_PROVIDERS: Record<TaskType, readonly TaskProvider[]> = {
   chat_completion: [chatProvider('openai'), chatProvider('gemini'), chatProvider('openai-compatible')],
   text_to_image: [
-    pluginProvider('openai', 'openai/generate-image@1', IMAGE_FIELDS),
-    pluginProvider('google', 'google/generate-image@1', IMAGE_FIELDS),
+    pluginProvider('openai', 'openai/generate-image@1', { prompt: 'prompt', size: 'size', n: 'n' }),
+    pluginProvider('google', 'google/generate-image@1', { prompt: 'prompt' }),
   ],
   text_to_video: [
-    pluginProvider('piapi', 'piapi/generate-video@1', { prompt: 'prompt', durationSeconds: 'duration_seconds', aspectRatio: 'aspect_ratio' }),
+    pluginProvider('piapi', 'piapi/generate-video@1', { prompt: 'prompt', duration: 'duration_seconds', aspectRatio: 'aspect_ratio' }),
   ],
   text_to_speech: [
-    pluginProvider('elevenlabs', 'elevenlabs/text-to-speech@1', SPEECH_FIELDS),
-    pluginProvider('openai', 'openai/text-to-speech@1', SPEECH_FIELDS),
+    pluginProvider(
+      'elevenlabs',
+      'elevenlabs/text-to-speech@1',
+      { text: 'text', voiceId: 'voice', outputFormat: 'format' },
+      { modelKey: 'modelId', values: { outputFormat: { mp3: 'mp3_44100_128' } } },
+    ),
+    pluginProvider('openai', 'openai/text-to-speech@1', { input: 'text', voice: 'voice', responseFormat: 'format' }),
   ],
 };
 
