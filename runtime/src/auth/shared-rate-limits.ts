@@ -19,6 +19,10 @@ export const RATE_LIMIT_DB_FILE = 'rate-limits.db';
 const RATE_LIMIT_TABLE = 'rate_limits';
 /** Points of every limiter: the plugin compares the count with each route's `max` itself. */
 const UNLIMITED_POINTS = Number.MAX_SAFE_INTEGER;
+/** Age past its window after which a counter row is deleted, in ms. */
+const EXPIRED_ROW_AGE_MS = 3_600_000;
+/** Time between two deletions of expired counter rows, in ms. */
+const SWEEP_INTERVAL_MS = 300_000;
 /** Time a process waits for another's write lock on the counters file, in ms. */
 const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
@@ -50,17 +54,33 @@ export class SharedRateLimits {
     this.kind = 'sqlite';
     const db = new Database(target.sqlitePath, { timeout: SQLITE_BUSY_TIMEOUT_MS });
     db.pragma('journal_mode = WAL');
+    // RateLimiterSQLite creates its table asynchronously after its constructor returns, so a
+    // request in the same tick would fail. The table is created here first, with the library's
+    // own definition (rate-limiter-flexible 11.4.0, lib/RateLimiterSQLite.js).
+    db.exec(`create table if not exists ${RATE_LIMIT_TABLE} (key text primary key, points integer not null default 0, expire integer)`);
+    const deleteExpired = db.prepare(`delete from ${RATE_LIMIT_TABLE} where expire < ?`);
+    const sweep = (): void => {
+      try {
+        deleteExpired.run(Date.now() - EXPIRED_ROW_AGE_MS);
+      } catch (error) {
+        rateLimitLog.warn({ err: error }, 'deleting expired rate-limit counters failed');
+      }
+    };
+    sweep();
+    const sweeper = setInterval(sweep, SWEEP_INTERVAL_MS);
+    sweeper.unref();
     this.#createLimiter = (windowMs) =>
       new RateLimiterSQLite({
         storeClient: db,
         storeType: 'better-sqlite3',
         tableName: RATE_LIMIT_TABLE,
+        tableCreated: true,
         keyPrefix: `rl${windowMs}`,
         points: UNLIMITED_POINTS,
         duration: windowMs / 1000,
-        clearExpiredByTimeout: false,
       });
     this.#close = async () => {
+      clearInterval(sweeper);
       db.close();
     };
   }

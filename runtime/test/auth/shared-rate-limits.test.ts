@@ -13,6 +13,8 @@ import { freePort, startServerProcess, type ServerProcess } from '../support/ser
 import { startTestStudio, type TestStudio } from '../support/studio.js';
 import { startSchedulingStudio, type SchedulingStudio } from '../scheduling/support.js';
 
+/** Time one studio process may take to start on a busy machine, in ms. */
+const PROCESS_START_TIMEOUT_MS = 60_000;
 const studios: Array<TestStudio | SchedulingStudio> = [];
 const children: ChildProcess[] = [];
 const folders: string[] = [];
@@ -93,10 +95,10 @@ describe('rate limits on one data folder', () => {
 describe('rate limits of two processes', () => {
   it('count against one limit', async () => {
     const dataDir = tempFolder();
-    const env = { DATA_DIR: dataDir, RATE_LIMIT_ANONYMOUS: '5', LOG_LEVEL: 'warn' };
+    const env = { DATA_DIR: dataDir, RATE_LIMIT_ANONYMOUS: '5' };
     const processes: ServerProcess[] = [];
     for (let index = 0; index < 2; index += 1) {
-      const started = await startServerProcess(env, await freePort());
+      const started = await startServerProcess(env, await freePort(), PROCESS_START_TIMEOUT_MS);
       children.push(started.child);
       processes.push(started);
     }
@@ -107,7 +109,7 @@ describe('rate limits of two processes', () => {
 
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     expect(await get(processes[1])).toBe(429);
-  });
+  }, 3 * PROCESS_START_TIMEOUT_MS);
 });
 
 const redisServer = spawnSync('redis-server', ['--version'], { encoding: 'utf8' });
