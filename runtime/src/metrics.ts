@@ -216,7 +216,7 @@ function registerPoolGauges(registry: Registry, sources: MetricSources): void {
   });
   new Counter({
     name: 'sandbox_crashes_total',
-    help: 'Sandbox child processes that exited without being asked to, or stopped answering heartbeats',
+    help: 'Sandbox child processes that exited unexpectedly or stopped replying to heartbeats',
     registers,
     collect() {
       this.reset();

@@ -203,7 +203,7 @@ describe('CI workflow', () => {
 describe('Dockerfile', () => {
   const dockerfile = readRepoFile('Dockerfile');
 
-  it('builds in one stage and runs slim as a non-root user', () => {
+  it('builds in stages, runs as non-root', () => {
     const stages = [...dockerfile.matchAll(/^FROM (\S+)(?: AS (\S+))?$/gm)];
     expect(stages.length).toBeGreaterThanOrEqual(2);
     expect(stages.at(-1)![1]).toMatch(/-slim$/);

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,15 +22,19 @@ function tempFolder(): string {
   return folder;
 }
 
-/** Runs a script of scripts/ with `node` and returns its exit code and output. */
-function runScript(script: string, args: string[], env: Record<string, string> = {}) {
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, 'scripts', script), ...args], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-    timeout: 20_000,
+/**
+ * Runs a script of scripts/ with `node` and returns its exit code and output. It runs
+ * asynchronously, because the studio that a script calls serves from this process.
+ */
+function runScript(script: string, args: string[], env: Record<string, string> = {}): Promise<{ status: number; output: string }> {
+  return new Promise((resolve) => {
+    const options = { cwd: REPO_ROOT, env: { ...process.env, ...env }, encoding: 'utf8' as const, timeout: 20_000 };
+    execFile(process.execPath, [path.join(REPO_ROOT, 'scripts', script), ...args], options, (error, stdout, stderr) => {
+      let status = 0;
+      if (error !== null) status = typeof error.code === 'number' ? error.code : 1;
+      resolve({ status, output: `${stdout}${stderr}` });
+    });
   });
-  return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
 describe('healthcheck.mjs', () => {
@@ -39,8 +43,8 @@ describe('healthcheck.mjs', () => {
     studios.push(studio);
     const url = new URL(await studio.listen());
 
-    const api = runScript('healthcheck.mjs', [], { ROLE: 'api', PORT: url.port });
-    const worker = runScript('healthcheck.mjs', [], { ROLE: 'worker', METRICS_PORT: url.port });
+    const api = await runScript('healthcheck.mjs', [], { ROLE: 'api', PORT: url.port });
+    const worker = await runScript('healthcheck.mjs', [], { ROLE: 'worker', METRICS_PORT: url.port });
 
     expect(api.status, api.output).toBe(0);
     expect(worker.status, worker.output).toBe(0);
@@ -49,8 +53,8 @@ describe('healthcheck.mjs', () => {
   it('fails without a server', async () => {
     const port = await freePort();
 
-    const closed = runScript('healthcheck.mjs', [], { ROLE: 'all', PORT: String(port) });
-    const disabled = runScript('healthcheck.mjs', [], { ROLE: 'scheduler', METRICS_PORT: '0' });
+    const closed = await runScript('healthcheck.mjs', [], { ROLE: 'all', PORT: String(port) });
+    const disabled = await runScript('healthcheck.mjs', [], { ROLE: 'scheduler', METRICS_PORT: '0' });
 
     expect(closed.status).toBe(1);
     expect(closed.output).toContain(`GET /health on port ${port} failed`);
@@ -60,7 +64,7 @@ describe('healthcheck.mjs', () => {
 });
 
 describe('sqlite-backup.mjs', () => {
-  it('backs up and restores a data folder', () => {
+  it('backs up and restores a data folder', async () => {
     const dataDir = tempFolder();
     const backupDir = path.join(tempFolder(), 'sqlite-backup');
     const db = new Database(path.join(dataDir, 'studio.db'));
@@ -69,10 +73,10 @@ describe('sqlite-backup.mjs', () => {
     db.prepare('insert into items (name) values (?)').run('before backup');
 
     // The connection stays open with unflushed WAL pages, as a running studio keeps it.
-    const backup = runScript('sqlite-backup.mjs', ['backup', dataDir, backupDir]);
+    const backup = await runScript('sqlite-backup.mjs', ['backup', dataDir, backupDir]);
     db.prepare('insert into items (name) values (?)').run('after backup');
     db.close();
-    const restore = runScript('sqlite-backup.mjs', ['restore', backupDir, dataDir]);
+    const restore = await runScript('sqlite-backup.mjs', ['restore', backupDir, dataDir]);
 
     expect(backup.status, backup.output).toBe(0);
     expect(restore.status, restore.output).toBe(0);
@@ -83,10 +87,10 @@ describe('sqlite-backup.mjs', () => {
     expect(names).toEqual(['before backup']);
   });
 
-  it('rejects a missing folder', () => {
+  it('rejects a missing folder', async () => {
     const missing = path.join(tempFolder(), 'missing');
 
-    const result = runScript('sqlite-backup.mjs', ['backup', missing, tempFolder()]);
+    const result = await runScript('sqlite-backup.mjs', ['backup', missing, tempFolder()]);
 
     expect(result.status).toBe(1);
     expect(result.output).toContain(`data folder ${missing} does not exist`);
