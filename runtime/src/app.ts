@@ -10,6 +10,7 @@ import { createBlobStore } from './artifacts/blob-store.js';
 import { installAccounts } from './auth/install.js';
 import { LiveConnections } from './auth/live-connections.js';
 import type { RateLimitStoreClass } from './auth/rate-limits.js';
+import { openSharedRateLimits } from './auth/shared-rate-limits.js';
 import { resolveSecrets } from './auth/secrets.js';
 import { builderAppRoutes } from './builder-app.js';
 import type { RuntimeConfig } from './config.js';
@@ -72,7 +73,10 @@ export interface StudioOptions {
   resolveHost?: HostResolver;
   /** Stores artifacts; by default the S3 bucket of `S3_*`, or files under `<DATA_DIR>/blobs`. */
   blobs?: BlobStore;
-  /** Rate-limit counters shared between processes; by default each process counts in memory. */
+  /**
+   * Store class of the rate-limit counters. By default the counters are shared by every process
+   * of the studio: on the Redis server of `REDIS_URL`, or in `DATA_DIR/rate-limits.db`.
+   */
   rateLimitStore?: RateLimitStoreClass;
   /**
    * Job store, run dispatch and cron triggers of this process's role; by default made from
@@ -126,16 +130,17 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     credits,
     artifacts,
   }, scheduling.createDispatcher((runId) => executor.execute(runId)));
-  const metrics = createMetrics({
-    activeRuns: () => executor.activeRuns,
-    queuedRuns: () => executor.dispatcher.queued,
-  });
-  events.subscribeAll((event) => {
-    if (event.type === 'run.finished') {
-      const status = (event.data as { status?: string } | null)?.status ?? 'unknown';
-      metrics.runsFinished.inc({ status });
-    }
-  });
+  const metrics = createMetrics(
+    {
+      activeRuns: () => executor.activeRuns,
+      queuedRuns: () => executor.dispatcher.queued,
+      sandbox: () => sandbox.stats(),
+      jobs: () => scheduling.jobs.countJobs(),
+    },
+    { graphLabels: config.metrics.token !== null },
+  );
+  events.subscribeAll(metrics.observeRunEvent);
+  scheduling.jobs.onJobStart((name, latenessMs) => metrics.jobLateness.observe({ name }, latenessMs / 1000));
   const sandbox = options.sandbox ?? createLazySandbox(() => createSandboxPool(config.plugins, log));
   // The vault reads credential types from the plugin host, which is built next.
   const vault = new CredentialVault({
@@ -250,7 +255,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
-  await installAccounts(app, ctx, { rateLimitStore: options.rateLimitStore });
+  const sharedRateLimits = options.rateLimitStore ? null : openSharedRateLimits({ redisUrl: config.redisUrl, dataDir: config.dataDir }, log);
+  await installAccounts(app, ctx, { rateLimitStore: options.rateLimitStore ?? sharedRateLimits!.storeClass() });
 
   await app.register(async (scope) => graphRoutes(scope, ctx));
   await app.register(async (scope) => runRoutes(scope, ctx));
@@ -273,6 +279,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   const close = (): Promise<void> => {
     closing ??= (async () => {
       await app.close();
+      await sharedRateLimits?.close();
       await executor.close();
       await artifacts.stop();
       await vault.close();

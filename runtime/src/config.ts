@@ -48,6 +48,18 @@ export interface RuntimeConfig {
   ai: AiSettings;
   /** The blob store behind artifacts (`S3_*`) and their retention (`ARTIFACT_*`). */
   artifacts: ArtifactSettings;
+  /** Access to Prometheus metrics (`METRICS_*`). */
+  metrics: MetricsSettings;
+  /** Redis server of the rate-limit counters (`REDIS_URL`); null keeps them in SQLite. */
+  redisUrl: string | null;
+}
+
+/** Access to Prometheus metrics. */
+export interface MetricsSettings {
+  /** Bearer token `GET /metrics` requires; null leaves it public and hides graph ids. */
+  token: string | null;
+  /** Port of the metrics server of `worker` and `scheduler` processes; 0 turns it off. */
+  port: number;
 }
 
 /** Output folder of `npm run build`: the built builder app. */
@@ -114,6 +126,7 @@ const DEFAULTS = {
   FILES_MAX_BYTES: String(10 * 1024 * 1024),
   PLUGIN_LOG_MAX_LINES: '200',
   TRUSTED_PLUGINS: 'core',
+  METRICS_PORT: '0',
 } as const;
 
 type EnvName = keyof typeof DEFAULTS;
@@ -203,5 +216,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
     ai: loadAiSettings(env),
     artifacts: loadArtifactSettings(env),
+    metrics: {
+      token: env.METRICS_TOKEN ? env.METRICS_TOKEN : null,
+      port: readInteger(env, 'METRICS_PORT', 0, 65_535),
+    },
+    redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
   };
 }

@@ -3,6 +3,7 @@ import { openSqliteStorage } from '@gestorlead/storage';
 import { createStudio } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
+import { startMetricsServer } from './metrics-server.js';
 import { installBundledPlugins } from './plugins/bundled.js';
 import { createSandboxPool } from './plugins/sandbox-pool.js';
 import { createScheduling } from './scheduling/scheduling.js';
@@ -32,6 +33,18 @@ async function main(): Promise<void> {
     await seedExamples(storage, studio.ctx.registry, log);
   }
   const address = servesHttp ? await studio.app.listen({ host: config.host, port: config.port }) : null;
+  // Processes without the API serve their metrics and health on METRICS_PORT.
+  const metricsServer =
+    !servesHttp && config.metrics.port > 0
+      ? await startMetricsServer({
+          registry: studio.ctx.metrics.registry,
+          host: config.host,
+          port: config.metrics.port,
+          token: config.metrics.token,
+          log,
+          ping: () => storage.ping(),
+        })
+      : null;
   const { recovered } = await scheduling.start(studio.ctx);
   log.info({ address, dataDir: config.dataDir, role, recovered }, 'studio ready');
   // A parent process that started this one with an IPC channel learns that it is ready.
@@ -57,6 +70,7 @@ async function main(): Promise<void> {
     );
   };
   const stopStudio = async (): Promise<void> => {
+    metricsServer?.close();
     if (role === 'worker') {
       const handedBack = await scheduling.stopWorker();
       // Another worker takes these runs once their locks expire, so this process must not

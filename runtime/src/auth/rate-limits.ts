@@ -4,8 +4,8 @@
  *   with one (`premium` users get their own limit);
  * - webhook deliveries count only against their graph's `settings.webhook.rateLimit`, when set;
  * - failed logins count per email and IP address (`LoginThrottle`).
- * All counters live in the plugin's store. The default is its in-memory store, so each process
- * counts alone; a store class passed as `store` (such as one on Redis) shares the counts.
+ * All counters live in the plugin's store. `createStudio` passes the store class of
+ * `shared-rate-limits.ts`, whose counters every process of the studio shares.
  */
 import fastifyRateLimit, { normalizeIP, type FastifyRateLimitStoreCtor, type RateLimitOptions } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';

@@ -1,6 +1,7 @@
 import { createSqliteAgendaBackend, SqliteNotificationChannel, type SqliteAgendaBackend } from '@gestorlead/storage';
-import { Agenda, toJobId } from 'agenda';
+import { Agenda, toJobId, type Job } from 'agenda';
 import type { Logger } from 'pino';
+import type { JobCounts } from '../metrics.js';
 import type { SchedulingSettings } from './settings.js';
 
 /** Agenda job name of a queued run; the job's `data.runId` names the run. */
@@ -9,6 +10,9 @@ export const RUN_JOB = 'run';
 export const CRON_JOB = 'cron';
 /** Agenda job name of a graph's run slot (see `AgendaDispatcher`); no process runs these jobs. */
 export const RUN_SLOT_JOB = 'run-slot';
+
+/** Locked jobs whose due time `JobStore` keeps for the lateness metric; far above any concurrency. */
+const MAX_DUE_TIMES = 100_000;
 
 /**
  * The notification channel of the job store, plus `wake`: a notification for this process only.
@@ -45,6 +49,8 @@ export class JobStore {
   readonly #channel: WakingNotificationChannel;
   readonly #log: Logger;
   #started: Promise<void> | null = null;
+  readonly #dueTimes = new Map<string, number>();
+  #opened = false;
   #closed = false;
 
   constructor(options: JobStoreOptions) {
@@ -64,6 +70,40 @@ export class JobStore {
       defaultLockLifetime: settings.lockLifetimeMs,
     });
     this.agenda.on('error', (error: Error) => this.#log.error({ err: error }, 'job store error'));
+    this.#recordDueTimes();
+  }
+
+  /**
+   * Calls `listener` with the name of each job that starts in this process and how late it
+   * started: the time from the `nextRunAt` it had when this process locked it to its start.
+   * Agenda clears `nextRunAt` of a one-time job before it emits `start`, so the due time is
+   * taken from the locked job.
+   */
+  onJobStart(listener: (name: string, latenessMs: number) => void): void {
+    this.agenda.on('start', (job: Job) => {
+      const id = String(job.attrs._id);
+      const dueAt = this.#dueTimes.get(id);
+      this.#dueTimes.delete(id);
+      if (dueAt === undefined) return;
+      const startedAt = job.attrs.lastRunAt?.getTime() ?? Date.now();
+      listener(job.attrs.name, Math.max(0, startedAt - dueAt));
+    });
+  }
+
+  /** Keeps the `nextRunAt` of every job this process locks until the job starts. */
+  #recordDueTimes(): void {
+    const repository = this.backend.repository;
+    const getNextJobToRun = repository.getNextJobToRun.bind(repository);
+    repository.getNextJobToRun = async (...args) => {
+      const job = await getNextJobToRun(...args);
+      if (job?._id !== undefined && job.nextRunAt) {
+        // Jobs locked but never started (a stopped processor unlocks them) would stay here, so
+        // the map is bounded by dropping the oldest entry.
+        if (this.#dueTimes.size >= MAX_DUE_TIMES) this.#dueTimes.delete(this.#dueTimes.keys().next().value!);
+        this.#dueTimes.set(String(job._id), new Date(job.nextRunAt).getTime());
+      }
+      return job;
+    };
   }
 
   /**
@@ -73,12 +113,30 @@ export class JobStore {
   async open(): Promise<void> {
     await this.agenda.ready;
     await this.#channel.connect();
+    this.#opened = true;
   }
 
   /** Starts taking the jobs whose names this process defined. Calling it again does nothing. */
   start(): Promise<void> {
     this.#started ??= this.agenda.start();
     return this.#started;
+  }
+
+  /**
+   * Counts the jobs of each name that are due and unlocked (queued) or locked (running), or
+   * returns null while the store is not open. Disabled jobs count in neither.
+   */
+  countJobs(now = Date.now()): JobCounts[] | null {
+    if (!this.#opened || this.#closed) return null;
+    const rows = this.backend.repository.db
+      .prepare(
+        `select name,
+           count(*) filter (where locked_at is null and next_run_at <= ?) as queued,
+           count(*) filter (where locked_at is not null) as running
+         from agenda_jobs where disabled is not 1 group by name`,
+      )
+      .all(now) as JobCounts[];
+    return rows;
   }
 
   /** Delivers a notification for `jobName` to this process only. */

@@ -51,7 +51,7 @@ export interface TestStudioOptions {
   firstUser?: boolean;
   /** Logger of the studio; by default one at `LOG_LEVEL` (silent). */
   log?: Logger;
-  /** Rate-limit store class; by default the in-memory one. */
+  /** Rate-limit store class; by default the one shared through `DATA_DIR/rate-limits.db`. */
   rateLimitStore?: RateLimitStoreClass;
 }
 
