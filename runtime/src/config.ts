@@ -6,6 +6,7 @@ import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSet
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
 import { loadSchedulingSettings, type SchedulingSettings } from './scheduling/settings.js';
+import { loadStorageSettings, type StorageSettings } from './storage/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -47,6 +48,8 @@ export interface RuntimeConfig {
   ai: AiSettings;
   /** The blob store behind artifacts (`S3_*`) and their retention (`ARTIFACT_*`). */
   artifacts: ArtifactSettings;
+  /** The store of graphs, runs and accounts: SQLite or MongoDB (`STORAGE`, `MONGO_*`). */
+  storage: StorageSettings;
 }
 
 /** Output folder of `npm run build`: the built builder app. */
@@ -196,5 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
     ai: loadAiSettings(env),
     artifacts: loadArtifactSettings(env),
+    storage: loadStorageSettings(env),
   };
 }

@@ -1,5 +1,12 @@
-import { createSqliteAgendaBackend, SqliteNotificationChannel, type SqliteAgendaBackend } from '@gestorlead/storage';
-import { Agenda, toJobId } from 'agenda';
+import {
+  AGENDA_JOBS_COLLECTION,
+  createMongoAgendaBackend,
+  createSqliteAgendaBackend,
+  MongoChangeStreamNotificationChannel,
+  SqliteNotificationChannel,
+  type MongoStorage,
+} from '@gestorlead/storage';
+import { Agenda, toJobId, type AgendaBackend, type BaseNotificationChannel } from 'agenda';
 import type { Logger } from 'pino';
 import type { SchedulingSettings } from './settings.js';
 
@@ -10,19 +17,31 @@ export const CRON_JOB = 'cron';
 /** Agenda job name of a graph's run slot (see `AgendaDispatcher`); no process runs these jobs. */
 export const RUN_SLOT_JOB = 'run-slot';
 
+/** A notification channel class; TypeScript requires `any[]` constructor arguments of a mixin's base. */
+type ChannelClass = abstract new (...args: any[]) => BaseNotificationChannel;
+
 /**
- * The notification channel of the job store, plus `wake`: a notification for this process only.
- * Agenda's job processor locks new jobs only on a scan, or when a notification arrives, so a
- * worker that finished a run wakes itself to lock the next one at once.
+ * Adds `wake` to a notification channel class: a notification for this process only. Agenda's
+ * job processor locks new jobs only on a scan, or when a notification arrives, so a worker that
+ * finished a run wakes itself to lock the next one at once.
  */
-class WakingNotificationChannel extends SqliteNotificationChannel {
-  wake(jobName: string): void {
-    if (this.state !== 'connected') return;
-    const now = new Date();
-    const notification = { jobId: toJobId('wake'), jobName, nextRunAt: now, priority: 0, timestamp: now };
-    void this.notifyHandlers(notification);
+function withWake<T extends ChannelClass>(Channel: T) {
+  abstract class WakingChannel extends Channel {
+    wake(jobName: string): void {
+      if (this.state !== 'connected') return;
+      const now = new Date();
+      const notification = { jobId: toJobId('wake'), jobName, nextRunAt: now, priority: 0, timestamp: now };
+      void this.notifyHandlers(notification);
+    }
   }
+  return WakingChannel;
 }
+
+/** Wake-ups between processes through the SQLite job store's notification table. */
+class WakingSqliteChannel extends withWake(SqliteNotificationChannel) {}
+
+/** Wake-ups between processes through a change stream on the MongoDB jobs collection. */
+class WakingMongoChannel extends withWake(MongoChangeStreamNotificationChannel) {}
 
 /** Options of `JobStore`. */
 export interface JobStoreOptions {
@@ -32,17 +51,25 @@ export interface JobStoreOptions {
   name: string;
   /** Jobs of all kinds that this process runs at once. */
   maxConcurrency: number;
+  /**
+   * The studio's MongoDB store. When set, jobs live in its `agendaJobs` collection
+   * (@agendajs/mongo-backend) instead of the SQLite job store, on the store's connection.
+   */
+  mongo?: MongoStorage | null;
 }
 
 /**
- * One Agenda instance over the SQLite job store, shared by the run dispatcher and the cron
- * scheduler of a process. Every process of a studio opens the same file: jobs saved in one are
- * seen by all, and a job is locked by one process at a time.
+ * One Agenda instance over the job store (the SQLite file, or the MongoDB collection in MongoDB
+ * mode), shared by the run dispatcher and the cron scheduler of a process. Every process of a
+ * studio opens the same store: jobs saved in one are seen by all, and a job is locked by one
+ * process at a time.
  */
 export class JobStore {
   readonly agenda: Agenda;
-  readonly backend: SqliteAgendaBackend;
-  readonly #channel: WakingNotificationChannel;
+  readonly backend: AgendaBackend;
+  /** Where the jobs are: the SQLite file, or the MongoDB database and collection. */
+  readonly location: string;
+  readonly #channel: WakingSqliteChannel | WakingMongoChannel;
   readonly #log: Logger;
   #started: Promise<void> | null = null;
   #closed = false;
@@ -50,11 +77,18 @@ export class JobStore {
   constructor(options: JobStoreOptions) {
     const { settings } = options;
     this.#log = options.log.child({ component: 'jobs' });
-    this.backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
-    this.#channel = new WakingNotificationChannel(() => this.backend.repository.db, {
-      pollIntervalMs: settings.notifyPollMs,
-    });
-    this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification poll failed'));
+    if (options.mongo) {
+      // The change stream needs a replica set, which the MongoDB store already requires.
+      this.backend = createMongoAgendaBackend(options.mongo, options.name);
+      this.location = `mongodb database ${options.mongo.connection.name}, collection ${AGENDA_JOBS_COLLECTION}`;
+      this.#channel = new WakingMongoChannel({ db: options.mongo.database, collection: AGENDA_JOBS_COLLECTION });
+    } else {
+      const backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
+      this.backend = backend;
+      this.location = settings.jobsDbPath;
+      this.#channel = new WakingSqliteChannel(() => backend.repository.db, { pollIntervalMs: settings.notifyPollMs });
+    }
+    this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification channel failed'));
     this.agenda = new Agenda({
       name: options.name,
       backend: this.backend,
