@@ -67,7 +67,7 @@ export interface JobStoreOptions {
 export class JobStore {
   readonly agenda: Agenda;
   readonly backend: AgendaBackend;
-  /** Where the jobs are: the SQLite file, or the MongoDB database and collection. */
+  /** The location of the jobs: the SQLite file, or the MongoDB database and collection. */
   readonly location: string;
   readonly #channel: WakingSqliteChannel | WakingMongoChannel;
   readonly #log: Logger;
@@ -79,7 +79,7 @@ export class JobStore {
     this.#log = options.log.child({ component: 'jobs' });
     if (options.mongo) {
       // The change stream needs a replica set, which the MongoDB store already requires.
-      this.backend = createMongoAgendaBackend(options.mongo, options.name);
+      this.backend = createMongoAgendaBackend(options.mongo);
       this.location = `mongodb database ${options.mongo.connection.name}, collection ${AGENDA_JOBS_COLLECTION}`;
       this.#channel = new WakingMongoChannel({ db: options.mongo.database, collection: AGENDA_JOBS_COLLECTION });
     } else {

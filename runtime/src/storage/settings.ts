@@ -1,5 +1,5 @@
 /**
- * Which store the studio keeps its data in, read from the environment: the embedded SQLite file
+ * Settings of the studio's store, read from the environment: the embedded SQLite file
  * `<DATA_DIR>/studio.db` by default, or MongoDB when `STORAGE=mongo` or `MONGO_URL` is set.
  */
 
@@ -47,7 +47,8 @@ export function loadStorageSettings(env: NodeJS.ProcessEnv): StorageSettings {
   if (requested !== '' && !(STORAGE_KINDS as readonly string[]).includes(requested)) {
     throw new Error(`STORAGE must be one of ${STORAGE_KINDS.join(', ')}, got "${requested}"`);
   }
-  const kind: StorageKind = requested === '' ? (url === '' ? 'sqlite' : 'mongo') : (requested as StorageKind);
+  let kind: StorageKind = url === '' ? 'sqlite' : 'mongo';
+  if (requested !== '') kind = requested as StorageKind;
   if (kind === 'sqlite') return { kind, mongo: null };
 
   if (url === '') throw new Error('STORAGE=mongo needs MONGO_URL, a MongoDB connection string such as mongodb://127.0.0.1:27017/gestorlead?replicaSet=rs0');

@@ -1,7 +1,7 @@
 /**
- * How each table of an embedded studio becomes MongoDB documents: the collection, the fields
- * that identify a document (the upsert key, so a second copy replaces instead of duplicating)
- * and the row → document mapping. The documents have the shapes the MongoDB adapter writes, so
+ * The mapping of each table of an embedded studio to MongoDB documents: the collection, the
+ * fields that identify a document (the upsert key, so a second copy replaces instead of
+ * duplicating) and the row → document conversion. The documents have the shapes the MongoDB adapter writes, so
  * a copied studio reads back as it was: ids and instants are kept, JSON columns stay JSON text,
  * and credential and OAuth secrets stay the vault's envelopes, byte for byte.
  */
@@ -9,28 +9,9 @@ import { createHash } from 'node:crypto';
 import { ObjectId } from 'mongodb';
 import { rowToJob, type JobRow } from '../agenda/job-row.js';
 import { AGENDA_JOBS_COLLECTION } from '../mongo/agenda-backend.js';
-import type {
-  ApiKeyDoc,
-  CreditBalanceDoc,
-  CredentialDoc,
-  LedgerDoc,
-  OAuthStateDoc,
-  RefreshTokenDoc,
-  UserDoc,
-} from '../mongo/account-documents.js';
-import type { AgentMemoryDoc, AiCacheDoc, ArtifactDoc } from '../mongo/output-documents.js';
-import type {
-  AttemptDoc,
-  DeliveryDoc,
-  GraphDoc,
-  GraphVersionDoc,
-  PluginDoc,
-  RunDoc,
-  RunEventDoc,
-  TaskDoc,
-} from '../mongo/run-documents.js';
 import type { LedgerKind, RunStatus, TaskStatus, TriggerKind, UserTier } from '../types.js';
 import { flag, integer, nullableInteger, nullableText, text, type SqliteRow } from './row-values.js';
+import type * as docs from '../mongo/documents.js';
 
 /** The SQLite file a table lives in: the studio's `studio.db` or the Agenda job store `jobs.db`. */
 export type SourceDatabase = 'studio' | 'jobs';
@@ -64,7 +45,7 @@ const graphs: TableMapping = {
   database: 'studio',
   collection: 'graphs',
   keyFields: ['_id'],
-  toDocument: (row): GraphDoc => ({
+  toDocument: (row): docs.GraphDoc => ({
     _id: text(row, 'id'),
     ownerId: nullableText(row, 'owner_id'),
     name: text(row, 'name'),
@@ -82,7 +63,7 @@ const graphVersions: TableMapping = {
   database: 'studio',
   collection: 'graphVersions',
   keyFields: ['graphId', 'version'],
-  toDocument: (row): GraphVersionDoc => ({
+  toDocument: (row): docs.GraphVersionDoc => ({
     graphId: text(row, 'graph_id'),
     version: integer(row, 'version'),
     document: text(row, 'document'),
@@ -98,7 +79,7 @@ const runs: TableMapping = {
   database: 'studio',
   collection: 'runs',
   keyFields: ['_id'],
-  toDocument: (row): RunDoc => ({
+  toDocument: (row): docs.RunDoc => ({
     _id: text(row, 'id'),
     graphId: text(row, 'graph_id'),
     ownerId: nullableText(row, 'owner_id'),
@@ -122,7 +103,7 @@ const tasks: TableMapping = {
   database: 'studio',
   collection: 'tasks',
   keyFields: ['_id'],
-  toDocument: (row): TaskDoc => ({
+  toDocument: (row): docs.TaskDoc => ({
     _id: text(row, 'id'),
     runId: text(row, 'run_id'),
     nodeId: text(row, 'node_id'),
@@ -144,11 +125,11 @@ const taskAttempts: TableMapping = {
   database: 'studio',
   collection: 'taskAttempts',
   keyFields: ['taskId', 'attempt'],
-  toDocument: (row): AttemptDoc => ({
+  toDocument: (row): docs.AttemptDoc => ({
     taskId: text(row, 'task_id'),
     attempt: integer(row, 'attempt'),
     runId: text(row, 'run_id'),
-    status: text(row, 'status') as AttemptDoc['status'],
+    status: text(row, 'status') as docs.AttemptDoc['status'],
     error: nullableText(row, 'error'),
     startedAt: text(row, 'started_at'),
     finishedAt: nullableText(row, 'finished_at'),
@@ -161,7 +142,7 @@ const runEvents: TableMapping = {
   database: 'studio',
   collection: 'runEvents',
   keyFields: ['runId', 'seq'],
-  toDocument: (row): RunEventDoc => ({
+  toDocument: (row): docs.RunEventDoc => ({
     runId: text(row, 'run_id'),
     seq: integer(row, 'seq'),
     type: text(row, 'type'),
@@ -177,7 +158,7 @@ const deliveries: TableMapping = {
   database: 'studio',
   collection: 'deliveries',
   keyFields: ['_id'],
-  toDocument: (row): DeliveryDoc => ({
+  toDocument: (row): docs.DeliveryDoc => ({
     _id: text(row, 'id'),
     graphId: text(row, 'graph_id'),
     eventId: nullableText(row, 'event_id'),
@@ -188,7 +169,7 @@ const deliveries: TableMapping = {
     query: text(row, 'query'),
     contentType: nullableText(row, 'content_type'),
     body: text(row, 'body'),
-    bodyEncoding: text(row, 'body_encoding') as DeliveryDoc['bodyEncoding'],
+    bodyEncoding: text(row, 'body_encoding') as docs.DeliveryDoc['bodyEncoding'],
     receivedAt: text(row, 'received_at'),
   }),
 };
@@ -198,7 +179,7 @@ const plugins: TableMapping = {
   database: 'studio',
   collection: 'plugins',
   keyFields: ['name', 'version'],
-  toDocument: (row): PluginDoc => ({
+  toDocument: (row): docs.PluginDoc => ({
     ownerId: nullableText(row, 'owner_id'),
     name: text(row, 'name'),
     version: text(row, 'version'),
@@ -214,7 +195,7 @@ const users: TableMapping = {
   database: 'studio',
   collection: 'users',
   keyFields: ['_id'],
-  toDocument: (row): UserDoc => ({
+  toDocument: (row): docs.UserDoc => ({
     _id: text(row, 'id'),
     email: text(row, 'email'),
     fullName: text(row, 'full_name'),
@@ -235,7 +216,7 @@ const refreshTokens: TableMapping = {
   database: 'studio',
   collection: 'refreshTokens',
   keyFields: ['_id'],
-  toDocument: (row): RefreshTokenDoc => ({
+  toDocument: (row): docs.RefreshTokenDoc => ({
     _id: text(row, 'id'),
     userId: text(row, 'user_id'),
     familyId: text(row, 'family_id'),
@@ -252,7 +233,7 @@ const apiKeys: TableMapping = {
   database: 'studio',
   collection: 'apiKeys',
   keyFields: ['_id'],
-  toDocument: (row): ApiKeyDoc => ({
+  toDocument: (row): docs.ApiKeyDoc => ({
     _id: text(row, 'id'),
     userId: text(row, 'user_id'),
     name: text(row, 'name'),
@@ -270,7 +251,7 @@ const credentials: TableMapping = {
   database: 'studio',
   collection: 'credentials',
   keyFields: ['_id'],
-  toDocument: (row): CredentialDoc => ({
+  toDocument: (row): docs.CredentialDoc => ({
     _id: text(row, 'id'),
     ownerId: text(row, 'owner_id'),
     name: text(row, 'name'),
@@ -288,7 +269,7 @@ const oauthStates: TableMapping = {
   database: 'studio',
   collection: 'oauthStates',
   keyFields: ['_id'],
-  toDocument: (row): OAuthStateDoc => ({
+  toDocument: (row): docs.OAuthStateDoc => ({
     _id: text(row, 'state'),
     userId: text(row, 'user_id'),
     secret: text(row, 'secret'),
@@ -305,7 +286,7 @@ const ledgerEntries: TableMapping = {
   database: 'studio',
   collection: 'ledgerEntries',
   keyFields: ['_id'],
-  toDocument: (row): LedgerDoc => {
+  toDocument: (row): docs.LedgerDoc => {
     const kind = text(row, 'kind') as LedgerKind;
     const settledAt = nullableText(row, 'settled_at');
     return {
@@ -336,7 +317,7 @@ const creditBalances: TableMapping = {
   keyFields: ['_id'],
   extraColumns:
     '(select coalesce(max(entry.rowid), 0) from ledger_entries entry where entry.user_id = credit_balances.user_id) as last_seq',
-  toDocument: (row): CreditBalanceDoc => ({
+  toDocument: (row): docs.CreditBalanceDoc => ({
     _id: text(row, 'user_id'),
     balance: integer(row, 'balance'),
     entries: integer(row, 'last_seq'),
@@ -349,7 +330,7 @@ const aiCache: TableMapping = {
   database: 'studio',
   collection: 'aiCache',
   keyFields: ['_id'],
-  toDocument: (row): AiCacheDoc => ({
+  toDocument: (row): docs.AiCacheDoc => ({
     _id: text(row, 'key'),
     provider: text(row, 'provider'),
     model: text(row, 'model'),
@@ -365,7 +346,7 @@ const agentMemory: TableMapping = {
   database: 'studio',
   collection: 'agentMemory',
   keyFields: ['runId', 'nodeId'],
-  toDocument: (row): AgentMemoryDoc => ({
+  toDocument: (row): docs.AgentMemoryDoc => ({
     runId: text(row, 'run_id'),
     nodeId: text(row, 'node_id'),
     messages: text(row, 'messages'),
@@ -378,7 +359,7 @@ const artifacts: TableMapping = {
   database: 'studio',
   collection: 'artifacts',
   keyFields: ['_id'],
-  toDocument: (row): ArtifactDoc => ({
+  toDocument: (row): docs.ArtifactDoc => ({
     _id: text(row, 'id'),
     ownerId: nullableText(row, 'owner_id'),
     runId: text(row, 'run_id'),

@@ -9,9 +9,8 @@ export const AGENDA_JOBS_COLLECTION = 'agendaJobs';
 /**
  * Returns an Agenda backend that keeps jobs in the `agendaJobs` collection of `storage`'s
  * database, on the store's connection, with the backend's indexes created at connect.
- * `name` is written to `lastModifiedBy` of the jobs this process changes. Disconnecting the
- * backend leaves the connection open; closing the store closes it.
+ * Disconnecting the backend leaves the connection open, and closing the store closes it.
  */
-export function createMongoAgendaBackend(storage: MongoStorage, name: string): MongoBackend {
-  return new MongoBackend({ mongo: storage.database, collection: AGENDA_JOBS_COLLECTION, ensureIndex: true, name });
+export function createMongoAgendaBackend(storage: MongoStorage): MongoBackend {
+  return new MongoBackend({ mongo: storage.database, collection: AGENDA_JOBS_COLLECTION, ensureIndex: true });
 }

@@ -1,5 +1,5 @@
 import { LIMITS, resolveLimit } from '../query-limits.js';
-import { nextUpdatedAt } from '../timestamps.js';
+import { patchCredential } from '../timestamps.js';
 import type { CredentialPatch, CredentialRecord, CredentialRepository } from '../types.js';
 import { fromCredentialDoc, toCredentialDoc } from './account-documents.js';
 import { translateConflict } from './conflict.js';
@@ -46,14 +46,7 @@ export class MongoCredentialRepository implements CredentialRepository {
       const current = fromCredentialDoc(doc);
       if (options.expectedUpdatedAt !== undefined && current.updatedAt !== options.expectedUpdatedAt) return null;
 
-      const updated: CredentialRecord = {
-        ...current,
-        name: patch.name ?? current.name,
-        secret: patch.secret ?? current.secret,
-        keyId: patch.keyId ?? current.keyId,
-        meta: patch.meta ?? current.meta,
-        updatedAt: nextUpdatedAt(current.updatedAt),
-      };
+      const updated = patchCredential(current, patch);
       const { _id: _key, ownerId: _owner, createdAt: _created, ...fields } = toCredentialDoc(updated);
       const result = await this.#models.credentials.updateOne({ _id: id, updatedAt: current.updatedAt }, { $set: fields });
       if (result.matchedCount > 0) return updated;

@@ -66,9 +66,13 @@ export class MongoGraphRepository implements GraphRepository {
 
   async saveDraft(id: string, document: GraphDocument): Promise<GraphVersionRecord | null> {
     return inTransaction(this.#connection, async (session) => {
-      const graph = await this.#models.graphs.findById(id).session(session).lean();
-      if (graph === null) return null;
       const now = new Date().toISOString();
+      // Writing the graph first makes concurrent saves of one graph conflict there, so the driver
+      // retries the later one after the earlier commits, as SQLite's transactions run one at a time.
+      const graph = await this.#models.graphs
+        .findOneAndUpdate({ _id: id }, { $set: { updatedAt: now } }, { session })
+        .lean();
+      if (graph === null) return null;
       const latest = await this.#models.graphVersions
         .findOne({ graphId: id, version: graph.latestVersion })
         .session(session)
@@ -130,7 +134,7 @@ export class MongoGraphRepository implements GraphRepository {
         { session },
       );
       const graph = await this.#models.graphs
-        .findOneAndUpdate({ _id: id }, { $set: { publishedVersion: version, updatedAt: now } }, { session, new: true })
+        .findOneAndUpdate({ _id: id }, { $set: { publishedVersion: version, updatedAt: now } }, { session, returnDocument: 'after' })
         .lean();
       return graph === null ? null : fromGraphDoc(graph);
     });

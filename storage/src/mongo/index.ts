@@ -134,7 +134,7 @@ export function redactUrl(url: string): string {
 /**
  * Connects to MongoDB, checks that the server is a replica set member or a mongos, and creates
  * every collection and index that is missing. Throws MongoTransactionsUnsupportedError for a
- * standalone server, and the driver's error when no server answers in time.
+ * standalone server, and the driver's error when no server replies in time.
  */
 export async function openMongoStorage(options: MongoStorageOptions): Promise<MongoStorage> {
   const connection = mongoose.createConnection(options.url, {

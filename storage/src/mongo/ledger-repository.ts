@@ -114,7 +114,7 @@ export class MongoLedgerRepository implements LedgerRepository {
       .findOneAndUpdate(
         { _id: entry.userId },
         { $inc: { balance: entry.delta, entries: 1 }, $set: { updatedAt: new Date().toISOString() } },
-        { upsert: true, new: true, session },
+        { upsert: true, returnDocument: 'after', session },
       )
       .lean();
     const balance = after.balance - entry.delta;

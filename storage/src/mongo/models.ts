@@ -1,71 +1,52 @@
 import type { ClientSession, Connection, Model } from 'mongoose';
-import type {
-  ApiKeyDoc,
-  CreditBalanceDoc,
-  CredentialDoc,
-  LedgerDoc,
-  OAuthStateDoc,
-  RefreshTokenDoc,
-  UserDoc,
-} from './account-documents.js';
-import type { AgentMemoryDoc, AiCacheDoc, ArtifactDoc } from './output-documents.js';
-import type {
-  AttemptDoc,
-  DeliveryDoc,
-  GraphDoc,
-  GraphVersionDoc,
-  PluginDoc,
-  RunDoc,
-  RunEventDoc,
-  TaskDoc,
-} from './run-documents.js';
 import * as schemas from './schemas.js';
+import type * as docs from './documents.js';
 
 /** The models of one store, bound to its connection. */
 export interface MongoModels {
-  graphs: Model<GraphDoc>;
-  graphVersions: Model<GraphVersionDoc>;
-  runs: Model<RunDoc>;
-  tasks: Model<TaskDoc>;
-  attempts: Model<AttemptDoc>;
-  events: Model<RunEventDoc>;
-  deliveries: Model<DeliveryDoc>;
-  plugins: Model<PluginDoc>;
-  users: Model<UserDoc>;
-  refreshTokens: Model<RefreshTokenDoc>;
-  apiKeys: Model<ApiKeyDoc>;
-  credentials: Model<CredentialDoc>;
-  oauthStates: Model<OAuthStateDoc>;
-  ledger: Model<LedgerDoc>;
-  balances: Model<CreditBalanceDoc>;
-  guards: Model<schemas.GuardDoc>;
-  artifacts: Model<ArtifactDoc>;
-  aiCache: Model<AiCacheDoc>;
-  agentMemory: Model<AgentMemoryDoc>;
+  graphs: Model<docs.GraphDoc>;
+  graphVersions: Model<docs.GraphVersionDoc>;
+  runs: Model<docs.RunDoc>;
+  tasks: Model<docs.TaskDoc>;
+  attempts: Model<docs.AttemptDoc>;
+  events: Model<docs.RunEventDoc>;
+  deliveries: Model<docs.DeliveryDoc>;
+  plugins: Model<docs.PluginDoc>;
+  users: Model<docs.UserDoc>;
+  refreshTokens: Model<docs.RefreshTokenDoc>;
+  apiKeys: Model<docs.ApiKeyDoc>;
+  credentials: Model<docs.CredentialDoc>;
+  oauthStates: Model<docs.OAuthStateDoc>;
+  ledger: Model<docs.LedgerDoc>;
+  balances: Model<docs.CreditBalanceDoc>;
+  guards: Model<docs.GuardDoc>;
+  artifacts: Model<docs.ArtifactDoc>;
+  aiCache: Model<docs.AiCacheDoc>;
+  agentMemory: Model<docs.AgentMemoryDoc>;
 }
 
 /** Registers every model on `connection`. */
 export function createModels(connection: Connection): MongoModels {
   return {
-    graphs: connection.model<GraphDoc>('Graph', schemas.graphSchema),
-    graphVersions: connection.model<GraphVersionDoc>('GraphVersion', schemas.graphVersionSchema),
-    runs: connection.model<RunDoc>('Run', schemas.runSchema),
-    tasks: connection.model<TaskDoc>('Task', schemas.taskSchema),
-    attempts: connection.model<AttemptDoc>('TaskAttempt', schemas.attemptSchema),
-    events: connection.model<RunEventDoc>('RunEvent', schemas.runEventSchema),
-    deliveries: connection.model<DeliveryDoc>('Delivery', schemas.deliverySchema),
-    plugins: connection.model<PluginDoc>('Plugin', schemas.pluginSchema),
-    users: connection.model<UserDoc>('User', schemas.userSchema),
-    refreshTokens: connection.model<RefreshTokenDoc>('RefreshToken', schemas.refreshTokenSchema),
-    apiKeys: connection.model<ApiKeyDoc>('ApiKey', schemas.apiKeySchema),
-    credentials: connection.model<CredentialDoc>('Credential', schemas.credentialSchema),
-    oauthStates: connection.model<OAuthStateDoc>('OAuthState', schemas.oauthStateSchema),
-    ledger: connection.model<LedgerDoc>('LedgerEntry', schemas.ledgerSchema),
-    balances: connection.model<CreditBalanceDoc>('CreditBalance', schemas.creditBalanceSchema),
-    guards: connection.model<schemas.GuardDoc>('Guard', schemas.guardSchema),
-    artifacts: connection.model<ArtifactDoc>('Artifact', schemas.artifactSchema),
-    aiCache: connection.model<AiCacheDoc>('AiCache', schemas.aiCacheSchema),
-    agentMemory: connection.model<AgentMemoryDoc>('AgentMemory', schemas.agentMemorySchema),
+    graphs: connection.model<docs.GraphDoc>('Graph', schemas.graphSchema),
+    graphVersions: connection.model<docs.GraphVersionDoc>('GraphVersion', schemas.graphVersionSchema),
+    runs: connection.model<docs.RunDoc>('Run', schemas.runSchema),
+    tasks: connection.model<docs.TaskDoc>('Task', schemas.taskSchema),
+    attempts: connection.model<docs.AttemptDoc>('TaskAttempt', schemas.attemptSchema),
+    events: connection.model<docs.RunEventDoc>('RunEvent', schemas.runEventSchema),
+    deliveries: connection.model<docs.DeliveryDoc>('Delivery', schemas.deliverySchema),
+    plugins: connection.model<docs.PluginDoc>('Plugin', schemas.pluginSchema),
+    users: connection.model<docs.UserDoc>('User', schemas.userSchema),
+    refreshTokens: connection.model<docs.RefreshTokenDoc>('RefreshToken', schemas.refreshTokenSchema),
+    apiKeys: connection.model<docs.ApiKeyDoc>('ApiKey', schemas.apiKeySchema),
+    credentials: connection.model<docs.CredentialDoc>('Credential', schemas.credentialSchema),
+    oauthStates: connection.model<docs.OAuthStateDoc>('OAuthState', schemas.oauthStateSchema),
+    ledger: connection.model<docs.LedgerDoc>('LedgerEntry', schemas.ledgerSchema),
+    balances: connection.model<docs.CreditBalanceDoc>('CreditBalance', schemas.creditBalanceSchema),
+    guards: connection.model<docs.GuardDoc>('Guard', schemas.guardSchema),
+    artifacts: connection.model<docs.ArtifactDoc>('Artifact', schemas.artifactSchema),
+    aiCache: connection.model<docs.AiCacheDoc>('AiCache', schemas.aiCacheSchema),
+    agentMemory: connection.model<docs.AgentMemoryDoc>('AgentMemory', schemas.agentMemorySchema),
   };
 }
 
@@ -93,8 +74,8 @@ export async function inTransaction<T>(connection: Connection, work: (session: C
 
 /**
  * Writes the guard document `name` inside the transaction of `session`. Two transactions that
- * both write it conflict, and the driver retries the later one after the first commits, so a
- * check that reads many documents (is there any user, is there another admin) cannot be
+ * both write it conflict, and the driver retries the later one after the first commits. A check
+ * that reads many documents (is there any user, is there another admin) therefore cannot be
  * invalidated by a concurrent transaction that made the same check.
  */
 export async function takeGuard(models: MongoModels, name: string, session: ClientSession): Promise<void> {

@@ -1,5 +1,5 @@
 /** Converters of the patchable fields of a record to their stored values. */
-export type PatchConverters<P> = { [K in keyof P]-?: (value: P[K]) => unknown };
+export type PatchConverters<P> = { [K in keyof P]-?: (value: Exclude<P[K], undefined>) => unknown };
 
 /**
  * Returns the `$set` fields of `patch`: each field whose value is not `undefined`, converted by
@@ -10,7 +10,7 @@ export function definedSet<P extends object>(patch: P, converters: PatchConverte
   for (const field of Object.keys(converters) as Array<keyof P & string>) {
     const value = patch[field];
     if (value === undefined) continue;
-    set[field] = converters[field](value);
+    set[field] = converters[field](value as Exclude<P[typeof field], undefined>);
   }
   return set;
 }

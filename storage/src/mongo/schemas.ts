@@ -3,7 +3,7 @@
  * Indexes are created by `createModels` callers through `Model.createIndexes()` at open, not by
  * mongoose's background autoIndex, so a store is ready only once its indexes exist.
  */
-import { Schema, type SchemaOptions } from 'mongoose';
+import { Schema } from 'mongoose';
 import {
   ATTEMPT_STATUSES,
   LEDGER_KINDS,
@@ -12,36 +12,18 @@ import {
   TRIGGER_KINDS,
   USER_TIERS,
 } from '../types.js';
-import type {
-  ApiKeyDoc,
-  CreditBalanceDoc,
-  CredentialDoc,
-  LedgerDoc,
-  OAuthStateDoc,
-  RefreshTokenDoc,
-  UserDoc,
-} from './account-documents.js';
-import type { AgentMemoryDoc, AiCacheDoc, ArtifactDoc } from './output-documents.js';
-import type {
-  AttemptDoc,
-  DeliveryDoc,
-  GraphDoc,
-  GraphVersionDoc,
-  PluginDoc,
-  RunDoc,
-  RunEventDoc,
-  TaskDoc,
-} from './run-documents.js';
+import type * as docs from './documents.js';
 
 /** A string that may be null. Strings are not `required`, because mongoose rejects '' as missing. */
 const nullableString = { type: String, default: null };
 const nullableNumber = { type: Number, default: null };
 
-function options(collection: string): SchemaOptions {
-  return { collection, versionKey: false, autoIndex: false, autoCreate: false, strict: true };
+/** Options of every schema: no version key, and indexes and collections made by `ensureCollections`. */
+function options(collection: string) {
+  return { collection, versionKey: false, autoIndex: false, autoCreate: false, strict: true } as const;
 }
 
-export const graphSchema = new Schema<GraphDoc>(
+export const graphSchema = new Schema<docs.GraphDoc>(
   {
     _id: String,
     ownerId: nullableString,
@@ -58,7 +40,7 @@ export const graphSchema = new Schema<GraphDoc>(
 graphSchema.index({ updatedAt: -1, _id: -1 });
 graphSchema.index({ ownerId: 1, updatedAt: -1, _id: -1 });
 
-export const graphVersionSchema = new Schema<GraphVersionDoc>(
+export const graphVersionSchema = new Schema<docs.GraphVersionDoc>(
   {
     graphId: String,
     version: Number,
@@ -72,7 +54,7 @@ export const graphVersionSchema = new Schema<GraphVersionDoc>(
 );
 graphVersionSchema.index({ graphId: 1, version: -1 }, { unique: true });
 
-export const runSchema = new Schema<RunDoc>(
+export const runSchema = new Schema<docs.RunDoc>(
   {
     _id: String,
     graphId: String,
@@ -97,7 +79,7 @@ runSchema.index({ graphId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ ownerId: 1, createdAt: -1, _id: -1 });
 runSchema.index({ status: 1, createdAt: 1, _id: 1 });
 
-export const taskSchema = new Schema<TaskDoc>(
+export const taskSchema = new Schema<docs.TaskDoc>(
   {
     _id: String,
     runId: String,
@@ -118,7 +100,7 @@ export const taskSchema = new Schema<TaskDoc>(
 taskSchema.index({ runId: 1, nodeId: 1 }, { unique: true });
 taskSchema.index({ runId: 1, createdAt: 1, _id: 1 });
 
-export const attemptSchema = new Schema<AttemptDoc>(
+export const attemptSchema = new Schema<docs.AttemptDoc>(
   {
     taskId: String,
     attempt: Number,
@@ -132,7 +114,7 @@ export const attemptSchema = new Schema<AttemptDoc>(
 );
 attemptSchema.index({ taskId: 1, attempt: 1 }, { unique: true });
 
-export const runEventSchema = new Schema<RunEventDoc>(
+export const runEventSchema = new Schema<docs.RunEventDoc>(
   {
     runId: String,
     seq: Number,
@@ -151,7 +133,7 @@ runEventSchema.index({ taskId: 1, runId: 1, seq: 1 }, { partialFilterExpression:
 // expireAt has passed. Events without expireAt are kept.
 runEventSchema.index({ expireAt: 1 }, { expireAfterSeconds: 0 });
 
-export const deliverySchema = new Schema<DeliveryDoc>(
+export const deliverySchema = new Schema<docs.DeliveryDoc>(
   {
     _id: String,
     graphId: String,
@@ -175,7 +157,7 @@ deliverySchema.index(
 );
 deliverySchema.index({ graphId: 1, receivedAt: -1, _id: -1 });
 
-export const pluginSchema = new Schema<PluginDoc>(
+export const pluginSchema = new Schema<docs.PluginDoc>(
   {
     ownerId: nullableString,
     name: String,
@@ -190,7 +172,7 @@ export const pluginSchema = new Schema<PluginDoc>(
 pluginSchema.index({ name: 1, version: 1 }, { unique: true });
 pluginSchema.index({ ownerId: 1, name: 1 });
 
-export const userSchema = new Schema<UserDoc>(
+export const userSchema = new Schema<docs.UserDoc>(
   {
     _id: String,
     email: String,
@@ -212,7 +194,7 @@ userSchema.index({ googleId: 1 }, { unique: true, partialFilterExpression: { goo
 userSchema.index({ createdAt: 1, _id: 1 });
 userSchema.index({ admin: 1, active: 1 });
 
-export const refreshTokenSchema = new Schema<RefreshTokenDoc>(
+export const refreshTokenSchema = new Schema<docs.RefreshTokenDoc>(
   {
     _id: String,
     userId: String,
@@ -230,7 +212,7 @@ refreshTokenSchema.index({ familyId: 1 });
 refreshTokenSchema.index({ userId: 1 });
 refreshTokenSchema.index({ expiresAt: 1 });
 
-export const apiKeySchema = new Schema<ApiKeyDoc>(
+export const apiKeySchema = new Schema<docs.ApiKeyDoc>(
   {
     _id: String,
     userId: String,
@@ -247,7 +229,7 @@ export const apiKeySchema = new Schema<ApiKeyDoc>(
 apiKeySchema.index({ keyHash: 1 }, { unique: true });
 apiKeySchema.index({ userId: 1, createdAt: -1, _id: -1 });
 
-export const credentialSchema = new Schema<CredentialDoc>(
+export const credentialSchema = new Schema<docs.CredentialDoc>(
   {
     _id: String,
     ownerId: String,
@@ -265,7 +247,7 @@ credentialSchema.index({ ownerId: 1, createdAt: -1, _id: -1 });
 credentialSchema.index({ ownerId: 1, type: 1, createdAt: -1, _id: -1 });
 credentialSchema.index({ keyId: 1, _id: 1 });
 
-export const oauthStateSchema = new Schema<OAuthStateDoc>(
+export const oauthStateSchema = new Schema<docs.OAuthStateDoc>(
   {
     _id: String,
     userId: String,
@@ -281,7 +263,7 @@ oauthStateSchema.index({ expiresAt: 1 });
 
 const OPEN_RESERVE = { partialFilterExpression: { openReserve: { $eq: true } } };
 
-export const ledgerSchema = new Schema<LedgerDoc>(
+export const ledgerSchema = new Schema<docs.LedgerDoc>(
   {
     _id: String,
     userId: String,
@@ -313,7 +295,7 @@ ledgerSchema.index({ openReserve: 1, createdAt: 1, _id: 1 }, OPEN_RESERVE);
 ledgerSchema.index({ runId: 1, openReserve: 1, createdAt: 1, _id: 1 }, OPEN_RESERVE);
 ledgerSchema.index({ userId: 1, openReserve: 1, amount: 1 }, OPEN_RESERVE);
 
-export const creditBalanceSchema = new Schema<CreditBalanceDoc>(
+export const creditBalanceSchema = new Schema<docs.CreditBalanceDoc>(
   { _id: String, balance: Number, entries: Number, updatedAt: String },
   options('creditBalances'),
 );
@@ -326,7 +308,7 @@ export interface GuardDoc {
 
 export const guardSchema = new Schema<GuardDoc>({ _id: String, writes: Number }, options('guards'));
 
-export const artifactSchema = new Schema<ArtifactDoc>(
+export const artifactSchema = new Schema<docs.ArtifactDoc>(
   {
     _id: String,
     ownerId: nullableString,
@@ -349,7 +331,7 @@ export const artifactSchema = new Schema<ArtifactDoc>(
 artifactSchema.index({ runId: 1, createdAt: 1, _id: 1 });
 artifactSchema.index({ expiresAt: 1, _id: 1 }, { partialFilterExpression: { expiresAt: { $type: 'string' } } });
 
-export const aiCacheSchema = new Schema<AiCacheDoc>(
+export const aiCacheSchema = new Schema<docs.AiCacheDoc>(
   {
     _id: String,
     provider: String,
@@ -363,7 +345,7 @@ export const aiCacheSchema = new Schema<AiCacheDoc>(
 );
 aiCacheSchema.index({ expiresAt: 1 });
 
-export const agentMemorySchema = new Schema<AgentMemoryDoc>(
+export const agentMemorySchema = new Schema<docs.AgentMemoryDoc>(
   { runId: String, nodeId: String, messages: String, updatedAt: String },
   options('agentMemory'),
 );
