@@ -4,11 +4,18 @@
  * database of its own, emptied after every test and dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import mongoose from 'mongoose';
-import { afterAll, describe } from 'vitest';
-import { openMongoStorage, type MongoStorage } from '../src/mongo/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyStudio, mismatchedTables, type CopySources } from '../src/migrate/copy-studio.js';
+import { agendaJobObjectId } from '../src/migrate/table-mappings.js';
+import { createMongoAgendaBackend, openMongoStorage, type MongoStorage } from '../src/mongo/index.js';
 import type { Storage } from '../src/types.js';
-import { defineStorageContract } from './contract/index.js';
+import { buildReserve, defineStorageContract, isoAt } from './contract/index.js';
+import { createFilledStudio, type FilledStudio } from './migrate/studio-fixture.js';
 import { MONGO_SKIP_REASON, mongoTestUrl } from './mongo-url.js';
 
 const url = mongoTestUrl();
@@ -41,4 +48,100 @@ describe.skipIf(url === null)(`MongoDB (${url === null ? `skipped: ${MONGO_SKIP_
       }
     },
   );
+});
+
+describe.skipIf(url === null)('MongoDB copy and jobs (MONGO_URL)', () => {
+  let directory: string;
+  let studio: FilledStudio;
+  let sources: CopySources;
+  let mongo: MongoStorage;
+  /** A database apart from the contract suite's, so its per-test cleanup cannot empty it. */
+  const copyDbName = `${dbName}_copy`;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'gestorlead-mongo-copy-'));
+    studio = await createFilledStudio(directory);
+    sources = {
+      studio: new Database(studio.studioPath, { readonly: true }),
+      jobs: new Database(studio.jobsPath, { readonly: true }),
+    };
+    mongo = await openMongoStorage({ url: url!, dbName: copyDbName, serverSelectionTimeoutMs: 10_000 });
+  });
+
+  afterAll(async () => {
+    sources.studio.close();
+    sources.jobs?.close();
+    await studio.sqlite.close();
+    await mongo.database.dropDatabase();
+    await mongo.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('copy matches every count', async () => {
+    const reports = await copyStudio(sources, mongo.database, { batchSize: 2 });
+
+    expect(mismatchedTables(reports)).toEqual([]);
+    expect(reports.every((report) => report.written === report.rows)).toBe(true);
+  });
+
+  it('copied studio reads back through the store', async () => {
+    await copyStudio(sources, mongo.database, { batchSize: 100 });
+
+    expect(await mongo.graphs.get('graph-1')).toEqual(await studio.sqlite.graphs.get('graph-1'));
+    expect(await mongo.graphs.listVersions('graph-1')).toEqual(await studio.sqlite.graphs.listVersions('graph-1'));
+    expect(await mongo.runs.get('run-1')).toEqual(await studio.sqlite.runs.get('run-1'));
+    expect(await mongo.events.listByRun('run-1')).toEqual(await studio.sqlite.events.listByRun('run-1'));
+    expect(await mongo.users.findByEmail('ana@example.com')).toEqual(await studio.sqlite.users.get('user-1'));
+    expect(await mongo.credentials.get('cred-1')).toEqual(await studio.sqlite.credentials.get('cred-1'));
+    expect(await mongo.ledger.balance('user-1')).toBe(await studio.sqlite.ledger.balance('user-1'));
+    expect(await mongo.ledger.heldBalance('user-1')).toBe(await studio.sqlite.ledger.heldBalance('user-1'));
+    expect(await mongo.ledger.listByTask('task-1')).toEqual(await studio.sqlite.ledger.listByTask('task-1'));
+  });
+
+  it('second copy duplicates nothing', async () => {
+    await copyStudio(sources, mongo.database, { batchSize: 100 });
+    const before = await mongo.models.ledger.countDocuments();
+
+    const reports = await copyStudio(sources, mongo.database, { batchSize: 100 });
+
+    expect(mismatchedTables(reports)).toEqual([]);
+    expect(await mongo.models.ledger.countDocuments()).toBe(before);
+  });
+
+  it('append after copy continues task order', async () => {
+    await copyStudio(sources, mongo.database, { batchSize: 100 });
+    const entry = buildReserve(1, { userId: 'user-1', taskId: 'task-1', createdAt: isoAt(0) });
+
+    await mongo.ledger.append(entry);
+
+    expect((await mongo.ledger.listByTask('task-1')).at(-1)?.id).toBe(entry.id);
+  });
+
+  it('Agenda backend reads copied job', async () => {
+    await copyStudio(sources, mongo.database, { batchSize: 100 });
+    const sqliteId = (sources.jobs!.prepare('select id from agenda_jobs').get() as { id: string }).id;
+    const backend = createMongoAgendaBackend(mongo);
+    await backend.connect();
+
+    const job = await backend.repository.getJobById(String(agendaJobObjectId(sqliteId)));
+
+    expect(job?.name).toBe('run');
+    expect(job?.data).toEqual({ runId: 'run-1' });
+    expect(job?.lockedAt ?? null).toBeNull();
+    await backend.disconnect();
+  });
+
+  it('Agenda backend saves and finds job', async () => {
+    const backend = createMongoAgendaBackend(mongo);
+    await backend.connect();
+
+    const saved = await backend.repository.saveJob(
+      { name: 'cron', type: 'normal', priority: 0, nextRunAt: new Date(), data: { graphId: 'graph-1' } },
+      { lastModifiedBy: 'test' },
+    );
+    const found = await backend.repository.getJobById(String(saved._id));
+
+    expect(found?.data).toEqual({ graphId: 'graph-1' });
+    await backend.disconnect();
+  });
 });

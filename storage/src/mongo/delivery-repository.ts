@@ -1,5 +1,6 @@
 import { LIMITS, resolveLimit } from '../query-limits.js';
 import type { DeliveryRecord, DeliveryRepository } from '../types.js';
+import { stringEquals } from './filters.js';
 import type { MongoModels } from './models.js';
 import { fromDeliveryDoc } from './run-documents.js';
 
@@ -17,7 +18,7 @@ export class MongoDeliveryRepository implements DeliveryRepository {
   }
 
   async findByEventId(graphId: string, eventId: string, test = false): Promise<DeliveryRecord | null> {
-    const doc = await this.#models.deliveries.findOne({ graphId, test, eventId }).lean();
+    const doc = await this.#models.deliveries.findOne({ graphId, test, eventId: stringEquals(eventId) }).lean();
     return doc === null ? null : fromDeliveryDoc(doc);
   }
 

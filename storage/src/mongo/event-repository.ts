@@ -1,6 +1,7 @@
 import { LIMITS, resolveLimit } from '../query-limits.js';
 import type { EventRepository, RunEventRecord } from '../types.js';
 import { BatchedEventWriter, type EventBatchOptions } from './event-writer.js';
+import { stringEquals } from './filters.js';
 import type { MongoModels } from './models.js';
 import { fromRunEventDoc, toRunEventDoc } from './run-documents.js';
 
@@ -35,7 +36,7 @@ export class MongoEventRepository implements EventRepository {
 
   /** Returns events of a task ordered by run id, then seq. Without `limit` it returns all of them. */
   async listByTask(taskId: string, query: { types?: string[]; limit?: number } = {}): Promise<RunEventRecord[]> {
-    const filter: Record<string, unknown> = { taskId };
+    const filter: Record<string, unknown> = { taskId: stringEquals(taskId) };
     if (query.types !== undefined) filter.type = { $in: query.types };
     let find = this.#models.events.find(filter).sort({ runId: 1, seq: 1 });
     if (query.limit !== undefined) find = find.limit(resolveLimit(query.limit, { default: 1 }));

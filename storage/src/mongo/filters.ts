@@ -12,3 +12,11 @@ export function beforeClause(field: string, before: string | undefined, beforeId
   if (beforeId === undefined) return { [field]: { $lt: before } };
   return { $or: [{ [field]: { $lt: before } }, { [field]: before, _id: { $lt: beforeId } }] };
 }
+
+/**
+ * Returns a filter clause of equality with the string `value` that also states its type, so the
+ * planner can use an index whose partialFilterExpression is `{ $type: 'string' }`.
+ */
+export function stringEquals(value: string): { $eq: string; $type: 'string' } {
+  return { $eq: value, $type: 'string' };
+}

@@ -4,7 +4,7 @@ import { LIMITS, resolveLimit } from '../query-limits.js';
 import type { LedgerAppendResult, LedgerEntry, LedgerKind, LedgerRepository } from '../types.js';
 import { fromLedgerDoc, toLedgerDoc } from './account-documents.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
-import { beforeClause } from './filters.js';
+import { beforeClause, stringEquals } from './filters.js';
 import { inTransaction, type MongoModels } from './models.js';
 
 /**
@@ -66,7 +66,7 @@ export class MongoLedgerRepository implements LedgerRepository {
 
   /** Entries about a task, oldest first; entries of one instant in the order they were appended. */
   async listByTask(taskId: string): Promise<LedgerEntry[]> {
-    const docs = await this.#models.ledger.find({ taskId }).sort({ createdAt: 1, seq: 1 }).lean();
+    const docs = await this.#models.ledger.find({ taskId: stringEquals(taskId) }).sort({ createdAt: 1, seq: 1 }).lean();
     return docs.map(fromLedgerDoc);
   }
 
@@ -125,7 +125,7 @@ export class MongoLedgerRepository implements LedgerRepository {
     let settledAt: string | null = null;
     if (entry.kind === 'reserve') {
       const settlement = await this.#models.ledger
-        .findOne({ reservationKey: entry.idempotencyKey, kind: { $in: SETTLING_KINDS } }, { createdAt: 1 })
+        .findOne({ reservationKey: stringEquals(entry.idempotencyKey), kind: { $in: SETTLING_KINDS } }, { createdAt: 1 })
         .sort({ createdAt: 1 })
         .session(session)
         .lean();

@@ -4,7 +4,7 @@ import { LIMITS, resolveLimit, resolveOffset } from '../query-limits.js';
 import { LastAdminError, type UserPatch, type UserRecord, type UserRepository } from '../types.js';
 import { fromUserDoc, toUserDoc } from './account-documents.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
-import { escapeRegex } from './filters.js';
+import { escapeRegex, stringEquals } from './filters.js';
 import { inTransaction, takeGuard, type MongoModels } from './models.js';
 
 /** Guard of user creations that decide admin by whether any user exists. */
@@ -61,7 +61,7 @@ export class MongoUserRepository implements UserRepository {
   }
 
   async findByGoogleId(googleId: string): Promise<UserRecord | null> {
-    const doc = await this.#models.users.findOne({ googleId }).lean();
+    const doc = await this.#models.users.findOne({ googleId: stringEquals(googleId) }).lean();
     return doc === null ? null : fromUserDoc(doc);
   }
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteAgendaBackend, openSqliteStorage } from '../../src/index.js';
 import { copyStudio, checkSourceSchemas, readDocuments, type CopySources } from '../../src/migrate/copy-studio.js';
 import { TABLE_MAPPINGS, agendaJobObjectId, type TableMapping } from '../../src/migrate/table-mappings.js';
 import { fromCredentialDoc, fromLedgerDoc, fromUserDoc, type CreditBalanceDoc, type LedgerDoc } from '../../src/mongo/account-documents.js';
@@ -13,68 +12,11 @@ import { createModels, type MongoModels } from '../../src/mongo/models.js';
 import * as outputs from '../../src/mongo/output-documents.js';
 import * as runDocs from '../../src/mongo/run-documents.js';
 import type { Storage } from '../../src/types.js';
-import {
-  buildApiKey,
-  buildArtifact,
-  buildAttempt,
-  buildCredential,
-  buildDelivery,
-  buildEvents,
-  buildGraphDocument,
-  buildLedgerEntry,
-  buildOAuthState,
-  buildPlugin,
-  buildRefreshToken,
-  buildReserve,
-  buildRun,
-  buildTask,
-  buildUser,
-  isoAt,
-} from '../contract/index.js';
+import { isoAt } from '../contract/index.js';
+import { createFilledStudio } from './studio-fixture.js';
 
 function mappingOf(table: string): TableMapping {
   return TABLE_MAPPINGS.find((mapping) => mapping.table === table)!;
-}
-
-/** Fills a studio with one or more records of every table, through the SQLite repositories. */
-async function fillStudio(storage: Storage): Promise<void> {
-  const owner = await storage.users.create(buildUser({ id: 'user-1', email: ' Ana@Example.com ' }));
-  await storage.graphs.create('graph-1', buildGraphDocument({ name: 'Intake' }), { ownerId: owner.id });
-  await storage.graphs.publish('graph-1', 1);
-  await storage.graphs.saveDraft('graph-1', buildGraphDocument({ name: 'Intake v2' }));
-
-  const run = buildRun({ id: 'run-1', ownerId: owner.id, input: { lead: 'Olá 🚀', nested: { $ref: '#/a.b' } } });
-  await storage.runs.create(run, buildDelivery({ id: 'delivery-1', runId: 'run-1', eventId: 'evt-1' }));
-  await storage.tasks.create(buildTask({ id: 'task-1', runId: 'run-1', output: { out: [1, null] } }));
-  await storage.tasks.createAttempt(buildAttempt({ taskId: 'task-1', runId: 'run-1', error: { code: 'E', message: 'm' } }));
-  await storage.events.append(buildEvents(3));
-
-  await storage.plugins.install(buildPlugin('mailer', '1.2.0', { ownerId: owner.id }));
-  await storage.refreshTokens.create(buildRefreshToken({ id: 'token-1', userId: owner.id }));
-  await storage.apiKeys.create(buildApiKey({ id: 'key-1', userId: owner.id }));
-  await storage.credentials.create(
-    buildCredential({ id: 'cred-1', ownerId: owner.id, secret: 'v1.AAAA:bbbb:cccc==', meta: { scopes: ['a'] } }),
-  );
-  await storage.oauthStates.create(buildOAuthState({ state: 'state-1', userId: owner.id }));
-
-  await storage.ledger.append(buildLedgerEntry({ userId: owner.id, kind: 'topup', delta: 100, amount: 100, idempotencyKey: 'top-1' }));
-  await storage.ledger.append(buildReserve(10, { userId: owner.id, idempotencyKey: 'reserve-1', taskId: 'task-1' }));
-  await storage.ledger.append(buildReserve(5, { userId: owner.id, idempotencyKey: 'reserve-2', taskId: 'task-1' }));
-  await storage.ledger.append(
-    buildLedgerEntry({ userId: owner.id, kind: 'capture', delta: 0, amount: 10, idempotencyKey: 'capture-1', reservationKey: 'reserve-1', taskId: 'task-1' }),
-  );
-
-  await storage.aiCache.put({
-    key: 'hash-1',
-    provider: 'openai',
-    model: 'gpt-test',
-    result: { text: 'hi' },
-    usage: { inputTokens: 3, outputTokens: 1 },
-    createdAt: isoAt(0),
-    expiresAt: isoAt(60_000),
-  });
-  await storage.agentMemory.put({ runId: 'run-1', nodeId: 'agent', messages: [{ role: 'user', content: 'oi' }], updatedAt: isoAt(0) });
-  await storage.artifacts.create(buildArtifact({ id: 'artifact-1', runId: 'run-1' }));
 }
 
 describe('studio copy to MongoDB documents', () => {
@@ -85,21 +27,12 @@ describe('studio copy to MongoDB documents', () => {
 
   beforeAll(async () => {
     directory = mkdtempSync(join(tmpdir(), 'gestorlead-migrate-'));
-    const studioPath = join(directory, 'studio.db');
-    sqlite = openSqliteStorage({ path: studioPath });
-    await fillStudio(sqlite);
-
-    const backend = createSqliteAgendaBackend({ path: join(directory, 'jobs.db'), notifications: false });
-    await backend.connect();
-    await backend.repository.saveJob(
-      { name: 'run', type: 'normal', priority: 0, nextRunAt: new Date(isoAt(0)), lockedAt: new Date(isoAt(1)), data: { runId: 'run-1' } },
-      { lastModifiedBy: 'test' },
-    );
-    await backend.disconnect();
+    const studio = await createFilledStudio(directory);
+    sqlite = studio.sqlite;
 
     sources = {
-      studio: new Database(studioPath, { readonly: true }),
-      jobs: new Database(join(directory, 'jobs.db'), { readonly: true }),
+      studio: new Database(studio.studioPath, { readonly: true }),
+      jobs: new Database(studio.jobsPath, { readonly: true }),
     };
     models = createModels(mongoose.createConnection());
   });
