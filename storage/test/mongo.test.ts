@@ -12,7 +12,7 @@ import mongoose from 'mongoose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyStudio, mismatchedTables, type CopySources } from '../src/migrate/copy-studio.js';
 import { agendaJobObjectId } from '../src/migrate/table-mappings.js';
-import { createMongoAgendaBackend, openMongoStorage, type MongoStorage } from '../src/mongo/index.js';
+import { openMongoStorage, type MongoStorage } from '../src/mongo/index.js';
 import type { Storage } from '../src/types.js';
 import { buildReserve, defineStorageContract, isoAt } from './contract/index.js';
 import { createFilledStudio, type FilledStudio } from './migrate/studio-fixture.js';
@@ -120,7 +120,7 @@ describe.skipIf(url === null)('MongoDB copy and jobs (MONGO_URL)', () => {
   it('Agenda backend reads copied job', async () => {
     await copyStudio(sources, mongo.database, { batchSize: 100 });
     const sqliteId = (sources.jobs!.prepare('select id from agenda_jobs').get() as { id: string }).id;
-    const backend = createMongoAgendaBackend(mongo);
+    const backend = mongo.createAgendaBackend();
     await backend.connect();
 
     const job = await backend.repository.getJobById(String(agendaJobObjectId(sqliteId)));
@@ -132,7 +132,7 @@ describe.skipIf(url === null)('MongoDB copy and jobs (MONGO_URL)', () => {
   });
 
   it('Agenda backend saves and finds job', async () => {
-    const backend = createMongoAgendaBackend(mongo);
+    const backend = mongo.createAgendaBackend();
     await backend.connect();
 
     const saved = await backend.repository.saveJob(

@@ -1,12 +1,10 @@
 import {
-  AGENDA_JOBS_COLLECTION,
-  createMongoAgendaBackend,
   createSqliteAgendaBackend,
-  MongoChangeStreamNotificationChannel,
-  SqliteNotificationChannel,
+  WakingSqliteNotificationChannel,
   type MongoStorage,
+  type WakingNotificationChannel,
 } from '@gestorlead/storage';
-import { Agenda, toJobId, type AgendaBackend, type BaseNotificationChannel } from 'agenda';
+import { Agenda, type AgendaBackend } from 'agenda';
 import type { Logger } from 'pino';
 import type { SchedulingSettings } from './settings.js';
 
@@ -16,32 +14,6 @@ export const RUN_JOB = 'run';
 export const CRON_JOB = 'cron';
 /** Agenda job name of a graph's run slot (see `AgendaDispatcher`); no process runs these jobs. */
 export const RUN_SLOT_JOB = 'run-slot';
-
-/** A notification channel class; TypeScript requires `any[]` constructor arguments of a mixin's base. */
-type ChannelClass = abstract new (...args: any[]) => BaseNotificationChannel;
-
-/**
- * Adds `wake` to a notification channel class: a notification for this process only. Agenda's
- * job processor locks new jobs only on a scan, or when a notification arrives, so a worker that
- * finished a run wakes itself to lock the next one at once.
- */
-function withWake<T extends ChannelClass>(Channel: T) {
-  abstract class WakingChannel extends Channel {
-    wake(jobName: string): void {
-      if (this.state !== 'connected') return;
-      const now = new Date();
-      const notification = { jobId: toJobId('wake'), jobName, nextRunAt: now, priority: 0, timestamp: now };
-      void this.notifyHandlers(notification);
-    }
-  }
-  return WakingChannel;
-}
-
-/** Wake-ups between processes through the SQLite job store's notification table. */
-class WakingSqliteChannel extends withWake(SqliteNotificationChannel) {}
-
-/** Wake-ups between processes through a change stream on the MongoDB jobs collection. */
-class WakingMongoChannel extends withWake(MongoChangeStreamNotificationChannel) {}
 
 /** Options of `JobStore`. */
 export interface JobStoreOptions {
@@ -69,7 +41,7 @@ export class JobStore {
   readonly backend: AgendaBackend;
   /** The location of the jobs: the SQLite file, or the MongoDB database and collection. */
   readonly location: string;
-  readonly #channel: WakingSqliteChannel | WakingMongoChannel;
+  readonly #channel: WakingNotificationChannel;
   readonly #log: Logger;
   #started: Promise<void> | null = null;
   #closed = false;
@@ -78,15 +50,16 @@ export class JobStore {
     const { settings } = options;
     this.#log = options.log.child({ component: 'jobs' });
     if (options.mongo) {
-      // The change stream needs a replica set, which the MongoDB store already requires.
-      this.backend = createMongoAgendaBackend(options.mongo);
-      this.location = `mongodb database ${options.mongo.connection.name}, collection ${AGENDA_JOBS_COLLECTION}`;
-      this.#channel = new WakingMongoChannel({ db: options.mongo.database, collection: AGENDA_JOBS_COLLECTION });
+      this.backend = options.mongo.createAgendaBackend();
+      this.location = `mongodb database ${options.mongo.connection.name}`;
+      this.#channel = options.mongo.createNotificationChannel();
     } else {
       const backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
       this.backend = backend;
       this.location = settings.jobsDbPath;
-      this.#channel = new WakingSqliteChannel(() => backend.repository.db, { pollIntervalMs: settings.notifyPollMs });
+      this.#channel = new WakingSqliteNotificationChannel(() => backend.repository.db, {
+        pollIntervalMs: settings.notifyPollMs,
+      });
     }
     this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification channel failed'));
     this.agenda = new Agenda({

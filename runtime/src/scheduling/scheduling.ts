@@ -1,4 +1,4 @@
-import { MongoStorage, type Storage } from '@gestorlead/storage';
+import type { MongoStorage, Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config.js';
 import type { StudioContext } from '../context.js';
@@ -53,7 +53,7 @@ export class StudioScheduling {
       log: options.log,
       name: `${this.settings.role}-${process.pid}`,
       maxConcurrency: options.config.runConcurrency + CRON_FIRE_CONCURRENCY,
-      mongo: options.storage instanceof MongoStorage ? options.storage : null,
+      mongo: options.storage.kind === 'mongo' ? (options.storage as MongoStorage) : null,
     });
     this.schedules = new ScheduleService({ jobs: this.jobs, storage: options.storage, log: options.log, now: options.now });
   }

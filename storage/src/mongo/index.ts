@@ -17,14 +17,15 @@ import { MongoRefreshTokenRepository } from './refresh-token-repository.js';
 import { MongoRunRepository } from './run-repository.js';
 import { MongoTaskRepository } from './task-repository.js';
 import { MongoUserRepository } from './user-repository.js';
+import { databaseInUrl, redactUrl } from './url.js';
+import { createMongoAgendaBackend, createMongoNotificationChannel } from './agenda-backend.js';
+import type { MongoBackend } from '@agendajs/mongo-backend';
+import type { WakingNotificationChannel } from '../agenda/waking-channel.js';
 
 export { BatchedEventWriter, DEFAULT_EVENT_BATCH, type EventBatchOptions } from './event-writer.js';
 export { createModels, ensureCollections, type MongoModels } from './models.js';
-export {
-  AGENDA_JOBS_COLLECTION,
-  MongoChangeStreamNotificationChannel,
-  createMongoAgendaBackend,
-} from './agenda-backend.js';
+export { AGENDA_JOBS_COLLECTION } from './agenda-backend.js';
+export { databaseInUrl, redactUrl } from './url.js';
 
 const DAY_MS = 86_400_000;
 
@@ -93,6 +94,16 @@ export class MongoStorage implements Storage {
     return this.connection.db!;
   }
 
+  /** Returns an Agenda backend over the `agendaJobs` collection, on this store's connection. */
+  createAgendaBackend(): MongoBackend {
+    return createMongoAgendaBackend(this.database);
+  }
+
+  /** Returns a notification channel that learns of saved jobs through a change stream. */
+  createNotificationChannel(): WakingNotificationChannel {
+    return createMongoNotificationChannel(this.database);
+  }
+
   async ping(): Promise<void> {
     await this.database.command({ ping: 1 });
   }
@@ -117,18 +128,6 @@ export class MongoTransactionsUnsupportedError extends Error {
     );
     this.name = 'MongoTransactionsUnsupportedError';
   }
-}
-
-/** Returns the database named in the path of a MongoDB connection string, or undefined. */
-export function databaseInUrl(url: string): string | undefined {
-  const match = /^mongodb(?:\+srv)?:\/\/[^/]*\/([^?]*)/.exec(url);
-  const name = match === null ? '' : decodeURIComponent(match[1]);
-  return name === '' ? undefined : name;
-}
-
-/** Returns `url` with its password replaced by `***`, for messages and logs. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, '//$1:***@');
 }
 
 /**
