@@ -39,7 +39,7 @@ export interface JobStoreOptions {
 export class JobStore {
   readonly agenda: Agenda;
   readonly backend: AgendaBackend;
-  /** The location of the jobs: the SQLite file, or the MongoDB database and collection. */
+  /** The location of the jobs: the SQLite file, or the MongoDB database. */
   readonly location: string;
   readonly #channel: WakingNotificationChannel;
   readonly #log: Logger;

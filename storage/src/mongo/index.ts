@@ -34,7 +34,7 @@ export const DEFAULT_DATABASE = 'gestorlead';
 
 /** Options of `openMongoStorage`. */
 export interface MongoStorageOptions {
-  /** A MongoDB connection string; it must reach a replica set, which transactions need. */
+  /** A MongoDB connection string of a replica set, which transactions need. */
   url: string;
   /** The database; defaults to the one the URL names, and to `gestorlead` when it names none. */
   dbName?: string;
