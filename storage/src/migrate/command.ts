@@ -20,7 +20,7 @@ files first. Running it again updates the copied documents instead of duplicatin
   --jobs <path>        the Agenda job store; defaults to jobs.db beside --from when that exists
   --no-jobs            copy no Agenda jobs
   --to <url>           the MongoDB connection string, a replica set (required unless --dry-run)
-  --db <name>          the database; defaults to the one the URL names
+  --db <name>          the database; defaults to the one the URL names, else gestorlead
   --batch-size <rows>  rows per read and per write (default ${DEFAULT_BATCH_SIZE})
   --dry-run            print the row count of each table and write nothing
   --help               print this text`;
