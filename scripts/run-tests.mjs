@@ -6,6 +6,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+if (!process.env.MONGO_URL) {
+  console.log('MongoDB contract suite skipped: MONGO_URL is not set (set it to a replica set such as mongodb://127.0.0.1:27017/?replicaSet=rs0 to run it).');
+}
+
 const reportDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-vitest-'));
 const reportFile = path.join(reportDir, 'report.json');
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${reportFile}`, ...process.argv.slice(2)];

@@ -7,6 +7,7 @@ import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { readPlatformEnv } from './plugins/platform-credentials.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
 import { loadSchedulingSettings, type SchedulingSettings } from './scheduling/settings.js';
+import { loadStorageSettings, type StorageSettings } from './storage/settings.js';
 
 /** Runtime settings, read from the environment once at start-up. */
 export interface RuntimeConfig {
@@ -52,6 +53,8 @@ export interface RuntimeConfig {
   metrics: MetricsSettings;
   /** Redis server of the rate-limit counters (`REDIS_URL`); null keeps them in SQLite. */
   redisUrl: string | null;
+  /** The store of graphs, runs and accounts: SQLite or MongoDB (`STORAGE`, `MONGO_*`). */
+  storage: StorageSettings;
 }
 
 /** Access to Prometheus metrics. */
@@ -221,5 +224,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
       port: readInteger(env, 'METRICS_PORT', 0, 65_535),
     },
     redisUrl: env.REDIS_URL ? env.REDIS_URL : null,
+    storage: loadStorageSettings(env),
   };
 }

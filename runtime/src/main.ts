@@ -1,5 +1,3 @@
-import path from 'node:path';
-import { openSqliteStorage } from '@gestorlead/storage';
 import { createStudio } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
@@ -10,6 +8,7 @@ import { createScheduling } from './scheduling/scheduling.js';
 import { applyRoleArgument } from './scheduling/settings.js';
 import { installBundledPluginsOnce } from './scheduling/bundled-plugins.js';
 import { seedExamples } from './seed-examples.js';
+import { openStudioStorage } from './storage/open-storage.js';
 
 /** Seconds a shutdown waits for running runs before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -18,7 +17,7 @@ async function main(): Promise<void> {
   const config = loadConfig(applyRoleArgument(process.argv.slice(2), process.env));
   const { role } = config.scheduling;
   const log = createLogger(config.logLevel).child({ role });
-  const storage = openSqliteStorage({ path: path.join(config.dataDir, 'studio.db') });
+  const storage = await openStudioStorage(config, log);
   const executesRuns = role === 'all' || role === 'worker';
   // The pool starts at once where runs execute, so a sandbox that cannot start fails the
   // start-up, not a run. Other roles get the lazy pool of createStudio.

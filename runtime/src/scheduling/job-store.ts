@@ -1,5 +1,11 @@
-import { createSqliteAgendaBackend, SqliteNotificationChannel, type SqliteAgendaBackend } from '@gestorlead/storage';
-import { Agenda, toJobId, type Job } from 'agenda';
+import {
+  createSqliteAgendaBackend,
+  type SqliteAgendaBackend,
+  WakingSqliteNotificationChannel,
+  type MongoStorage,
+  type WakingNotificationChannel,
+} from '@gestorlead/storage';
+import { Agenda, type AgendaBackend, type Job } from 'agenda';
 import type { Logger } from 'pino';
 import type { JobCounts } from '../metrics.js';
 import type { SchedulingSettings } from './settings.js';
@@ -14,20 +20,6 @@ export const RUN_SLOT_JOB = 'run-slot';
 /** Locked jobs whose due time `JobStore` keeps for the lateness metric; far above any concurrency. */
 const MAX_DUE_TIMES = 100_000;
 
-/**
- * The notification channel of the job store, plus `wake`: a notification for this process only.
- * Agenda's job processor locks new jobs only on a scan, or when a notification arrives, so a
- * worker that finished a run wakes itself to lock the next one at once.
- */
-class WakingNotificationChannel extends SqliteNotificationChannel {
-  wake(jobName: string): void {
-    if (this.state !== 'connected') return;
-    const now = new Date();
-    const notification = { jobId: toJobId('wake'), jobName, nextRunAt: now, priority: 0, timestamp: now };
-    void this.notifyHandlers(notification);
-  }
-}
-
 /** Options of `JobStore`. */
 export interface JobStoreOptions {
   settings: Pick<SchedulingSettings, 'jobsDbPath' | 'lockLifetimeMs' | 'scanIntervalMs' | 'notifyPollMs'>;
@@ -36,16 +28,26 @@ export interface JobStoreOptions {
   name: string;
   /** Jobs of all kinds that this process runs at once. */
   maxConcurrency: number;
+  /**
+   * The studio's MongoDB store. When set, jobs live in its `agendaJobs` collection
+   * (@agendajs/mongo-backend) instead of the SQLite job store, on the store's connection.
+   */
+  mongo?: MongoStorage | null;
 }
 
 /**
- * One Agenda instance over the SQLite job store, shared by the run dispatcher and the cron
- * scheduler of a process. Every process of a studio opens the same file: jobs saved in one are
- * seen by all, and a job is locked by one process at a time.
+ * One Agenda instance over the job store (the SQLite file, or the MongoDB collection in MongoDB
+ * mode), shared by the run dispatcher and the cron scheduler of a process. Every process of a
+ * studio opens the same store: jobs saved in one are seen by all, and a job is locked by one
+ * process at a time.
  */
 export class JobStore {
   readonly agenda: Agenda;
-  readonly backend: SqliteAgendaBackend;
+  readonly backend: AgendaBackend;
+  /** The SQLite job store, or null on MongoDB. */
+  readonly #sqlite: SqliteAgendaBackend | null;
+  /** The location of the jobs: the SQLite file, or the MongoDB database. */
+  readonly location: string;
   readonly #channel: WakingNotificationChannel;
   readonly #log: Logger;
   #started: Promise<void> | null = null;
@@ -56,11 +58,21 @@ export class JobStore {
   constructor(options: JobStoreOptions) {
     const { settings } = options;
     this.#log = options.log.child({ component: 'jobs' });
-    this.backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
-    this.#channel = new WakingNotificationChannel(() => this.backend.repository.db, {
-      pollIntervalMs: settings.notifyPollMs,
-    });
-    this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification poll failed'));
+    if (options.mongo) {
+      this.backend = options.mongo.createAgendaBackend();
+      this.#sqlite = null;
+      this.location = `mongodb database ${options.mongo.connection.name}`;
+      this.#channel = options.mongo.createNotificationChannel();
+    } else {
+      const backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
+      this.backend = backend;
+      this.#sqlite = backend;
+      this.location = settings.jobsDbPath;
+      this.#channel = new WakingSqliteNotificationChannel(() => backend.repository.db, {
+        pollIntervalMs: settings.notifyPollMs,
+      });
+    }
+    this.#channel.on('error', (error: Error) => this.#log.warn({ err: error }, 'job notification channel failed'));
     this.agenda = new Agenda({
       name: options.name,
       backend: this.backend,
@@ -124,11 +136,12 @@ export class JobStore {
 
   /**
    * Counts the jobs of each name that are due and unlocked (queued) or locked (running), or
-   * returns null while the store is not open. Disabled jobs count in neither.
+   * returns null while the store is not open or when it is MongoDB, whose counts would need a
+   * query per scrape. Disabled jobs count in neither.
    */
   countJobs(now = Date.now()): JobCounts[] | null {
-    if (!this.#opened || this.#closed) return null;
-    const rows = this.backend.repository.db
+    if (!this.#opened || this.#closed || this.#sqlite === null) return null;
+    const rows = this.#sqlite.repository.db
       .prepare(
         `select name,
            count(*) filter (where locked_at is null and next_run_at <= ?) as queued,

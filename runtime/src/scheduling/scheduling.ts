@@ -1,4 +1,4 @@
-import type { Storage } from '@gestorlead/storage';
+import type { MongoStorage, Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { RuntimeConfig } from '../config.js';
 import type { StudioContext } from '../context.js';
@@ -53,6 +53,7 @@ export class StudioScheduling {
       log: options.log,
       name: `${this.settings.role}-${process.pid}`,
       maxConcurrency: options.config.runConcurrency + CRON_FIRE_CONCURRENCY,
+      mongo: options.storage.kind === 'mongo' ? (options.storage as unknown as MongoStorage) : null,
     });
     this.schedules = new ScheduleService({ jobs: this.jobs, storage: options.storage, log: options.log, now: options.now });
   }
@@ -117,7 +118,7 @@ export class StudioScheduling {
     if (dispatcher) recovered = await dispatcher.enqueueMissing();
     else if (executesRuns) recovered = await ctx.executor.recover();
     if (executesRuns || firesCron) await this.jobs.start();
-    this.#log.info({ dispatcher: dispatcher ? 'agenda' : 'in-process', jobsDb: this.settings.jobsDbPath }, 'scheduling started');
+    this.#log.info({ dispatcher: dispatcher ? 'agenda' : 'in-process', jobsDb: this.jobs.location }, 'scheduling started');
     return { recovered };
   }
 

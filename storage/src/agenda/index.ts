@@ -11,3 +11,4 @@ export {
   type SqliteNotificationOptions,
 } from './sqlite-notification-channel.js';
 export { AGENDA_MIGRATIONS, AGENDA_VERSION_TABLE, applyAgendaMigrations } from './schema.js';
+export { WakingSqliteNotificationChannel, withWake, type WakingNotificationChannel } from './waking-channel.js';

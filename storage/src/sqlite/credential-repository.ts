@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LIMITS, resolveLimit } from '../query-limits.js';
-import { nextUpdatedAt } from '../timestamps.js';
+import { patchCredential } from '../timestamps.js';
 import type { CredentialPatch, CredentialRecord, CredentialRepository } from '../types.js';
 import { translateConflict } from './conflict.js';
 
@@ -102,14 +102,7 @@ export class SqliteCredentialRepository implements CredentialRepository {
           return null;
         }
         const current = toCredentialRecord(row);
-        const updated: CredentialRecord = {
-          ...current,
-          name: patch.name ?? current.name,
-          secret: patch.secret ?? current.secret,
-          keyId: patch.keyId ?? current.keyId,
-          meta: patch.meta ?? current.meta,
-          updatedAt: nextUpdatedAt(current.updatedAt),
-        };
+        const updated = patchCredential(current, patch);
         this.updateRow.run(toCredentialRow(updated));
         return updated;
       },

@@ -90,7 +90,7 @@ function splitVersion(version: string): [number[], string[]] {
 }
 
 /** Sorts by name, then highest version first. */
-function byNameThenVersionDescending(a: { name: string; version: string }, b: { name: string; version: string }): number {
+export function byNameThenVersionDescending(a: { name: string; version: string }, b: { name: string; version: string }): number {
   if (a.name !== b.name) return a.name < b.name ? -1 : 1;
   return compareSemver(b.version, a.version);
 }

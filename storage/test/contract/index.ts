@@ -26,6 +26,7 @@ import { defineValueContract } from './value-contract.js';
 export type { ContractContext } from './context.js';
 export * from './fixtures.js';
 export { buildArtifact } from './artifact-contract.js';
+export { buildPlugin } from './plugin-contract.js';
 
 /**
  * Registers the contract tests. `open` must return an empty store and is called before every

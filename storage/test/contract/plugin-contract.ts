@@ -29,7 +29,7 @@ function buildManifest(name: string, version: string): PluginManifest {
   };
 }
 
-function buildPlugin(name: string, version: string, overrides: Partial<PluginRecord> = {}): PluginRecord {
+export function buildPlugin(name: string, version: string, overrides: Partial<PluginRecord> = {}): PluginRecord {
   return {
     ownerId: null,
     name,
