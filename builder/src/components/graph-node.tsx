@@ -5,6 +5,7 @@ import { memo } from 'react';
 import { ERROR_PORT } from '../graph/connection-check';
 import { useI18n } from '../i18n/i18n';
 import type { NodeRunStatus } from '../store/run-state';
+import { countRender } from './render-count';
 
 /** Data of a canvas node: the document node, its type and what the canvas marks on it. */
 export interface GraphNodeData extends Record<string, unknown> {
@@ -40,6 +41,7 @@ function PortRow({ name, side, label }: { name: string; side: 'input' | 'output'
 function GraphNodeView({ data, selected }: NodeProps<CanvasNode>) {
   const { t } = useI18n();
   const { node, descriptor, inputs, outputs, status, problems } = data;
+  countRender(`node:${node.id}`);
   const known = descriptor !== undefined;
   const classes = ['graph-node'];
   if (!known) classes.push('graph-node--unknown');
