@@ -2,7 +2,7 @@
  * The app shell: checks whether the studio has accounts, shows sign-in or first-run setup when
  * it does, then routes between the graph list and the editor.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { toApiError, type ApiError } from './api/api-error';
 import type { UserView } from './api/types';
 import { useApi } from './api-context';
@@ -10,9 +10,14 @@ import { ErrorNotice } from './components/error-notice';
 import { LanguageSwitch } from './components/language-switch';
 import { useI18n } from './i18n/i18n';
 import { matchRoute, navigate, usePath } from './router';
-import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
 import { SignInScreen } from './screens/sign-in-screen';
+
+/**
+ * The editor, with React Flow and the JSON-Schema forms, loads on its first use, so the sign-in
+ * and graph list screens do not wait for it.
+ */
+const EditorScreen = lazy(() => import('./screens/editor-screen').then((module) => ({ default: module.EditorScreen })));
 
 type Gate =
   | { state: 'loading' }
@@ -102,7 +107,11 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
         )}
       </header>
       {route.screen === 'graphs' && <GraphListScreen />}
-      {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
+      {route.screen === 'editor' && (
+        <Suspense fallback={<p className="centered">{t('editor.loading')}</p>}>
+          <EditorScreen key={route.graphId} graphId={route.graphId} />
+        </Suspense>
+      )}
       {route.screen === 'notFound' && (
         <main className="centered">
           <p>{t('app.notFound')}</p>

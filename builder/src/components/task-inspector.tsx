@@ -4,11 +4,11 @@ import { toApiError, type ApiError } from '../api/api-error';
 import type { RunEvent, TaskDetail } from '../api/types';
 import { useApi } from '../api-context';
 import { useI18n } from '../i18n/i18n';
-import type { RunView } from '../store/run-state';
+import { useNodeRun, type RunStore } from '../store/run-store';
 import { ErrorNotice } from './error-notice';
 
 export interface TaskInspectorProps {
-  run: RunView;
+  store: RunStore;
   nodeId: string;
 }
 
@@ -25,10 +25,10 @@ function Json({ value, testId }: { value: unknown; testId: string }) {
   );
 }
 
-export function TaskInspector({ run, nodeId }: TaskInspectorProps) {
+export function TaskInspector({ store, nodeId }: TaskInspectorProps) {
   const { t } = useI18n();
   const api = useApi();
-  const nodeRun = run.nodes[nodeId];
+  const nodeRun = useNodeRun(store, nodeId);
   const [task, setTask] = useState<TaskDetail | null>(null);
   const [log, setLog] = useState<RunEvent[]>([]);
   const [error, setError] = useState<ApiError | null>(null);

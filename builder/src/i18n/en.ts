@@ -1,5 +1,8 @@
+import { notesEn } from './notes.en';
+
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
+  ...notesEn,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Loading…',
   'app.language': 'Language',

@@ -1,7 +1,9 @@
 /** Textos em português do Brasil. */
 import type { Messages } from './en';
+import { notesPtBr } from './notes.pt-br';
 
 export const ptBR = {
+  ...notesPtBr,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Carregando…',
   'app.language': 'Idioma',

@@ -27,6 +27,7 @@ import { sameDocument } from '../graph/same-document';
 import { useI18n } from '../i18n/i18n';
 import { LocalDraftStorage, type DraftStorage } from '../store/autosave';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
+import { RunStoreContext } from '../store/run-store';
 
 /** How long an information notice stays, in milliseconds. */
 const NOTICE_MS = 4_000;
@@ -111,11 +112,11 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
   const [notices, setNotices] = useState<Notice[]>([]);
   const noticeId = useRef(0);
 
-  const content = useStore(store, (state) => state.content);
-  const name = useStore(store, (state) => state.name);
+  // Node moves leave the problems as they are, so a drag does not validate the graph again.
+  const structureRevision = useStore(store, (state) => state.structureRevision);
   const catalog = useStore(store, (state) => state.nodeTypes);
   const selectedNodes = useStore(store, (state) => state.selectedNodes);
-  const problems = useMemo(() => findProblems(store.getState().toDocument(), catalog), [store, content, name, catalog]);
+  const problems = useMemo(() => findProblems(store.getState().toDocument(), catalog), [store, structureRevision, catalog]);
 
   const notify = useCallback((notice: Omit<Notice, 'id'>) => {
     noticeId.current += 1;
@@ -267,13 +268,16 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
       )}
       <div className="editor__body">
         <Palette catalog={catalog} onAdd={addAtCentre} />
-        <Canvas store={store} problems={problems} run={runs.view} onRejected={onRejected} />
+        <RunStoreContext.Provider value={runs.store}>
+          <Canvas store={store} problems={problems} onRejected={onRejected} />
+        </RunStoreContext.Provider>
         <SidePanel
           key={selectedNode ?? ''}
           store={store}
           nodeId={selectedNode}
           problems={selectedNode === null ? [] : (problems.byNode.get(selectedNode) ?? [])}
-          run={runs.view}
+          runId={runs.view?.runId ?? null}
+          runStore={runs.store}
         />
       </div>
       <div className="notices" aria-live="polite">
