@@ -150,7 +150,7 @@ function sum(counts: Record<string, number>): number {
   return Object.values(counts).reduce((total, value) => total + value, 0);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 async function measureSize(studio: ServerProcess, token: string, builderPage: Page, count: number, sockets: RunSocket[]): Promise<SizeResult> {
   const page = builderPage;
