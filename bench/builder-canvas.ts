@@ -157,15 +157,23 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   const created = await api<{ id: string }>(studio, token, 'POST', '/v1/graphs', makeGraph(count));
   const opened = performance.now();
   await page.goto(`${studio.url}/graphs/${created.id}`);
-  await page.waitForSelector('[data-testid="node-n0"]', { timeout: 120_000 });
+  // A wide graph does not fit at the minimum zoom, so the node dragged is the one in the middle.
+  const dragged = `n${Math.floor((count - 1) / COLUMNS / 2) * COLUMNS + COLUMNS / 2}`;
+  await page.waitForSelector(`[data-testid="node-${dragged}"]`, { timeout: 120_000 });
   const openMs = performance.now() - opened;
   await sleep(1000);
 
   const idle = await measureFrames(page, () => sleep(PHASE_MS));
 
-  // Drag n0, the first node of the first row, right and down in small steps.
-  const box = await page.locator('[data-testid="node-n0"] .graph-node__title').boundingBox();
-  if (box === null) throw new Error('node n0 is not on the screen');
+  // Drag the node right and down in small steps.
+  const wrapper = page.locator(`.react-flow__node:has([data-testid="node-${dragged}"])`);
+  const styleBefore = await wrapper.getAttribute('style');
+  const box = await page.locator(`[data-testid="node-${dragged}"] .graph-node__title`).boundingBox();
+  if (box === null) throw new Error(`node ${dragged} is not on the screen`);
+  const target = await page.evaluate(
+    ([px, py]) => document.elementFromPoint(px, py)?.outerHTML.slice(0, 160) ?? 'nothing',
+    [box.x + box.width / 2, box.y + box.height / 2],
+  );
   let x = box.x + box.width / 2;
   let y = box.y + box.height / 2;
   await page.mouse.move(x, y);
@@ -190,8 +198,9 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   const dragCounts = await takeRenderCounts(page);
   await page.mouse.up();
   await sleep(500);
+  if ((await wrapper.getAttribute('style')) === styleBefore) throw new Error(`the drag did not move node ${dragged}; it started on ${target}`);
 
-  // A real run whose first node holds it open; its WebSocket is the one events are added to.
+  // A real run whose first node keeps it running. Status events are added to its WebSocket.
   const socketsBefore = sockets.length;
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Start run' }).click();
@@ -255,7 +264,7 @@ async function measure(): Promise<BenchmarkOutput> {
   const prebuilt = process.env.BENCH_CANVAS_BUILDER_DIR;
   const builderDir = prebuilt ?? (await buildBuilder());
   const dataDir = createDataDir('canvas');
-  const studio = await startStudioProcess({ DATA_DIR: dataDir.path, BUILDER_DIR: builderDir, SANDBOX_POOL_SIZE: '1', API_BODY_LIMIT_BYTES: String(16 * 1024 * 1024) });
+  const studio = await startStudioProcess({ DATA_DIR: dataDir.path, BUILDER_DIR: builderDir, SANDBOX_POOL_SIZE: '1', API_BODY_LIMIT_BYTES: String(16 * 1024 * 1024) }, 120_000);
   const profile = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,

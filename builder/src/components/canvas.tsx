@@ -36,8 +36,9 @@ type CanvasItem = CanvasNode | NoteCanvasNode;
 const CANVAS_NODE_TYPES = { ...NODE_COMPONENTS, note: StickyNote };
 
 /**
- * From this many nodes on, React Flow renders only the nodes and edges inside the viewport. Below
- * it, rendering all of them costs less than finding the visible ones on every change.
+ * From this many nodes on, React Flow renders only the nodes and edges inside the viewport, and
+ * smaller graphs skip that visibility check on every change.
+ * NOTE: the value is a judgment call. `bench/builder-canvas.ts` measures 500 nodes and more only.
  */
 export const VISIBLE_ONLY_FROM_NODES = 300;
 
