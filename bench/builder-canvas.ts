@@ -204,7 +204,7 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   const socketsBefore = sockets.length;
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Start run' }).click();
-  await page.waitForSelector('[data-testid="node-hold"][data-status="running"]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid="run-bar"][data-run-status="running"]', { timeout: 60_000 });
   const entry = sockets[sockets.length - 1];
   if (sockets.length === socketsBefore || entry?.runId == null) throw new Error('the page subscribed to no run');
   const { socket, runId } = entry;

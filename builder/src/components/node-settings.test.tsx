@@ -1,5 +1,6 @@
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { Profiler } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findProblems } from '../graph/problems';
 import { I18nProvider } from '../i18n/i18n';
@@ -18,13 +19,15 @@ const DOCUMENT: GraphDocument = {
   edges: [],
 };
 
-function renderSettings(nodeId: string): EditorStore {
+function renderSettings(nodeId: string, onRender: () => void = () => undefined): EditorStore {
   const store = createEditorStore({ nodeTypes: testCatalog() });
   store.getState().load(DOCUMENT, 'g1');
   const problems = findProblems(store.getState().toDocument(), testCatalog()).byNode.get(nodeId) ?? [];
   render(
     <I18nProvider initial="en">
-      <NodeSettings store={store} nodeId={nodeId} problems={problems} />
+      <Profiler id="settings" onRender={onRender}>
+        <NodeSettings store={store} nodeId={nodeId} problems={problems} />
+      </Profiler>
     </I18nProvider>,
   );
   return store;
@@ -89,6 +92,21 @@ describe('node settings', () => {
 
     fireEvent.click(screen.getByRole('checkbox', { name: 'Retry on failure' }));
     expect(nodeOf(store, 'pass')).not.toHaveProperty('retry');
+  });
+
+  it('drag of the node skips rendering', () => {
+    let commits = 0;
+    const store = renderSettings('wait', () => {
+      commits += 1;
+    });
+    const before = commits;
+
+    act(() => store.getState().dragNodes(new Map([['wait', { x: 40, y: 40 }]])));
+    act(() => store.getState().endDrag());
+    expect(commits).toBe(before);
+
+    act(() => store.getState().updateNode('wait', { label: 'Pause' }));
+    expect(commits).toBe(before + 1);
   });
 
   it('timeout and join settings reach the store', () => {

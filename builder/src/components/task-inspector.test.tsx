@@ -35,7 +35,7 @@ const LOGS: RunEvent[] = [
   { runId: 'r1', seq: 5, type: 'task.retrying', at: '2026-12-04T10:00:00.500Z', taskId: 't1', nodeId: 'fetch', data: {} },
 ];
 
-/** A local server that speaks the studio's task routes. */
+/** A local server that serves the studio's task routes in their wire format. */
 let server: Server;
 let baseUrl: string;
 const requests: string[] = [];
@@ -90,7 +90,7 @@ function runWithTask(): RunStore {
 }
 
 describe('task inspector', () => {
-  it('says when the node has no task', () => {
+  it('node without a task', () => {
     const runStore = createRunStore();
     runStore.setState({ view: newRunView('r1') });
     renderInspector(runStore);
