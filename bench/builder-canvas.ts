@@ -216,7 +216,9 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   const send = (nodeIndex: number, type: string) => {
     seq += 1;
     statusEvents += 1;
-    const nodeId = `n${nodeIndex % (count - 1)}`;
+    // Events start at the middle row, which the view shows at every graph size.
+    const middleRowStart = Math.floor((count - 1) / COLUMNS / 2) * COLUMNS;
+    const nodeId = `n${(middleRowStart + nodeIndex) % (count - 1)}`;
     const event = { runId, seq, type, at: new Date().toISOString(), taskId: `bench-${nodeId}`, nodeId, data: {} };
     socket.send(JSON.stringify({ type: 'event', event }));
   };
