@@ -59,12 +59,12 @@ function parseOptionalInteger(text: string): number | undefined {
  * drag of the selected node does not render its settings form on every step.
  */
 function useNodeExceptMoves(store: EditorStore, nodeId: string): GraphNode | undefined {
-  const shown = useRef<GraphNode | undefined>(undefined);
+  const lastReturned = useRef<GraphNode | undefined>(undefined);
   return useStore(store, (state) => {
     const node = state.content.nodes.find((item) => item.id === nodeId);
-    const previous = shown.current;
+    const previous = lastReturned.current;
     if (node !== undefined && previous !== undefined && sameExceptPosition(node, previous)) return previous;
-    shown.current = node;
+    lastReturned.current = node;
     return node;
   });
 }
