@@ -106,7 +106,7 @@ function wrap(child: ChildProcess, url: string): ServerProcess {
  * Starts the studio as `npm start` does (`runtime/src/main.ts`) on a free port of 127.0.0.1 and
  * waits for `/health`. `env` adds variables such as DATA_DIR.
  */
-export async function startStudioProcess(env: Record<string, string>): Promise<ServerProcess> {
+export async function startStudioProcess(env: Record<string, string>, startTimeoutMs = 30_000): Promise<ServerProcess> {
   const port = await findFreePort();
   const child = spawn(process.execPath, [...serverNodeFlags(), 'runtime/src/main.ts'], {
     cwd: REPO_ROOT,
@@ -116,7 +116,7 @@ export async function startStudioProcess(env: Record<string, string>): Promise<S
   const stderr = captureStderr(child);
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttpOk(`${url}/health`, 30_000, child);
+    await waitForHttpOk(`${url}/health`, startTimeoutMs, child);
   } catch (error) {
     await stopChild(child, 1000);
     throw new Error(`studio did not start: ${(error as Error).message}\n${stderr()}`);

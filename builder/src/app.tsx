@@ -2,7 +2,7 @@
  * The app shell: checks whether the studio has accounts, shows sign-in or first-run setup when
  * it does, then routes between the dashboard, the graph list, the editor and the run history.
  */
-import { useCallback, useEffect, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState } from 'react';
 import { toApiError, type ApiError } from './api/api-error';
 import type { UserView } from './api/types';
 import { useApi } from './api-context';
@@ -15,12 +15,17 @@ import { CredentialsScreen } from './screens/credentials-screen';
 import { AccountLinks } from './account/account-links';
 import { AppLink } from './components/app-link';
 import { DashboardScreen } from './screens/dashboard-screen';
-import { EditorScreen } from './screens/editor-screen';
 import { GraphListScreen } from './screens/graph-list-screen';
 import { RunScreen } from './screens/run-screen';
 import { RunsScreen } from './screens/runs-screen';
 import { PlaygroundScreen } from './screens/playground-screen';
 import { SignInScreen } from './screens/sign-in-screen';
+
+/**
+ * The editor, with React Flow and the JSON-Schema forms, loads on its first use, so the sign-in
+ * and graph list screens do not wait for it.
+ */
+const EditorScreen = lazy(() => import('./screens/editor-screen').then((module) => ({ default: module.EditorScreen })));
 
 type Gate =
   | { state: 'loading' }
@@ -118,7 +123,11 @@ function Shell({ user, onSignOut }: { user: UserView | null; onSignOut: (() => v
       {route.screen === 'graphs' && <GraphListScreen />}
       {route.screen === 'runs' && <RunsScreen key={route.graphId ?? ''} graphId={route.graphId} />}
       {route.screen === 'run' && <RunScreen key={route.runId} runId={route.runId} />}
-      {route.screen === 'editor' && <EditorScreen key={route.graphId} graphId={route.graphId} />}
+      {route.screen === 'editor' && (
+        <Suspense fallback={<p className="centered">{t('editor.loading')}</p>}>
+          <EditorScreen key={route.graphId} graphId={route.graphId} />
+        </Suspense>
+      )}
       {route.screen === 'account' && <AccountScreen user={user} />}
       {route.screen === 'credentials' && <CredentialsScreen />}
       {route.screen === 'playground' && <PlaygroundScreen />}

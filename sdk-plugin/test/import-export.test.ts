@@ -68,6 +68,7 @@ function buildFullGraph(): GraphDocument {
       concurrency: 2,
       timeoutMs: 60_000,
     },
+    notes: [{ color: 'blue', size: { height: 90, width: 160 }, position: { y: -40, x: 0 }, text: 'Checks the order first', id: 'note' }],
     version: 2,
     description: 'Every field',
     name: 'Full',
@@ -102,7 +103,16 @@ describe('exportGraph', () => {
       'settings',
       'nodes',
       'edges',
+      'notes',
     ]);
+  });
+
+  it('orders note keys', () => {
+    const parsed = JSON.parse(exportGraph(buildFullGraph()));
+
+    expect(Object.keys(parsed.notes[0])).toEqual(['id', 'text', 'position', 'size', 'color']);
+    expect(Object.keys(parsed.notes[0].position)).toEqual(['x', 'y']);
+    expect(Object.keys(parsed.notes[0].size)).toEqual(['width', 'height']);
   });
 
   it('orders node keys', () => {

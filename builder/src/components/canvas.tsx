@@ -1,12 +1,14 @@
 /**
  * The React Flow canvas, controlled by the editor store. Node and edge objects are cached and
  * rebuilt only when their inputs change, so a drag re-renders the dragged node, not all of them.
+ * Run statuses do not pass through here: each node subscribes to its own status.
  */
-import { inputPortsOf, outputPortsOf, type GraphEdge, type GraphNode } from '@gestorlead/sdk-plugin';
+import { inputPortsOf, outputPortsOf, type GraphEdge, type GraphNode, type GraphNote, type Position } from '@gestorlead/sdk-plugin';
 import {
   Background,
   Controls,
   MiniMap,
+  Panel,
   ReactFlow,
   useConnection,
   useReactFlow,
@@ -23,27 +25,43 @@ import { checkConnection, ERROR_PORT, type ConnectionRejection, type ConnectionR
 import type { GraphProblems } from '../graph/problems';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore, Size } from '../store/editor-store';
-import { nodeStatusOf, type NodeRunStatus, type RunView } from '../store/run-state';
 import { NODE_COMPONENTS, type CanvasNode } from './graph-node';
 import { NODE_TYPE_MIME } from './palette';
 import { useRejectionText } from './rejection-text';
+import { DEFAULT_NOTE_SIZE, NOTE_ID_PREFIX, NoteStoreContext, StickyNote, type NoteCanvasNode } from './sticky-note';
+
+/** A React Flow node of the canvas: a graph node or a sticky note. */
+type CanvasItem = CanvasNode | NoteCanvasNode;
+
+const CANVAS_NODE_TYPES = { ...NODE_COMPONENTS, note: StickyNote };
+
+/**
+ * From this many nodes on, React Flow renders only the nodes and edges inside the viewport, and
+ * smaller graphs skip that visibility check on every change.
+ * NOTE: the value is a judgment call. `bench/builder-canvas.ts` measures 500 nodes and more only.
+ */
+export const VISIBLE_ONLY_FROM_NODES = 300;
 
 export interface CanvasProps {
   store: EditorStore;
   problems: GraphProblems;
-  run: RunView | null;
   onRejected: (rejection: ConnectionRejection) => void;
 }
 
 interface NodeCacheEntry {
   node: GraphNode;
   selected: boolean;
-  status: NodeRunStatus | null;
   problems: string[] | undefined;
   size: Size | undefined;
   descriptorKnown: boolean;
   edgePorts: string;
   value: CanvasNode;
+}
+
+interface NoteCacheEntry {
+  note: GraphNote;
+  selected: boolean;
+  value: NoteCanvasNode;
 }
 
 interface EdgeCacheEntry {
@@ -82,22 +100,27 @@ function toRequest(connection: Connection | Edge): ConnectionRequest {
   };
 }
 
-export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
+export function Canvas({ store, problems, onRejected }: CanvasProps) {
   const content = useStore(store, (state) => state.content);
   const selectedNodes = useStore(store, (state) => state.selectedNodes);
   const selectedEdges = useStore(store, (state) => state.selectedEdges);
+  const selectedNotes = useStore(store, (state) => state.selectedNotes);
   const sizes = useStore(store, (state) => state.sizes);
   const catalog = useStore(store, (state) => state.nodeTypes);
   const { screenToFlowPosition } = useReactFlow();
+  const { t } = useI18n();
   const nodeCache = useRef(new Map<string, NodeCacheEntry>());
   const edgeCache = useRef(new Map<string, EdgeCacheEntry>());
+  const noteCache = useRef(new Map<string, NoteCacheEntry>());
+  const canvasElement = useRef<HTMLDivElement>(null);
   // Fit only a graph that has nodes when it opens: React Flow would otherwise fit the first node
   // added to an empty graph and move the canvas under the user's next drop.
   const fitOnOpen = useRef(content.nodes.length > 0).current;
 
+  // Edges do not change while a node is dragged, so their ports are not collected again then.
+  const usedPorts = useMemo(() => edgePortsByNode(content.edges), [content.edges]);
   const nodes = useMemo(() => {
     const selected = new Set(selectedNodes);
-    const usedPorts = edgePortsByNode(content.edges);
     const cache = new Map<string, NodeCacheEntry>();
     const result = content.nodes.map((node) => {
       const descriptor = catalog.get(node.type);
@@ -105,7 +128,6 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
       const entry: Omit<NodeCacheEntry, 'value'> = {
         node,
         selected: selected.has(node.id),
-        status: nodeStatusOf(run, node.id),
         problems: problems.byNode.get(node.id)?.map((problem) => problem.message),
         size: sizes[node.id],
         descriptorKnown: descriptor !== undefined,
@@ -116,7 +138,6 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
         previous !== undefined &&
         previous.node === entry.node &&
         previous.selected === entry.selected &&
-        previous.status === entry.status &&
         sameList(previous.problems, entry.problems) &&
         previous.size === entry.size &&
         previous.descriptorKnown === entry.descriptorKnown &&
@@ -140,7 +161,6 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
           descriptor,
           inputs: [...inputs],
           outputs: [...outputs],
-          status: entry.status,
           problems: entry.problems ?? NO_PROBLEMS,
         },
       };
@@ -149,7 +169,38 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
     });
     nodeCache.current = cache;
     return result;
-  }, [content.nodes, content.edges, selectedNodes, sizes, catalog, run, problems]);
+  }, [content.nodes, usedPorts, selectedNodes, sizes, catalog, problems]);
+
+  const notes = useMemo(() => {
+    const selected = new Set(selectedNotes);
+    const cache = new Map<string, NoteCacheEntry>();
+    const result = content.notes.map((note) => {
+      const isSelected = selected.has(note.id);
+      const previous = noteCache.current.get(note.id);
+      if (previous !== undefined && previous.note === note && previous.selected === isSelected) {
+        cache.set(note.id, previous);
+        return previous.value;
+      }
+      const size = note.size ?? DEFAULT_NOTE_SIZE;
+      const value: NoteCanvasNode = {
+        id: NOTE_ID_PREFIX + note.id,
+        type: 'note',
+        position: note.position,
+        selected: isSelected,
+        width: size.width,
+        height: size.height,
+        dragHandle: '.sticky-note__bar',
+        data: { note },
+      };
+      cache.set(note.id, { note, selected: isSelected, value });
+      return value;
+    });
+    noteCache.current = cache;
+    return result;
+  }, [content.notes, selectedNotes]);
+
+  // Notes come first, so React Flow draws them under the nodes.
+  const items = useMemo<CanvasItem[]>(() => (notes.length === 0 ? nodes : [...notes, ...nodes]), [notes, nodes]);
 
   const edges = useMemo(() => {
     const selected = new Set(selectedEdges);
@@ -181,29 +232,46 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
   }, [content.edges, selectedEdges, problems]);
 
   const onNodesChange = useCallback(
-    (changes: NodeChange<CanvasNode>[]) => {
+    (changes: NodeChange<CanvasItem>[]) => {
       const state = store.getState();
-      const positions = new Map<string, { x: number; y: number }>();
+      const positions = new Map<string, Position>();
+      const notePositions = new Map<string, Position>();
       const measured = new Map<string, Size>();
       const selected = new Set(state.selectedNodes);
+      const selectedNoteIds = new Set(state.selectedNotes);
       let selectionChanged = false;
+      let notesSelectionChanged = false;
       let dragEnded = false;
       for (const change of changes) {
+        const noteId = 'id' in change && change.id.startsWith(NOTE_ID_PREFIX) ? change.id.slice(NOTE_ID_PREFIX.length) : null;
         if (change.type === 'position') {
-          if (change.position !== undefined) positions.set(change.id, change.position);
+          if (change.position !== undefined) (noteId === null ? positions : notePositions).set(noteId ?? change.id, change.position);
           if (change.dragging === false) dragEnded = true;
         } else if (change.type === 'select') {
+          if (noteId !== null) {
+            notesSelectionChanged = true;
+            if (change.selected) selectedNoteIds.add(noteId);
+            else selectedNoteIds.delete(noteId);
+            continue;
+          }
           selectionChanged = true;
           if (change.selected) selected.add(change.id);
           else selected.delete(change.id);
         } else if (change.type === 'dimensions' && change.dimensions !== undefined) {
-          measured.set(change.id, change.dimensions);
+          if (noteId === null) {
+            measured.set(change.id, change.dimensions);
+          } else if (change.resizing !== undefined) {
+            // Only the resize handle changes a note's size; measurements of its box do not.
+            state.resizeNote(noteId, change.dimensions, notePositions.get(noteId));
+            if (!change.resizing) dragEnded = true;
+          }
         }
       }
-      if (positions.size > 0) state.dragNodes(positions);
+      if (positions.size > 0 || notePositions.size > 0) state.dragNodes(positions, notePositions);
       if (dragEnded) state.endDrag();
       if (measured.size > 0) state.setSizes(measured);
       if (selectionChanged) state.select([...selected], store.getState().selectedEdges);
+      if (notesSelectionChanged) state.selectNotes([...selectedNoteIds]);
     },
     [store],
   );
@@ -253,6 +321,13 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
     [store, onRejected],
   );
 
+  const addNote = useCallback(() => {
+    const bounds = canvasElement.current?.getBoundingClientRect();
+    const centre = bounds === undefined ? { x: 0, y: 0 } : { x: bounds.left + bounds.width / 2, y: bounds.top + bounds.height / 2 };
+    const position = screenToFlowPosition(centre);
+    store.getState().addNote({ x: position.x - DEFAULT_NOTE_SIZE.width / 2, y: position.y - DEFAULT_NOTE_SIZE.height / 2 });
+  }, [store, screenToFlowPosition]);
+
   const onDragOver = useCallback((event: DragEvent) => {
     if (!event.dataTransfer.types.includes(NODE_TYPE_MIME)) return;
     event.preventDefault();
@@ -271,11 +346,13 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
-      <ReactFlow<CanvasNode>
-        nodes={nodes}
+    <div className="canvas" ref={canvasElement} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      <NoteStoreContext.Provider value={store}>
+      <ReactFlow<CanvasItem>
+        nodes={items}
         edges={edges}
-        nodeTypes={NODE_COMPONENTS}
+        nodeTypes={CANVAS_NODE_TYPES}
+        onlyRenderVisibleElements={content.nodes.length >= VISIBLE_ONLY_FROM_NODES}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
@@ -291,7 +368,13 @@ export function Canvas({ store, problems, run, onRejected }: CanvasProps) {
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable />
         <ConnectionHint store={store} />
+        <Panel position="top-left">
+          <button type="button" className="canvas__add-note" onClick={addNote}>
+            {t('notes.add')}
+          </button>
+        </Panel>
       </ReactFlow>
+      </NoteStoreContext.Provider>
     </div>
   );
 }

@@ -4,7 +4,8 @@ import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { ERROR_PORT } from '../graph/connection-check';
 import { useI18n } from '../i18n/i18n';
-import type { NodeRunStatus } from '../store/run-state';
+import { useNodeStatus } from '../store/run-store';
+import { countRender } from './render-count';
 
 /** Data of a canvas node: the document node, its type and what the canvas marks on it. */
 export interface GraphNodeData extends Record<string, unknown> {
@@ -13,7 +14,6 @@ export interface GraphNodeData extends Record<string, unknown> {
   descriptor: NodeTypeDescriptor | undefined;
   inputs: string[];
   outputs: string[];
-  status: NodeRunStatus | null;
   /** Messages of the problems `validateGraph` found on this node. */
   problems: string[];
 }
@@ -39,7 +39,9 @@ function PortRow({ name, side, label }: { name: string; side: 'input' | 'output'
 
 function GraphNodeView({ data, selected }: NodeProps<CanvasNode>) {
   const { t } = useI18n();
-  const { node, descriptor, inputs, outputs, status, problems } = data;
+  const { node, descriptor, inputs, outputs, problems } = data;
+  const status = useNodeStatus(node.id);
+  countRender(`node:${node.id}`);
   const known = descriptor !== undefined;
   const classes = ['graph-node'];
   if (!known) classes.push('graph-node--unknown');

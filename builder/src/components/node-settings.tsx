@@ -7,7 +7,7 @@ import type { GraphNode, JoinMode, RetryPolicy } from '@gestorlead/sdk-plugin';
 import Form from '@rjsf/core';
 import type { ErrorSchema, RJSFSchema, UiSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { useStore } from 'zustand';
 import { CredentialPickers } from '../credentials/credential-picker';
 import type { LocatedProblem } from '../graph/problems';
@@ -55,9 +55,31 @@ function parseOptionalInteger(text: string): number | undefined {
   return Number.isFinite(value) ? Math.round(value) : undefined;
 }
 
+/**
+ * Returns the node `nodeId`, keeping the previous object while only its position changes, so a
+ * drag of the selected node does not render its settings form on every step.
+ */
+function useNodeExceptMoves(store: EditorStore, nodeId: string): GraphNode | undefined {
+  const lastReturned = useRef<GraphNode | undefined>(undefined);
+  return useStore(store, (state) => {
+    const node = state.content.nodes.find((item) => item.id === nodeId);
+    const previous = lastReturned.current;
+    if (node !== undefined && previous !== undefined && sameExceptPosition(node, previous)) return previous;
+    lastReturned.current = node;
+    return node;
+  });
+}
+
+function sameExceptPosition(a: GraphNode, b: GraphNode): boolean {
+  if (a === b) return true;
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  keys.delete('position');
+  return [...keys].every((key) => a[key as keyof GraphNode] === b[key as keyof GraphNode]);
+}
+
 export function NodeSettings({ store, nodeId, problems }: NodeSettingsProps) {
   const { t } = useI18n();
-  const node = useStore(store, (state) => state.content.nodes.find((item) => item.id === nodeId));
+  const node = useNodeExceptMoves(store, nodeId);
   const catalog = useStore(store, (state) => state.nodeTypes);
   const extraErrors = useMemo(() => configErrors(problems), [problems]);
   if (node === undefined) return null;

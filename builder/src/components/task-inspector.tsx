@@ -5,11 +5,11 @@ import type { RunEvent, TaskDetail } from '../api/types';
 import { useApi } from '../api-context';
 import { useI18n } from '../i18n/i18n';
 import { LiveText, NodeArtifacts } from '../run-view/artifact-preview';
-import type { RunView } from '../store/run-state';
+import { useNodeRun, useNodeStream, useRunId, type RunStore } from '../store/run-store';
 import { ErrorNotice } from './error-notice';
 
 export interface TaskInspectorProps {
-  run: RunView;
+  store: RunStore;
   nodeId: string;
 }
 
@@ -26,10 +26,12 @@ function Json({ value, testId }: { value: unknown; testId: string }) {
   );
 }
 
-export function TaskInspector({ run, nodeId }: TaskInspectorProps) {
+export function TaskInspector({ store, nodeId }: TaskInspectorProps) {
   const { t } = useI18n();
   const api = useApi();
-  const nodeRun = run.nodes[nodeId];
+  const nodeRun = useNodeRun(store, nodeId);
+  const streamed = useNodeStream(store, nodeId);
+  const runId = useRunId(store);
   const [task, setTask] = useState<TaskDetail | null>(null);
   const [log, setLog] = useState<RunEvent[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
@@ -82,8 +84,8 @@ export function TaskInspector({ run, nodeId }: TaskInspectorProps) {
           ))}
         </ol>
       )}
-      <LiveText text={run.streams[nodeId]} running={nodeRun.status === 'running'} />
-      <NodeArtifacts runId={run.runId} nodeId={nodeId} refreshKey={`${nodeRun.status}-${nodeRun.attempt}`} />
+      <LiveText text={streamed} running={nodeRun.status === 'running'} />
+      {runId !== null && <NodeArtifacts runId={runId} nodeId={nodeId} refreshKey={`${nodeRun.status}-${nodeRun.attempt}`} />}
       <h3>{t('run.inputData')}</h3>
       <Json value={task.input} testId="task-input" />
       <h3>{t('run.outputData')}</h3>

@@ -4,14 +4,15 @@ import type { StreamState } from '../api/run-stream';
 import { useI18n } from '../i18n/i18n';
 import type { SaveStatus } from '../store/autosave';
 import type { EditorStore } from '../store/editor-store';
-import { isRunActive, type RunView } from '../store/run-state';
+import { isRunActive } from '../store/run-state';
+import type { RunSummary } from '../store/run-store';
 
 export interface EditorToolbarProps {
   store: EditorStore;
   saveStatus: SaveStatus;
   problemCount: number;
   publishedVersion: number | null;
-  run: RunView | null;
+  run: RunSummary | null;
   streamState: StreamState;
   onLayout: () => void;
   onFit: () => void;

@@ -1,23 +1,26 @@
-import { useEffect, useState } from 'react';
-import { NodeSettings } from '../components/node-settings';
+import { lazy, Suspense, useEffect, useState } from 'react';
 import { TaskInspector } from '../components/task-inspector';
 import type { LocatedProblem } from '../graph/problems';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore } from '../store/editor-store';
-import type { RunView } from '../store/run-state';
+import type { RunStore } from '../store/run-store';
+
+/** The settings form and react-jsonschema-form load when a node is first selected. */
+const NodeSettings = lazy(() => import('../components/node-settings').then((module) => ({ default: module.NodeSettings })));
 
 export interface SidePanelProps {
   store: EditorStore;
   nodeId: string | null;
   problems: readonly LocatedProblem[];
-  run: RunView | null;
+  /** Id of the run on screen, or null. */
+  runId: string | null;
+  runStore: RunStore;
 }
 
 /** Renders the right panel: the selected node's settings and, during a run, its task. */
-export function SidePanel({ store, nodeId, problems, run }: SidePanelProps) {
+export function SidePanel({ store, nodeId, problems, runId, runStore }: SidePanelProps) {
   const { t } = useI18n();
-  const [tab, setTab] = useState<'settings' | 'run'>(run !== null ? 'run' : 'settings');
-  const runId = run?.runId ?? null;
+  const [tab, setTab] = useState<'settings' | 'run'>(runId !== null ? 'run' : 'settings');
   // A new run shows its data: that is what the user looks for once Run is pressed.
   useEffect(() => {
     if (runId !== null) setTab('run');
@@ -29,10 +32,10 @@ export function SidePanel({ store, nodeId, problems, run }: SidePanelProps) {
       </aside>
     );
   }
-  const showRun = run !== null && tab === 'run';
+  const showRun = runId !== null && tab === 'run';
   return (
     <aside className="side-panel" aria-label={t('settings.title')}>
-      {run !== null && (
+      {runId !== null && (
         <div className="tabs" role="tablist">
           <button type="button" role="tab" aria-selected={!showRun} onClick={() => setTab('settings')}>
             {t('settings.tabSettings')}
@@ -42,7 +45,13 @@ export function SidePanel({ store, nodeId, problems, run }: SidePanelProps) {
           </button>
         </div>
       )}
-      {showRun ? <TaskInspector run={run} nodeId={nodeId} /> : <NodeSettings store={store} nodeId={nodeId} problems={problems} />}
+      {showRun ? (
+        <TaskInspector store={runStore} nodeId={nodeId} />
+      ) : (
+        <Suspense fallback={<p className="muted">{t('app.loading')}</p>}>
+          <NodeSettings store={store} nodeId={nodeId} problems={problems} />
+        </Suspense>
+      )}
     </aside>
   );
 }

@@ -3,10 +3,14 @@ import { requestBalanceRefresh } from '../account/balance';
 import { RunStream, webSocketUrl, type StreamState } from '../api/run-stream';
 import type { StudioApi } from '../api/studio-api';
 import type { RunEvent } from '../api/types';
-import { applyRunEvent, newRunView, type RunView } from '../store/run-state';
+import { applyRunEvent, newRunView } from '../store/run-state';
+import { createRunStore, useRunSummary, type RunStore, type RunSummary } from '../store/run-store';
 
 export interface RunWatcher {
-  view: RunView | null;
+  /** The run on screen with its node statuses; node components subscribe to it per node. */
+  store: RunStore;
+  /** The run's id, status and error; node events leave it unchanged. */
+  view: RunSummary | null;
   streamState: StreamState;
   /** Starts a manual run of the latest saved version with `input`. */
   start(input: unknown): Promise<void>;
@@ -18,53 +22,94 @@ export interface RunWatcher {
   close(): void;
 }
 
-/** Events that arrive within this window are applied together, in milliseconds. */
-const EVENT_BATCH_MS = 50;
+/**
+ * Longest wait before queued events are applied when no animation frame comes, in milliseconds.
+ * Browsers pause animation frames in hidden tabs, and the queue would otherwise grow until the
+ * tab is shown.
+ */
+const HIDDEN_FLUSH_MS = 250;
 
 /**
- * Starts runs and follows their events. Events are applied in batches, so a burst of events
- * costs one render. A timer, not an animation frame, drives the batches, because browsers pause
- * animation frames in hidden tabs and the queue would grow until the tab is shown.
+ * Applies queued events once per animation frame, so a burst of events costs one render. A timer
+ * flushes the queue when no frame comes within `HIDDEN_FLUSH_MS`.
  */
+class EventBatcher {
+  #queue: RunEvent[] = [];
+  #frame: number | null = null;
+  #timer: ReturnType<typeof setTimeout> | null = null;
+  readonly #apply: (events: RunEvent[]) => void;
+
+  constructor(apply: (events: RunEvent[]) => void) {
+    this.#apply = apply;
+  }
+
+  push(event: RunEvent): void {
+    this.#queue.push(event);
+    if (this.#timer !== null) return;
+    this.#frame = requestAnimationFrame(() => this.flush());
+    this.#timer = setTimeout(() => this.flush(), HIDDEN_FLUSH_MS);
+  }
+
+  flush(): void {
+    this.cancel();
+    const events = this.#queue;
+    this.#queue = [];
+    if (events.length > 0) this.#apply(events);
+  }
+
+  /** Drops the scheduled flush; queued events stay queued. */
+  cancel(): void {
+    if (this.#frame !== null) cancelAnimationFrame(this.#frame);
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#frame = null;
+    this.#timer = null;
+  }
+
+  clear(): void {
+    this.cancel();
+    this.#queue = [];
+  }
+}
+
+/** Starts runs and follows their events into a run store. */
 export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
-  const [view, setView] = useState<RunView | null>(null);
+  const [store] = useState(createRunStore);
+  const view = useRunSummary(store);
   const [streamState, setStreamState] = useState<StreamState>('closed');
   const stream = useRef<RunStream | null>(null);
-  const queue = useRef<RunEvent[]>([]);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-
-  const flush = useCallback(() => {
-    timer.current = null;
-    const events = queue.current;
-    queue.current = [];
-    setView((current) => (current === null ? current : events.reduce(applyRunEvent, current)));
-  }, []);
+  const [batcher] = useState(
+    () =>
+      new EventBatcher((events) => {
+        const current = store.getState().view;
+        if (current !== null) store.setState({ view: events.reduce(applyRunEvent, current) });
+      }),
+  );
 
   const watch = useCallback(
     (runId: string) => {
       stream.current?.close();
-      queue.current = [];
-      setView(newRunView(runId));
+      batcher.clear();
+      store.setState({ view: newRunView(runId) });
       stream.current = new RunStream({
         runId,
         url: async () => webSocketUrl(window.location, await api.client.accessToken()),
-        onEvent: (event) => {
-          queue.current.push(event);
-          timer.current ??= setTimeout(flush, EVENT_BATCH_MS);
+        onEvent: (event) => batcher.push(event),
+        onSubscribed: (status) => {
+          const current = store.getState().view;
+          if (current !== null && current.runId === runId) store.setState({ view: { ...current, status } });
         },
-        onSubscribed: (status) => setView((current) => (current === null || current.runId !== runId ? current : { ...current, status })),
         onState: setStreamState,
       });
     },
-    [api, flush],
+    [api, store, batcher],
   );
 
   useEffect(
     () => () => {
       stream.current?.close();
-      if (timer.current !== null) clearTimeout(timer.current);
+      batcher.clear();
     },
-    [],
+    [batcher],
   );
 
   const start = useCallback(
@@ -92,8 +137,9 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
   const close = useCallback(() => {
     stream.current?.close();
     stream.current = null;
-    setView(null);
-  }, []);
+    batcher.clear();
+    store.setState({ view: null });
+  }, [store, batcher]);
 
-  return { view, streamState, start, watch, cancel, resume, close };
+  return { store, view, streamState, start, watch, cancel, resume, close };
 }

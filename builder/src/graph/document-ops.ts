@@ -2,7 +2,7 @@
  * Pure edits of a graph's nodes and edges. Each returns new arrays and leaves unchanged nodes
  * and edges as the same objects, so React Flow re-renders only what changed.
  */
-import type { GraphEdge, GraphNode, NodeTypeDescriptor, Position } from '@gestorlead/sdk-plugin';
+import type { GraphEdge, GraphNode, GraphNote, NodeTypeDescriptor, Position } from '@gestorlead/sdk-plugin';
 import { getDefaultFormState, type RJSFSchema } from '@rjsf/utils';
 import validator from '@rjsf/validator-ajv8';
 
@@ -10,6 +10,8 @@ import validator from '@rjsf/validator-ajv8';
 export interface GraphContent {
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** Sticky notes; the runtime stores them with the graph and does not execute them. */
+  notes: GraphNote[];
 }
 
 /** Nodes and edges copied to the clipboard, with the edges that join copied nodes only. */
@@ -63,13 +65,59 @@ export function addNode(
   return { content: { ...content, nodes: [...content.nodes, node] }, node };
 }
 
-/** Removes nodes and edges, and every edge that touches a removed node. */
-export function removeElements(content: GraphContent, nodeIds: ReadonlySet<string>, edgeIds: ReadonlySet<string>): GraphContent {
+/** Removes nodes, edges and notes, and every edge that touches a removed node. */
+export function removeElements(
+  content: GraphContent,
+  nodeIds: ReadonlySet<string>,
+  edgeIds: ReadonlySet<string>,
+  noteIds: ReadonlySet<string> = new Set(),
+): GraphContent {
   const nodes = content.nodes.filter((node) => !nodeIds.has(node.id));
   const edges = content.edges.filter(
     (edge) => !edgeIds.has(edge.id) && !nodeIds.has(edge.source) && !nodeIds.has(edge.target),
   );
-  return { nodes, edges };
+  const notes = noteIds.size === 0 ? content.notes : content.notes.filter((note) => !noteIds.has(note.id));
+  return { nodes, edges, notes };
+}
+
+/** Adds an empty yellow note at `position`. */
+export function addNote(content: GraphContent, position: Position): { content: GraphContent; note: GraphNote } {
+  const taken = new Set(content.notes.map((note) => note.id));
+  const note: GraphNote = {
+    id: uniqueId('note', taken),
+    text: '',
+    position: { x: Math.round(position.x), y: Math.round(position.y) },
+    color: 'yellow',
+  };
+  return { content: { ...content, notes: [...content.notes, note] }, note };
+}
+
+/** Replaces fields of one note; `undefined` values remove the field. */
+export function updateNote(content: GraphContent, id: string, patch: Partial<Omit<GraphNote, 'id'>>): GraphContent {
+  let changed = false;
+  const notes = content.notes.map((note) => {
+    if (note.id !== id) return note;
+    changed = true;
+    const next: Record<string, unknown> = { ...note, ...patch };
+    for (const key of Object.keys(patch)) {
+      if (next[key] === undefined) delete next[key];
+    }
+    return next as unknown as GraphNote;
+  });
+  return changed ? { ...content, notes } : content;
+}
+
+/** Moves notes to new positions; notes not in `positions` keep their object. */
+export function moveNotes(content: GraphContent, positions: ReadonlyMap<string, Position>): GraphContent {
+  if (positions.size === 0) return content;
+  let changed = false;
+  const notes = content.notes.map((note) => {
+    const position = positions.get(note.id);
+    if (position === undefined || (position.x === note.position.x && position.y === note.position.y)) return note;
+    changed = true;
+    return { ...note, position: { x: position.x, y: position.y } };
+  });
+  return changed ? { ...content, notes } : content;
 }
 
 /** Moves nodes to new positions; nodes not in `positions` keep their object. */
@@ -142,7 +190,7 @@ export function pasteElements(
     return [{ ...edge, id, source, target }];
   });
   return {
-    content: { nodes: [...content.nodes, ...nodes], edges: [...content.edges, ...edges] },
+    content: { ...content, nodes: [...content.nodes, ...nodes], edges: [...content.edges, ...edges] },
     nodeIds: nodes.map((node) => node.id),
   };
 }

@@ -1,10 +1,12 @@
 import { accountEn } from './account.en';
 import { runViewEn } from './run-view.en';
 import { historyEn } from './history.en';
+import { notesEn } from './notes.en';
 
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
   ...historyEn,
+  ...notesEn,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Loading…',
   'app.language': 'Language',

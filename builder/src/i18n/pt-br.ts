@@ -3,9 +3,11 @@ import { accountPtBR } from './account.pt-br';
 import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 import { historyPtBR } from './history.pt-br';
+import { notesPtBr } from './notes.pt-br';
 
 export const ptBR = {
   ...historyPtBR,
+  ...notesPtBr,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Carregando…',
   'app.language': 'Idioma',

@@ -6,10 +6,12 @@ import './phone.css';
 import { useStore } from 'zustand';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore } from '../store/editor-store';
-import { nodeStatusOf, type RunView } from '../store/run-state';
+import { nodeStatusOf } from '../store/run-state';
+import type { RunStore } from '../store/run-store';
 
-export function RunStatusList({ store, run }: { store: EditorStore; run: RunView | null }) {
+export function RunStatusList({ store, runStore }: { store: EditorStore; runStore: RunStore }) {
   const { t } = useI18n();
+  const run = useStore(runStore, (state) => state.view);
   const nodes = useStore(store, (state) => state.content.nodes);
   const catalog = useStore(store, (state) => state.nodeTypes);
   const selected = useStore(store, (state) => state.selectedNodes);

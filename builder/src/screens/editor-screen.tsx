@@ -36,6 +36,7 @@ import { RunStatusList } from '../run-view/run-status-list';
 import { runIdOfSearch, runsPath } from '../router';
 import { LocalDraftStorage, type DraftStorage } from '../store/autosave';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
+import { RunStoreContext } from '../store/run-store';
 
 /** How long an information notice stays, in milliseconds. */
 const NOTICE_MS = 4_000;
@@ -123,11 +124,11 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
   const [notices, setNotices] = useState<Notice[]>([]);
   const noticeId = useRef(0);
 
-  const content = useStore(store, (state) => state.content);
-  const name = useStore(store, (state) => state.name);
+  // Node moves leave the problems as they are, so a drag does not validate the graph again.
+  const structureRevision = useStore(store, (state) => state.structureRevision);
   const catalog = useStore(store, (state) => state.nodeTypes);
   const selectedNodes = useStore(store, (state) => state.selectedNodes);
-  const problems = useMemo(() => findProblems(store.getState().toDocument(), catalog), [store, content, name, catalog]);
+  const problems = useMemo(() => findProblems(store.getState().toDocument(), catalog), [store, structureRevision, catalog]);
 
   const notify = useCallback((notice: Omit<Notice, 'id'>) => {
     noticeId.current += 1;
@@ -321,8 +322,10 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
       )}
       <div className="editor__body">
         <Palette catalog={catalog} onAdd={addAtCentre} />
-        <Canvas store={store} problems={problems} run={runs.view} onRejected={onRejected} />
-        <RunStatusList store={store} run={runs.view} />
+        <RunStoreContext.Provider value={runs.store}>
+          <Canvas store={store} problems={problems} onRejected={onRejected} />
+        </RunStoreContext.Provider>
+        <RunStatusList store={store} runStore={runs.store} />
         {drawer === 'versions' && (
           <VersionsPanel
             api={api}
@@ -351,7 +354,8 @@ function Editor({ api, graphId, drafts, loaded }: EditorProps) {
             store={store}
             nodeId={selectedNode}
             problems={selectedNode === null ? [] : (problems.byNode.get(selectedNode) ?? [])}
-            run={runs.view}
+            runId={runs.view?.runId ?? null}
+            runStore={runs.store}
           />
         )}
       </div>

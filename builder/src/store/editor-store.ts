@@ -2,18 +2,21 @@
  * State of the graph open on the canvas: its document, selection and undo history. A plain
  * zustand store, so tests drive it without React.
  */
-import type { GraphDocument, GraphNode, GraphSettings, Position } from '@gestorlead/sdk-plugin';
+import type { GraphDocument, GraphNode, GraphNote, GraphSettings, Position } from '@gestorlead/sdk-plugin';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { checkConnection, type ConnectionRequest, type ConnectionResult } from '../graph/connection-check';
 import {
   addEdge,
   addNode,
+  addNote,
   copyElements,
   moveNodes,
+  moveNotes,
   PASTE_OFFSET_PX,
   pasteElements,
   removeElements,
   updateNode,
+  updateNote,
   type ClipboardContent,
   type GraphContent,
 } from '../graph/document-ops';
@@ -41,8 +44,14 @@ export interface EditorState {
   content: GraphContent;
   /** Increases with every change of the document, for autosave. */
   revision: number;
+  /**
+   * Increases with every change other than the moves and resizes of a drag in progress, so what
+   * depends on the graph's structure, such as its problems, is not computed on every drag step.
+   */
+  structureRevision: number;
   selectedNodes: string[];
   selectedEdges: string[];
+  selectedNotes: string[];
   history: History<Snapshot>;
   /** Content before the drag in progress, recorded as one undo step when the drag ends. */
   dragStart: GraphContent | null;
@@ -59,9 +68,20 @@ export interface EditorActions {
   addNode(type: string, position: Position): string;
   connect(request: ConnectionRequest): ConnectionResult;
   removeSelection(): void;
-  /** Moves nodes during a drag; the drag becomes one undo step when `endDrag` runs. */
-  dragNodes(positions: ReadonlyMap<string, Position>): void;
+  /**
+   * Moves nodes, and notes by note id, during a drag; the drag becomes one undo step when
+   * `endDrag` runs.
+   */
+  dragNodes(positions: ReadonlyMap<string, Position>, notePositions?: ReadonlyMap<string, Position>): void;
   endDrag(): void;
+  /** Adds an empty note at `position` and selects it; returns its id. */
+  addNote(position: Position): string;
+  /** Edits a note; `coalesceKey` merges quick edits of the same field into one undo step. */
+  updateNote(id: string, patch: Partial<Omit<GraphNote, 'id'>>, coalesceKey?: string): void;
+  /** Resizes a note while its resize handle is dragged; one undo step when `endDrag` runs. */
+  resizeNote(id: string, size: { width: number; height: number }, position?: Position): void;
+  removeNote(id: string): void;
+  selectNotes(noteIds: readonly string[]): void;
   autoLayout(): void;
   updateNode(id: string, patch: Partial<Omit<GraphNode, 'id'>>, coalesceKey?: string): void;
   rename(name: string): void;
@@ -113,12 +133,14 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
         settings: 'settings' in next ? next.settings : state.settings,
         history: record(state.history, before, now(), key),
         revision: state.revision + 1,
+        structureRevision: state.structureRevision + 1,
       });
     };
 
     const restore = (snapshot: Snapshot, history: History<Snapshot>): void => {
       const ids = new Set(snapshot.content.nodes.map((node) => node.id));
       const edgeIds = new Set(snapshot.content.edges.map((edge) => edge.id));
+      const noteIds = new Set(snapshot.content.notes.map((note) => note.id));
       const state = get();
       set({
         name: snapshot.name,
@@ -126,8 +148,10 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
         settings: snapshot.settings,
         history,
         revision: state.revision + 1,
+        structureRevision: state.structureRevision + 1,
         selectedNodes: state.selectedNodes.filter((id) => ids.has(id)),
         selectedEdges: state.selectedEdges.filter((id) => edgeIds.has(id)),
+        selectedNotes: state.selectedNotes.filter((id) => noteIds.has(id)),
         dragStart: null,
       });
     };
@@ -137,10 +161,12 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
       name: '',
       description: undefined,
       settings: undefined,
-      content: { nodes: [], edges: [] },
+      content: { nodes: [], edges: [], notes: [] },
       revision: 0,
+      structureRevision: 0,
       selectedNodes: [],
       selectedEdges: [],
+      selectedNotes: [],
       history: emptyHistory<Snapshot>(),
       dragStart: null,
       sizes: {},
@@ -152,10 +178,12 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
           name: document.name,
           description: document.description,
           settings: document.settings,
-          content: { nodes: document.nodes, edges: document.edges },
+          content: { nodes: document.nodes, edges: document.edges, notes: document.notes ?? [] },
           revision: 0,
+          structureRevision: get().structureRevision + 1,
           selectedNodes: [],
           selectedEdges: [],
+          selectedNotes: [],
           history: emptyHistory<Snapshot>(),
           dragStart: null,
         });
@@ -170,6 +198,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
         const document: GraphDocument = { id: state.graphId, name: state.name, nodes: state.content.nodes, edges: state.content.edges };
         if (state.description !== undefined) document.description = state.description;
         if (state.settings !== undefined) document.settings = state.settings;
+        if (state.content.notes.length > 0) document.notes = state.content.notes;
         return document;
       },
 
@@ -189,16 +218,54 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
 
       removeSelection() {
         const state = get();
-        if (state.selectedNodes.length === 0 && state.selectedEdges.length === 0) return;
-        const content = removeElements(state.content, new Set(state.selectedNodes), new Set(state.selectedEdges));
-        commit({ content }, null, { selectedNodes: [], selectedEdges: [] });
+        if (state.selectedNodes.length + state.selectedEdges.length + state.selectedNotes.length === 0) return;
+        const content = removeElements(
+          state.content,
+          new Set(state.selectedNodes),
+          new Set(state.selectedEdges),
+          new Set(state.selectedNotes),
+        );
+        commit({ content }, null, { selectedNodes: [], selectedEdges: [], selectedNotes: [] });
       },
 
-      dragNodes(positions) {
+      dragNodes(positions, notePositions = new Map()) {
         const state = get();
-        const content = moveNodes(state.content, positions);
+        const content = moveNotes(moveNodes(state.content, positions), notePositions);
         if (content === state.content) return;
         set({ content, dragStart: state.dragStart ?? state.content, revision: state.revision + 1 });
+      },
+
+      addNote(position) {
+        const result = addNote(get().content, position);
+        commit({ content: result.content }, null, { selectedNodes: [], selectedEdges: [], selectedNotes: [result.note.id] });
+        return result.note.id;
+      },
+
+      updateNote(id, patch, coalesceKey) {
+        const state = get();
+        const content = updateNote(state.content, id, patch);
+        if (content === state.content) return;
+        commit({ content }, coalesceKey === undefined ? null : `note:${id}:${coalesceKey}`);
+      },
+
+      resizeNote(id, size, position) {
+        const state = get();
+        const patch: Partial<GraphNote> = { size: { width: Math.round(size.width), height: Math.round(size.height) } };
+        if (position !== undefined) patch.position = { x: Math.round(position.x), y: Math.round(position.y) };
+        const content = updateNote(state.content, id, patch);
+        if (content === state.content) return;
+        set({ content, dragStart: state.dragStart ?? state.content, revision: state.revision + 1 });
+      },
+
+      removeNote(id) {
+        const state = get();
+        if (!state.content.notes.some((note) => note.id === id)) return;
+        const content = removeElements(state.content, new Set(), new Set(), new Set([id]));
+        commit({ content }, null, { selectedNotes: state.selectedNotes.filter((item) => item !== id) });
+      },
+
+      selectNotes(noteIds) {
+        set({ selectedNotes: [...noteIds] });
       },
 
       endDrag() {
@@ -232,7 +299,7 @@ export function createEditorStore(options: EditorStoreOptions = {}): EditorStore
       },
 
       restoreVersion(document) {
-        const content = { nodes: document.nodes, edges: document.edges };
+        const content = { nodes: document.nodes, edges: document.edges, notes: document.notes ?? [] };
         commit({ name: document.name, content, settings: document.settings }, null, { selectedNodes: [], selectedEdges: [] });
       },
 

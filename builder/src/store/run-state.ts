@@ -39,7 +39,7 @@ export function newRunView(runId: string): RunView {
   return { runId, status: 'queued', lastSeq: 0, nodes: {}, error: null, streams: {} };
 }
 
-export function isRunActive(view: RunView | null): boolean {
+export function isRunActive(view: Pick<RunView, 'status'> | null): boolean {
   return view !== null && !FINAL_RUN_STATUSES.has(view.status);
 }
 

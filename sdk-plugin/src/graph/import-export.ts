@@ -13,7 +13,9 @@ import type { GraphDocument, GraphProblem } from './types.js';
 /** Value of the `format` field of exported graph files. */
 export const GRAPH_FORMAT = 'gestorlead.graph/v1';
 
-const DOCUMENT_KEYS = ['id', 'name', 'description', 'version', 'settings', 'nodes', 'edges'];
+const DOCUMENT_KEYS = ['id', 'name', 'description', 'version', 'settings', 'nodes', 'edges', 'notes'];
+const NOTE_KEYS = ['id', 'text', 'position', 'size', 'color'];
+const SIZE_KEYS = ['width', 'height'];
 const NODE_KEYS = [
   'id',
   'type',
@@ -96,6 +98,18 @@ function orderNode(node: unknown): unknown {
   });
 }
 
+function orderNote(note: unknown): unknown {
+  return orderIfRecord(note, NOTE_KEYS, (key, value) => {
+    if (key === 'position') {
+      return orderIfRecord(value, POSITION_KEYS);
+    }
+    if (key === 'size') {
+      return orderIfRecord(value, SIZE_KEYS);
+    }
+    return value;
+  });
+}
+
 function orderWebhook(webhook: unknown): unknown {
   return orderIfRecord(webhook, WEBHOOK_KEYS, (key, value) => {
     if (key === 'token') {
@@ -127,6 +141,8 @@ function orderDocumentChild(key: string, value: unknown): unknown {
       return Array.isArray(value) ? value.map(orderNode) : value;
     case 'edges':
       return Array.isArray(value) ? value.map((edge) => orderIfRecord(edge, EDGE_KEYS)) : value;
+    case 'notes':
+      return Array.isArray(value) ? value.map(orderNote) : value;
     default:
       return value;
   }
@@ -135,7 +151,7 @@ function orderDocumentChild(key: string, value: unknown): unknown {
 /**
  * Serializes a graph document as JSON indented by 2 spaces, ending with a newline. `format`
  * comes first, then the document keys in the order id, name, description, version, settings,
- * nodes, edges. Node, edge and settings keys follow the order of `types.ts`. Node `config` and
+ * nodes, edges, notes. Node, edge and settings keys follow the order of `types.ts`. Node `config` and
  * `credentials` keep their own key order. Unknown keys are kept after the known ones.
  */
 export function exportGraph(doc: GraphDocument): string {

@@ -4,7 +4,7 @@
  * Node `config` is free-form here and is checked against the node type's `configSchema`.
  */
 import { MAX_RANGE_LENGTH } from '../manifest/semver.js';
-import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES, SCHEDULE_MISSED_POLICIES } from './types.js';
+import { BACKOFF_KINDS, EDGE_KINDS, JOIN_MODES, NOTE_COLORS, SCHEDULE_MISSED_POLICIES } from './types.js';
 
 /** Pattern of node and edge ids: 1 to 64 letters, digits, `_` or `-`. */
 export const GRAPH_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
@@ -43,6 +43,11 @@ export const MAX_RUN_CONCURRENCY = 1_000;
 export const MAX_WEBHOOK_RATE_LIMIT = 1_000_000;
 /** Maximum `settings.webhook.rateLimit.windowSeconds`: one day. */
 export const MAX_WEBHOOK_RATE_WINDOW_SECONDS = 86_400;
+
+/** Maximum length of a sticky note's text, in UTF-16 code units. */
+export const MAX_NOTE_TEXT_LENGTH = 10_000;
+/** Maximum width or height of a sticky note, in canvas pixels. */
+export const MAX_NOTE_SIZE_PX = 4_000;
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 const headerName = { type: 'string', pattern: HEADER_NAME_PATTERN } as const;
@@ -168,6 +173,27 @@ const scheduleSettingsSchema = {
   },
 } as const;
 
+const noteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'text', 'position'],
+  properties: {
+    id: { type: 'string', pattern: GRAPH_ID_PATTERN },
+    text: { type: 'string', maxLength: MAX_NOTE_TEXT_LENGTH },
+    position: positionSchema,
+    size: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['width', 'height'],
+      properties: {
+        width: { type: 'number', minimum: 1, maximum: MAX_NOTE_SIZE_PX },
+        height: { type: 'number', minimum: 1, maximum: MAX_NOTE_SIZE_PX },
+      },
+    },
+    color: { type: 'string', enum: [...NOTE_COLORS] },
+  },
+} as const;
+
 const settingsSchema = {
   type: 'object',
   additionalProperties: false,
@@ -201,5 +227,6 @@ export const GRAPH_DOCUMENT_SCHEMA = {
     settings: settingsSchema,
     nodes: { type: 'array', items: nodeSchema },
     edges: { type: 'array', items: edgeSchema },
+    notes: { type: 'array', items: noteSchema },
   },
 } as const;

@@ -58,6 +58,24 @@ export interface GraphEdge {
   kind?: EdgeKind;
 }
 
+/** Colours of sticky notes on the canvas. */
+export const NOTE_COLORS = ['yellow', 'blue', 'green', 'pink', 'purple'] as const;
+/** Colours of sticky notes on the canvas. */
+export type NoteColor = (typeof NOTE_COLORS)[number];
+
+/**
+ * A sticky note on the canvas: plain text for the people who edit the graph. The runtime stores
+ * notes with the graph and never executes or checks them as nodes.
+ */
+export interface GraphNote {
+  id: string;
+  text: string;
+  position: Position;
+  /** Size in canvas pixels; the builder's default size when absent. */
+  size?: { width: number; height: number };
+  color?: NoteColor;
+}
+
 /** Webhook trigger options of one graph. */
 export interface WebhookSettings {
   /** `async` replies 202 with the run id; `sync` waits for a `core/respond` node. */
@@ -143,6 +161,8 @@ export interface GraphDocument {
   version?: number;
   nodes: GraphNode[];
   edges: GraphEdge[];
+  /** Sticky notes of the canvas; absent when the graph has none. */
+  notes?: GraphNote[];
   settings?: GraphSettings;
 }
 

@@ -65,6 +65,8 @@ export function validateGraph(
     for (const problem of checkGraphStructure(nodes, edges, options.nodeTypes)) {
       problems.push(problem);
     }
+    // Notes are canvas annotations: only their ids are checked, apart from the schema.
+    if (Array.isArray(input.notes)) checkDuplicateIds(input.notes, 'notes', 'note', problems);
     checkTriggerSettings(input.settings, options.triggerTypes, problems);
     checkSchedule(input.settings, problems);
     checkInputSchema(input.settings, problems);
@@ -103,8 +105,8 @@ function checkGraphStructure(
  */
 function checkDuplicateIds(
   items: readonly unknown[],
-  collection: 'nodes' | 'edges',
-  noun: 'node' | 'edge',
+  collection: 'nodes' | 'edges' | 'notes',
+  noun: 'node' | 'edge' | 'note',
   problems: GraphProblem[],
 ): Map<string, number> {
   const firstIndex = new Map<string, number>();

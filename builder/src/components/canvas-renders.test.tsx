@@ -1,0 +1,110 @@
+import type { GraphDocument } from '@gestorlead/sdk-plugin';
+import { act, cleanup, render } from '@testing-library/react';
+import { ReactFlowProvider } from '@xyflow/react';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RunEvent } from '../api/types';
+import { findProblems } from '../graph/problems';
+import { I18nProvider } from '../i18n/i18n';
+import { createEditorStore, type EditorStore } from '../store/editor-store';
+import { applyRunEvent, newRunView } from '../store/run-state';
+import { createRunStore, RunStoreContext, type RunStore } from '../store/run-store';
+import { testCatalog } from '../test-support/node-types';
+import { Canvas } from './canvas';
+
+const DOCUMENT: GraphDocument = {
+  id: 'g1',
+  name: 'Three nodes',
+  nodes: ['a', 'b', 'c'].map((id, index) => ({ id, type: 'core/noop@1', position: { x: index * 250, y: 0 }, config: {} })),
+  edges: [
+    { id: 'a-b', source: 'a', sourcePort: 'out', target: 'b', targetPort: 'in' },
+    { id: 'b-c', source: 'b', sourcePort: 'out', target: 'c', targetPort: 'in' },
+  ],
+};
+
+function taskEvent(seq: number, nodeId: string, type: string): RunEvent {
+  return { runId: 'r1', seq, type, at: '2026-12-04T10:00:00.000Z', taskId: `t-${nodeId}`, nodeId, data: {} };
+}
+
+function renderCanvas(): { store: EditorStore; runStore: RunStore } {
+  const store = createEditorStore({ nodeTypes: testCatalog() });
+  store.getState().load(DOCUMENT, 'g1');
+  const runStore = createRunStore();
+  const problems = findProblems(store.getState().toDocument(), store.getState().nodeTypes);
+  render(
+    <I18nProvider initial="en">
+      <ReactFlowProvider>
+        <RunStoreContext.Provider value={runStore}>
+          <div style={{ width: 1200, height: 800 }}>
+            <Canvas store={store} problems={problems} onRejected={() => undefined} />
+          </div>
+        </RunStoreContext.Provider>
+      </ReactFlowProvider>
+    </I18nProvider>,
+  );
+  return { store, runStore };
+}
+
+function counts(): Record<string, number> {
+  return { ...globalThis.__gestorleadRenderCounts };
+}
+
+function resetCounts(): void {
+  globalThis.__gestorleadRenderCounts = {};
+}
+
+beforeEach(() => resetCounts());
+afterEach(() => {
+  cleanup();
+  globalThis.__gestorleadRenderCounts = undefined;
+});
+
+describe('canvas renders', () => {
+  it('renders every node once on open', () => {
+    renderCanvas();
+    const rendered = counts();
+    expect(Object.keys(rendered).sort()).toEqual(['node:a', 'node:b', 'node:c']);
+  });
+
+  it('status of node A re-renders only A', () => {
+    const { runStore } = renderCanvas();
+    act(() => runStore.setState({ view: { ...newRunView('r1'), status: 'running' } }));
+    resetCounts();
+
+    act(() => {
+      const view = runStore.getState().view!;
+      runStore.setState({ view: applyRunEvent(view, taskEvent(1, 'a', 'task.started')) });
+    });
+
+    const rendered = counts();
+    expect(rendered['node:a']).toBe(1);
+    expect(rendered['node:b']).toBeUndefined();
+    expect(rendered['node:c']).toBeUndefined();
+    expect(document.querySelector('[data-testid="node-a"]')?.getAttribute('data-status')).toBe('running');
+    expect(document.querySelector('[data-testid="node-b"]')?.getAttribute('data-status')).toBe('queued');
+  });
+
+  it('drag step re-renders only the dragged node', () => {
+    const { store } = renderCanvas();
+    resetCounts();
+
+    act(() => store.getState().dragNodes(new Map([['b', { x: 260, y: 40 }]])));
+    act(() => store.getState().dragNodes(new Map([['b', { x: 270, y: 50 }]])));
+
+    const rendered = counts();
+    expect(rendered['node:b']).toBe(2);
+    expect(rendered['node:a']).toBeUndefined();
+    expect(rendered['node:c']).toBeUndefined();
+  });
+
+  it('selecting node A re-renders only A', () => {
+    const { store } = renderCanvas();
+    resetCounts();
+
+    act(() => store.getState().select(['a'], []));
+
+    const rendered = counts();
+    expect(rendered['node:a']).toBe(1);
+    expect(rendered['node:b']).toBeUndefined();
+    expect(rendered['node:c']).toBeUndefined();
+  });
+});
