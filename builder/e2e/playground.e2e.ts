@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../runtime/test/ai/support/fake-openai';
-import { mediaPluginPackage } from '../../runtime/test/tasks/support/media-plugin';
+import { openaiImageBytes, startFakeOpenAiMedia, type FakeOpenAiMedia } from '../../runtime/test/support/fake-providers/openai';
+import { allowPrivatePorts, startOpenAiRouter, type OpenAiRouter } from '../../runtime/test/tasks/support/provider-plugins';
 import { FIRST_USER, openApp } from './support/app';
 import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
-/** The platform key that the fake OpenAI server accepts. */
+/** The platform key that the fake OpenAI servers accept. */
 const PLATFORM_KEY = 'sk-e2e-platform-key-0123456789';
 
 /** Sends a JSON request to the runtime and fails on an unexpected status. */
@@ -22,19 +23,25 @@ async function api(runtime: RuntimeProcess, path: string, body: unknown, token: 
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
   let fake: FakeOpenAi;
+  let media: FakeOpenAiMedia;
+  let router: OpenAiRouter;
   let runtime: RuntimeProcess;
   let browser: BrowserSession;
 
   beforeAll(async () => {
     fake = await startFakeOpenAi(PLATFORM_KEY);
+    media = await startFakeOpenAiMedia(PLATFORM_KEY);
+    // The chat node and the bundled `openai` plugin share OPENAI_BASE_URL, so one base URL
+    // forwards chat completions to the chat fake and image requests to the media fake.
+    router = await startOpenAiRouter(fake.origin, media.origin);
     runtime = await startRuntime(inject('builderDir'), {
       OPENAI_API_KEY: PLATFORM_KEY,
-      OPENAI_BASE_URL: fake.baseUrl,
+      OPENAI_BASE_URL: router.baseUrl,
       OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
+      HTTP_ALLOW_PRIVATE: allowPrivatePorts([router.port]),
     });
-    // The first account is an admin: its plugin install is shared, and it may add credits.
+    // The first account is an admin, so it may add credits.
     const session = await api(runtime, '/v1/auth/register', FIRST_USER, null, 201);
-    await api(runtime, '/v1/plugins', mediaPluginPackage('openai', ['generate-image']), session.accessToken, 201);
     await api(
       runtime,
       `/v1/admin/users/${session.user.id}/credits`,
@@ -48,6 +55,8 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
   afterAll(async () => {
     await browser?.close();
     await runtime?.stop();
+    await router?.close();
+    await media?.close();
     await fake?.close();
   });
 
@@ -74,14 +83,24 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
     await page.getByRole('tab', { name: 'Image' }).click();
     const image = page.getByTestId('generator-image');
     expect(await image.locator('select[name="provider"]').inputValue()).toBe('openai');
-    expect(await image.locator('input[name="model"]').inputValue()).toBe('test-model-1');
+    expect(await image.locator('input[name="model"]').inputValue()).toBe('gpt-image-1');
     await image.locator('textarea[name="prompt"]').fill('A lighthouse at dusk');
     await image.locator('select[name="size"]').selectOption('1024x1024');
     await image.getByRole('button', { name: 'Generate' }).click();
     const picture = image.getByTestId('result-image');
     await picture.waitFor();
-    await expect.poll(() => picture.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(96);
-    expect(await image.getByTestId('credit-cost').getAttribute('data-credits')).toBe('3');
+    // The fake's images are 1x1 PNGs, so a decoded width of 1 shows that the page loaded the image.
+    await expect.poll(() => picture.evaluate((element) => (element as HTMLImageElement).naturalWidth)).toBe(1);
+    expect(media.requests[0].path).toBe('/v1/images/generations');
+    expect(media.requests[0].body).toMatchObject({ model: 'gpt-image-1', prompt: 'A lighthouse at dusk', n: 1, size: '1024x1024' });
+    // The page shows the artifact that the studio downloaded from the fake, byte for byte.
+    const shownBytes = await picture.evaluate(async (element) => {
+      const response = await fetch((element as HTMLImageElement).src);
+      return Array.from(new Uint8Array(await response.arrayBuffer()));
+    });
+    expect(Buffer.from(shownBytes).equals(openaiImageBytes('A lighthouse at dusk', 1))).toBe(true);
+    // openai/generate-image@1 costs 4 credits per image.
+    expect(await image.getByTestId('credit-cost').getAttribute('data-credits')).toBe('4');
 
     await saveScreenshot(page, 'playground-image');
     expect(browser.pageErrors).toEqual([]);

@@ -68,7 +68,7 @@ import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { PluginPackage } from '@gestorlead/sdk-plugin/plugin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestPackage } from './plugins/support/packages.js';
-import { mediaPluginPackage } from './tasks/support/media-plugin.js';
+import { installProviderPlugins } from './tasks/support/provider-plugins.js';
 import { createGraph, expectError, request, type JsonReply } from './support/http.js';
 import {
   buildEdge,
@@ -111,7 +111,8 @@ const PRIVATE_CREDENTIAL_TYPE = `${PRIVATE_PLUGIN}/token`;
 const PRIVATE_TRIGGER_TYPE = `${PRIVATE_PLUGIN}/inbound`;
 const SHARED_PLUGIN = 'sharedkit';
 /** A provider of the task API that Alice's private plugin provides. */
-const PRIVATE_PROVIDER = 'piapi';
+/** A provider plugin that Alice's own key configures; no platform key is set in these studios. */
+const KEYED_PROVIDER = 'piapi';
 
 /** What another user must get from one route. */
 type Expected =
@@ -225,15 +226,15 @@ const MATRIX: MatrixRow[] = [
     method: 'POST',
     route: '/v1/tasks',
     url: () => '/v1/tasks',
-    payload: () => ({ task_type: 'text_to_video', provider: PRIVATE_PROVIDER, model: 'test-model-1', input: { prompt: 'intruder' } }),
-    expected: refused(400, 'TASK_PROVIDER_NOT_INSTALLED'),
+    payload: () => ({ task_type: 'text_to_video', provider: KEYED_PROVIDER, model: 'kling', input: { prompt: 'intruder' } }),
+    expected: refused(400, 'TASK_PROVIDER_NOT_CONFIGURED'),
   },
   {
     method: 'GET',
     route: '/v1/task-types',
     url: () => '/v1/task-types',
     expected: list,
-    ownerSees: () => `"node_type":"${PRIVATE_PROVIDER}/generate-video@1","installed":true`,
+    ownerSees: () => `"node_type":"${KEYED_PROVIDER}/generate-video@1","installed":true,"configured":true`,
   },
   { method: 'GET', route: '/v1/runs/:id/artifacts', url: (a) => `/v1/runs/${a.runId}/artifacts`, expected: missing('RUN_NOT_FOUND') },
   { method: 'GET', route: '/v1/artifacts/:id', url: (a) => `/v1/artifacts/${a.artifactId}`, expected: missing('ARTIFACT_NOT_FOUND') },
@@ -412,7 +413,14 @@ async function requireStatus(test: TestStudio, user: TestUser, status: number, o
 async function createAliceResources(test: TestStudio, admin: TestUser, alice: TestUser): Promise<AliceResources> {
   await requireStatus(test, admin, 201, { method: 'POST', url: '/v1/plugins', payload: sharedPlugin() });
   await requireStatus(test, alice, 201, { method: 'POST', url: '/v1/plugins', payload: privatePlugin() });
-  await requireStatus(test, alice, 201, { method: 'POST', url: '/v1/plugins', payload: mediaPluginPackage(PRIVATE_PROVIDER, ['generate-video']) });
+  await installProviderPlugins(test, [KEYED_PROVIDER]);
+  // The key's base URL is a closed loopback port that plugins may not reach, so Alice's task
+  // fails without leaving the machine.
+  await requireStatus(test, alice, 201, {
+    method: 'POST',
+    url: '/v1/credentials',
+    payload: { name: 'Alice PiAPI key', type: `${KEYED_PROVIDER}/apiKey`, values: { apiKey: ALICE_SECRET, baseUrl: 'http://127.0.0.1:9/api/v1' } },
+  });
   await requireStatus(test, admin, 201, {
     method: 'POST',
     url: `/v1/admin/users/${alice.id}/credits`,
@@ -448,7 +456,7 @@ async function createAliceResources(test: TestStudio, admin: TestUser, alice: Te
   const playground = await requireStatus(test, alice, 202, {
     method: 'POST',
     url: '/v1/tasks',
-    payload: { task_type: 'text_to_video', provider: PRIVATE_PROVIDER, model: 'test-model-1', input: { prompt: 'alice video' } },
+    payload: { task_type: 'text_to_video', provider: KEYED_PROVIDER, model: 'kling', input: { prompt: 'alice video' } },
   });
   const playgroundTaskId = playground.body.task_id as string;
   await waitForRun(test, (await test.storage.tasks.get(playgroundTaskId))!.runId);

@@ -36,7 +36,12 @@ export interface TaskTypeView {
 }
 
 type AiNodeTypeLike = NodeType & { providers: ProviderDescriptor[] };
-type PluginNodeTypeLike = NodeType & { credentialSlots: CredentialSlotManifest[]; plugin: { name: string } };
+type PluginNodeTypeLike = NodeType & {
+  credentialSlots: CredentialSlotManifest[];
+  plugin: { name: string };
+  /** Slots whose credential type the operator's environment can fill (first-party plugins). */
+  platformCredentials?: Array<{ slot: string; configured: boolean }>;
+};
 
 function isAiNodeType(nodeType: NodeType): nodeType is AiNodeTypeLike {
   return Array.isArray((nodeType as Partial<AiNodeTypeLike>).providers);
@@ -76,15 +81,23 @@ async function resolveAiProvider(ctx: StudioContext, userId: string, entry: Task
   return { configured: true, models: descriptor.models, credentials: { model: credentialId }, missing: [] };
 }
 
-/** Resolves a plugin provider, configured when the user has a credential for every required slot. */
+/**
+ * Resolves a plugin provider. A slot is filled by the user's newest credential of its type, or
+ * else by the operator's platform credential; the provider is configured when every required
+ * slot and every slot with an unset platform credential is filled.
+ */
 async function resolvePluginProvider(ctx: StudioContext, userId: string, nodeType: PluginNodeTypeLike) {
   const credentials: Record<string, string> = {};
   const missing: string[] = [];
   for (const slot of nodeType.credentialSlots) {
     const type = `${nodeType.plugin.name}/${slot.type}`;
     const credentialId = await newestCredential(ctx, userId, type);
-    if (credentialId !== undefined) credentials[slot.slot] = credentialId;
-    else if (slot.required === true) missing.push(type);
+    if (credentialId !== undefined) {
+      credentials[slot.slot] = credentialId;
+      continue;
+    }
+    const platform = nodeType.platformCredentials?.find((entry) => entry.slot === slot.slot);
+    if (platform !== undefined ? !platform.configured : slot.required === true) missing.push(type);
   }
   return { configured: missing.length === 0, models: modelsOf(nodeType.configSchema), credentials, missing };
 }

@@ -68,7 +68,7 @@ function requestPointer(problem: GraphProblem, entry: TaskProvider): string {
   const match = /^\/nodes\/0\/config\/([^/]+)(\/.*)?$/.exec(problem.pointer);
   if (match === null) return '/body/input';
   const [, key, rest = ''] = match;
-  if (key === 'model') return `/body/model${rest}`;
+  if (key === (entry.modelKey ?? 'model')) return `/body/model${rest}`;
   if (key === 'provider') return '/body/provider';
   const field = entry.fields[key];
   return field === undefined ? '/body/input' : `/body/input/${field}${rest}`;

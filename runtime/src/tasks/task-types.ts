@@ -21,6 +21,8 @@ export interface TaskRequest {
 export interface TaskProvider {
   provider: string;
   nodeType: string;
+  /** The config field that takes the request's model, `model` unless set. */
+  modelKey?: string;
   /** Builds the node config. Text the user typed must reach the action unchanged. */
   config(request: TaskRequest): Record<string, unknown>;
   /** The input field each config key comes from, so a config problem names the input field. */
@@ -97,6 +99,7 @@ function pluginProvider(provider: string, nodeType: string, fields: Record<strin
     provider,
     nodeType,
     fields,
+    modelKey: names.modelKey,
     config: (request) => {
       const config = pick(request.input, fields);
       for (const [key, spelling] of Object.entries(names.values ?? {})) {

@@ -1,35 +1,88 @@
 /**
  * The task API through a real studio and SQLite: chat tasks against a local server that speaks
- * the OpenAI Chat Completions wire format, media tasks with stand-in provider plugins that store
- * artifacts. No request leaves 127.0.0.1.
+ * the OpenAI Chat Completions wire format, media tasks with the bundled provider plugins in the
+ * real sandbox against local servers that speak the OpenAI, PiAPI and ElevenLabs wire formats.
+ * No request leaves 127.0.0.1.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_KEY, TEST_PRICING, topUp, balanceOf } from '../ai/support/ai-studio.js';
 import { startFakeOpenAi, type FakeOpenAi } from '../ai/support/fake-openai.js';
+import { elevenlabsSpeechBytes, startFakeElevenLabs, type FakeElevenLabs } from '../support/fake-providers/elevenlabs.js';
+import { openaiError, openaiImageBytes, openaiSpeechBytes, startFakeOpenAiMedia, type FakeOpenAiMedia } from '../support/fake-providers/openai.js';
+import { piapiVideoBytes, startFakePiApi, type FakePiApi } from '../support/fake-providers/piapi.js';
 import { expectError, request, type JsonReply } from '../support/http.js';
 import { registerTestUser, startTestStudio, type TestStudio } from '../support/studio.js';
-import { gradientPng, MEDIA_ACTION_CREDITS, mediaPluginPackage } from './support/media-plugin.js';
+import { allowPrivatePorts, installProviderPlugins, startOpenAiRouter, type OpenAiRouter, type ProviderPluginName } from './support/provider-plugins.js';
+
+const PIAPI_KEY = 'piapi-platform-key-0123456789';
+const ELEVENLABS_KEY = 'xi-platform-key-0123456789';
+const ELEVENLABS_USER_KEY = 'xi-user-own-key-9876543210';
+/** A voice id of the form ElevenLabs uses: `^[A-Za-z0-9]{1,64}$`. */
+const VOICE_ID = 'JBFqnCBsd6RMkjVDRZzb';
 
 let fake: FakeOpenAi;
+let media: FakeOpenAiMedia;
+let router: OpenAiRouter;
+let piapi: FakePiApi;
+let elevenlabs: FakeElevenLabs;
+let elevenlabsUser: FakeElevenLabs;
 let test: TestStudio;
 
 beforeAll(async () => {
   fake = await startFakeOpenAi(PLATFORM_KEY);
+  media = await startFakeOpenAiMedia(PLATFORM_KEY);
+  router = await startOpenAiRouter(fake.origin, media.origin);
+  piapi = await startFakePiApi(PIAPI_KEY);
+  elevenlabs = await startFakeElevenLabs(ELEVENLABS_KEY);
+  elevenlabsUser = await startFakeElevenLabs(ELEVENLABS_USER_KEY);
 });
 
 afterAll(async () => {
+  await router.close();
   await fake.close();
+  await media.close();
+  await piapi.close();
+  await elevenlabs.close();
+  await elevenlabsUser.close();
 });
 
 afterEach(async () => {
   await test?.close();
   fake.requests.length = 0;
+  media.reset();
+  piapi.reset();
+  elevenlabs.reset();
+  elevenlabsUser.reset();
 });
 
-async function startStudio(env: Record<string, string> = {}): Promise<TestStudio> {
-  test = await startTestStudio({ OPENAI_API_KEY: PLATFORM_KEY, OPENAI_BASE_URL: fake.baseUrl, CREDITS_PRICING: TEST_PRICING, ...env });
+/** Platform keys and base URLs of the media providers, as an operator sets them. */
+function providerEnv(): Record<string, string> {
+  return { PIAPI_API_KEY: PIAPI_KEY, PIAPI_BASE_URL: piapi.baseUrl, ELEVENLABS_API_KEY: ELEVENLABS_KEY, ELEVENLABS_BASE_URL: elevenlabs.baseUrl };
+}
+
+/**
+ * Starts a studio whose OpenAI base URL serves both the chat and the media fake, installs the
+ * bundled provider `plugins` and lets them reach the fakes on 127.0.0.1. `env` adds to or
+ * overrides the OpenAI settings; the other providers get only the variables `env` sets.
+ */
+async function startStudio(env: Record<string, string> = {}, plugins: ProviderPluginName[] = []): Promise<TestStudio> {
+  test = await startTestStudio({
+    OPENAI_API_KEY: PLATFORM_KEY,
+    OPENAI_BASE_URL: router.baseUrl,
+    CREDITS_PRICING: TEST_PRICING,
+    HTTP_ALLOW_PRIVATE: allowPrivatePorts([router.port, piapi.port, elevenlabs.port, elevenlabsUser.port]),
+    ...env,
+  });
+  await installProviderPlugins(test, plugins);
   await topUp(test, 10_000);
   return test;
+}
+
+/** Returns the bytes and content type of an artifact as `GET /v1/artifacts/:id` sends it. */
+async function downloadArtifact(id: string): Promise<{ bytes: Buffer; contentType: string }> {
+  const reply = await request(test, { method: 'GET', url: `/v1/artifacts/${id}` });
+  expect(reply.status, reply.raw.body).toBe(200);
+  return { bytes: reply.raw.rawPayload, contentType: String(reply.headers['content-type']) };
 }
 
 /** The body of `GET /v1/tasks/:id` that these tests read. */
@@ -78,11 +131,6 @@ async function waitForEnd(taskId: string): Promise<TaskReply> {
   const deadline = Date.now() + 20_000;
   while (test.studio.ctx.executor.isExecuting(task.runId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   return getTask(taskId);
-}
-
-async function installPlugin(pluginPackage: object, token?: string): Promise<void> {
-  const reply = await request(test, { method: 'POST', url: '/v1/plugins', payload: pluginPackage, ...(token === undefined ? {} : { token }) });
-  expect(reply.status, reply.raw.body).toBe(201);
 }
 
 const CHAT = { task_type: 'chat_completion', provider: 'openai', model: 'gpt-test' };
@@ -175,66 +223,108 @@ describe('chat_completion', () => {
 
 describe('media tasks', () => {
   it('text_to_image stores an artifact', async () => {
-    await startStudio();
-    await installPlugin(mediaPluginPackage('openai', ['generate-image', 'text-to-speech']));
+    await startStudio({}, ['openai']);
     const before = await balanceOf(test);
     const prompt = 'Um farol ao entardecer 🌅 — منارة — מגדלור';
 
-    const taskId = await startTask({ task_type: 'text_to_image', provider: 'openai', model: 'test-model-1', input: { prompt, size: '1024x1024', n: 1 } });
+    const taskId = await startTask({ task_type: 'text_to_image', provider: 'openai', model: 'gpt-image-1', input: { prompt, size: '1024x1024', n: 1 } });
     const done = await waitForEnd(taskId);
 
-    expect(done.status).toBe('COMPLETED');
-    expect(done.credit_cost).toBe(MEDIA_ACTION_CREDITS);
-    expect(await balanceOf(test)).toBe(before - MEDIA_ACTION_CREDITS);
-    expect(done.result?.output.config).toEqual({ model: 'test-model-1', prompt, size: '1024x1024', n: 1 });
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    expect(media.requests).toHaveLength(1);
+    expect(media.requests[0].path).toBe('/v1/images/generations');
+    expect(media.requests[0].body).toEqual({ model: 'gpt-image-1', prompt, n: 1, size: '1024x1024' });
+    // openai/generate-image@1 costs 4 credits per image.
+    expect(done.credit_cost).toBe(4);
+    expect(await balanceOf(test)).toBe(before - 4);
+    expect(done.result?.output.prompt).toBe(prompt);
+    expect(done.result?.output.model).toBe('gpt-image-1');
+    expect(done.result?.output.images).toHaveLength(1);
     const [artifact] = done.result!.artifacts;
+    expect(done.result?.output.images[0].id).toBe(artifact.id);
     expect(artifact.content_type).toBe('image/png');
     expect(artifact.url).toBe(`/v1/artifacts/${artifact.id}`);
-    const download = await request(test, { method: 'GET', url: artifact.url });
-    expect(download.status).toBe(200);
-    expect(download.raw.rawPayload.equals(gradientPng(96))).toBe(true);
+    const download = await downloadArtifact(artifact.id);
+    expect(download.contentType).toBe('image/png');
+    expect(download.bytes.equals(openaiImageBytes(prompt, 1))).toBe(true);
     const meta = await request(test, { method: 'GET', url: `${artifact.url}/meta` });
     expect(meta.body.prompt).toBe(prompt);
+    expect(meta.body.model).toBe('gpt-image-1');
     expect(meta.body.taskId).toBe(taskId);
   });
 
-  it('text_to_video and text_to_speech store artifacts', async () => {
-    await startStudio();
-    await installPlugin(mediaPluginPackage('openai', ['generate-image', 'text-to-speech']));
-    await installPlugin(mediaPluginPackage('piapi', ['generate-video']));
+  it('text_to_video polls piapi and stores the video', async () => {
+    await startStudio(providerEnv(), ['piapi']);
+    // The fake completes the task at the first poll, so the action does not sleep between polls.
+    piapi.plan({ pollsUntilDone: 0 });
 
-    const video = await waitForEnd(
-      await startTask({ task_type: 'text_to_video', provider: 'piapi', model: 'test-model-2', input: { prompt: 'waves', duration_seconds: 5, aspect_ratio: '16:9' } }),
-    );
-    const speech = await waitForEnd(
-      await startTask({ task_type: 'text_to_speech', provider: 'openai', model: 'test-model-1', input: { text: 'Olá, mundo', voice: 'alloy', format: 'wav' } }),
+    const done = await waitForEnd(
+      await startTask({ task_type: 'text_to_video', provider: 'piapi', model: 'kling', input: { prompt: 'waves 🌊', duration_seconds: 5, aspect_ratio: '16:9' } }),
     );
 
-    expect(video.status).toBe('COMPLETED');
-    expect(video.result?.output.config).toEqual({ model: 'test-model-2', prompt: 'waves', durationSeconds: 5, aspectRatio: '16:9' });
-    expect(video.result?.artifacts[0].content_type).toBe('video/mp4');
-    expect(speech.status).toBe('COMPLETED');
-    expect(speech.result?.output.config).toEqual({ model: 'test-model-1', text: 'Olá, mundo', voice: 'alloy', format: 'wav' });
-    expect(speech.result?.artifacts[0].content_type).toBe('audio/wav');
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    const created = piapi.requests.find((received) => received.method === 'POST');
+    expect(created?.body).toEqual({ model: 'kling', task_type: 'video_generation', input: { prompt: 'waves 🌊', duration: 5, aspect_ratio: '16:9' } });
+    expect(created?.headers['x-api-key']).toBe(PIAPI_KEY);
+    const output = done.result?.output;
+    expect(output.polls).toBe(1);
+    expect(output.model).toBe('kling');
+    // piapi/generate-video@1 costs 10 credits per second of video.
+    expect(done.credit_cost).toBe(50);
+    const [artifact] = done.result!.artifacts;
+    expect(artifact.id).toBe(output.video.id);
+    expect(artifact.content_type).toBe('video/mp4');
+    const download = await downloadArtifact(artifact.id);
+    expect(download.contentType).toBe('video/mp4');
+    expect(download.bytes.equals(piapiVideoBytes(output.taskId, 'waves 🌊'))).toBe(true);
   });
 
-  it('fails with the action error code', async () => {
-    await startStudio();
-    await installPlugin(mediaPluginPackage('openai', ['generate-image']));
+  it('text_to_speech stores audio of both providers', async () => {
+    await startStudio(providerEnv(), ['openai', 'elevenlabs']);
 
-    const done = await waitForEnd(await startTask({ task_type: 'text_to_image', provider: 'openai', model: 'test-model-1', input: { prompt: 'something forbidden' } }));
+    const openai = await waitForEnd(
+      await startTask({ task_type: 'text_to_speech', provider: 'openai', model: 'gpt-4o-mini-tts', input: { text: 'Olá, mundo', voice: 'alloy', format: 'wav' } }),
+    );
+    const eleven = await waitForEnd(
+      await startTask({ task_type: 'text_to_speech', provider: 'elevenlabs', model: 'eleven_multilingual_v2', input: { text: 'Olá, mundo', voice: VOICE_ID, format: 'mp3' } }),
+    );
+
+    expect(openai.status, JSON.stringify(openai.error)).toBe('COMPLETED');
+    expect(media.requests[0].path).toBe('/v1/audio/speech');
+    expect(media.requests[0].body).toMatchObject({ model: 'gpt-4o-mini-tts', input: 'Olá, mundo', voice: 'alloy', response_format: 'wav' });
+    const openaiAudio = openai.result!.artifacts[0];
+    expect(openaiAudio.content_type).toBe('audio/wav');
+    expect((await downloadArtifact(openaiAudio.id)).bytes.equals(openaiSpeechBytes('Olá, mundo'))).toBe(true);
+
+    expect(eleven.status, JSON.stringify(eleven.error)).toBe('COMPLETED');
+    const sent = elevenlabs.requests[0];
+    expect(sent.path).toBe(`/v1/text-to-speech/${VOICE_ID}`);
+    // The task's `format: "mp3"` is ElevenLabs' `mp3_44100_128`.
+    expect(sent.query.get('output_format')).toBe('mp3_44100_128');
+    expect(sent.body).toEqual({ text: 'Olá, mundo', model_id: 'eleven_multilingual_v2' });
+    expect(eleven.result?.output.voiceId).toBe(VOICE_ID);
+    const elevenAudio = eleven.result!.artifacts[0];
+    expect(elevenAudio.content_type).toBe('audio/mpeg');
+    expect((await downloadArtifact(elevenAudio.id)).bytes.equals(elevenlabsSpeechBytes(VOICE_ID, 'Olá, mundo'))).toBe(true);
+  });
+
+  it('fails with the provider error code', async () => {
+    await startStudio({}, ['openai']);
+    media.enqueue(openaiError(400, 'Your request was rejected as a result of our safety system.', 'invalid_request_error', 'moderation_blocked'));
+
+    const done = await waitForEnd(await startTask({ task_type: 'text_to_image', provider: 'openai', model: 'gpt-image-1', input: { prompt: 'something forbidden' } }));
 
     expect(done.status).toBe('FAILED');
-    expect(done.error?.code).toBe('PROVIDER_CONTENT_REJECTED');
-    expect(done.error?.message).toBe('the provider rejected the prompt');
+    expect(done.error?.code).toBe('AI_PROVIDER_BAD_REQUEST');
+    expect(done.error?.message).toContain('rejected as a result of our safety system');
     expect(done.credit_cost).toBe(0);
     expect(done.result).toBeNull();
   });
 
   it('picks the credential a provider requires', async () => {
-    await startStudio();
-    await installPlugin(mediaPluginPackage('elevenlabs', ['text-to-speech'], { credentialType: 'apiKey' }));
-    const body = { task_type: 'text_to_speech', provider: 'elevenlabs', model: 'test-model-1', input: { text: 'hello' } };
+    // No ELEVENLABS_API_KEY: each user needs a credential of their own.
+    await startStudio({}, ['elevenlabs']);
+    const body = { task_type: 'text_to_speech', provider: 'elevenlabs', model: 'eleven_multilingual_v2', input: { text: 'hello', voice: VOICE_ID } };
 
     const rejected = await postTask(body);
     expectError(rejected, { status: 400, code: 'TASK_PROVIDER_NOT_CONFIGURED', pointer: '/body/provider' });
@@ -243,13 +333,16 @@ describe('media tasks', () => {
     const credential = await request(test, {
       method: 'POST',
       url: '/v1/credentials',
-      payload: { name: 'ElevenLabs', type: 'elevenlabs/apiKey', values: { apiKey: 'el-key-0123456789' } },
+      payload: { name: 'ElevenLabs', type: 'elevenlabs/apiKey', values: { apiKey: ELEVENLABS_USER_KEY, baseUrl: elevenlabsUser.baseUrl } },
     });
     expect(credential.status, credential.raw.body).toBe(201);
     const done = await waitForEnd(await startTask(body));
 
-    expect(done.status).toBe('COMPLETED');
-    expect(done.result?.output.credentialSlots).toEqual(['api']);
+    expect(done.status, JSON.stringify(done.error)).toBe('COMPLETED');
+    expect(elevenlabsUser.requests).toHaveLength(1);
+    expect(elevenlabsUser.requests[0].headers['xi-api-key']).toBe(ELEVENLABS_USER_KEY);
+    expect(elevenlabs.requests).toHaveLength(0);
+    expect(done.result?.artifacts[0].content_type).toBe('audio/mpeg');
   });
 });
 
@@ -294,12 +387,19 @@ describe('POST /v1/tasks', () => {
   });
 
   it('maps action config problems to input fields', async () => {
-    await startStudio();
-    await installPlugin(mediaPluginPackage('openai', ['generate-image']));
-
-    const reply = await postTask({ task_type: 'text_to_image', provider: 'openai', model: 'dall-e-9', input: { prompt: 'x' } });
-
-    expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer: '/body/model' });
+    await startStudio(providerEnv(), ['openai', 'piapi', 'elevenlabs']);
+    // Each input passes the task type's schema and breaks the action's config schema.
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ task_type: 'text_to_image', provider: 'openai', model: 'gpt-image-1', input: { prompt: 'x', size: '100x100' } }, '/body/input/size'],
+      [{ task_type: 'text_to_image', provider: 'openai', model: 'm'.repeat(101), input: { prompt: 'x' } }, '/body/model'],
+      [{ task_type: 'text_to_video', provider: 'piapi', model: 'kling', input: { prompt: 'x', duration_seconds: 30 } }, '/body/input/duration_seconds'],
+      [{ task_type: 'text_to_speech', provider: 'elevenlabs', model: 'eleven_multilingual_v2', input: { text: 'x', voice: 'Rachel (warm)' } }, '/body/input/voice'],
+      [{ task_type: 'text_to_speech', provider: 'elevenlabs', model: 'eleven_multilingual_v2', input: { text: 'x' } }, '/body/input/voice'],
+    ];
+    for (const [body, pointer] of cases) {
+      const reply = await postTask(body);
+      expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer });
+    }
   });
 });
 
@@ -319,10 +419,16 @@ describe('task ownership and types', () => {
   });
 
   it('lists task types with availability', async () => {
-    await startStudio();
+    // PiAPI has a platform key, ElevenLabs none, and the Google plugin is not installed.
+    await startStudio({ PIAPI_API_KEY: PIAPI_KEY, PIAPI_BASE_URL: piapi.baseUrl }, ['openai', 'piapi', 'elevenlabs']);
     const other = await registerTestUser(test);
-    // A private plugin of another user provides nothing to the first account.
-    await installPlugin(mediaPluginPackage('piapi', ['generate-video']), other.accessToken);
+    const credential = await request(test, {
+      method: 'POST',
+      url: '/v1/credentials',
+      payload: { name: 'ElevenLabs', type: 'elevenlabs/apiKey', values: { apiKey: ELEVENLABS_USER_KEY } },
+      token: other.accessToken,
+    });
+    expect(credential.status, credential.raw.body).toBe(201);
 
     const reply = await request(test, { method: 'GET', url: '/v1/task-types' });
     const theirs = await request(test, { method: 'GET', url: '/v1/task-types', token: other.accessToken });
@@ -339,10 +445,16 @@ describe('task ownership and types', () => {
     expect(chat[0].node_type).toBe('ai/chat@1');
     expect(chat[0].models.length).toBeGreaterThan(0);
     expect(byType.get('chat_completion').input_schema.required).toEqual(['prompt']);
+    const [openaiImage, googleImage] = byType.get('text_to_image').providers;
+    expect(openaiImage).toMatchObject({ provider: 'openai', node_type: 'openai/generate-image@1', installed: true, configured: true, available: true, models: ['gpt-image-1'] });
+    expect(googleImage).toMatchObject({ provider: 'google', installed: false, configured: false, available: false });
     const video = byType.get('text_to_video').providers[0];
-    expect(video).toMatchObject({ provider: 'piapi', installed: false, available: false });
-    const theirVideo = theirs.body.items.find((item: any) => item.task_type === 'text_to_video').providers[0];
-    expect(theirVideo).toMatchObject({ provider: 'piapi', installed: true, configured: true, available: true, models: ['test-model-1', 'test-model-2'] });
+    expect(video).toMatchObject({ provider: 'piapi', installed: true, configured: true, available: true, models: ['kling'] });
+    const speech = byType.get('text_to_speech').providers[0];
+    expect(speech).toMatchObject({ provider: 'elevenlabs', installed: true, configured: false, available: false, missing_credential_types: ['elevenlabs/apiKey'] });
+    // A credential of the user's own configures the provider for that user only.
+    const theirSpeech = theirs.body.items.find((item: any) => item.task_type === 'text_to_speech').providers[0];
+    expect(theirSpeech).toMatchObject({ provider: 'elevenlabs', installed: true, configured: true, available: true, missing_credential_types: [] });
   });
 
   it('keeps graph task fields', async () => {
