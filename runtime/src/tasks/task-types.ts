@@ -93,6 +93,13 @@ interface PluginConfigNames {
   values?: Record<string, Record<string, unknown>>;
 }
 
+/**
+ * Config fields that the provider plugins render as `{{ }}` templates over the node's input. The
+ * task passes each as one placeholder of the request's field, so braces that the user types reach
+ * the provider as typed.
+ */
+const TEMPLATE_FIELDS: ReadonlySet<string> = new Set(['prompt', 'text', 'input']);
+
 /** Builds a provider whose action takes the model and the listed input fields as config values. */
 function pluginProvider(provider: string, nodeType: string, fields: Record<string, string>, names: PluginConfigNames = {}): TaskProvider {
   return {
@@ -102,6 +109,9 @@ function pluginProvider(provider: string, nodeType: string, fields: Record<strin
     modelKey: names.modelKey,
     config: (request) => {
       const config = pick(request.input, fields);
+      for (const key of Object.keys(config)) {
+        if (TEMPLATE_FIELDS.has(key) && typeof config[key] === 'string') config[key] = `{{ input.input.${fields[key]} }}`;
+      }
       for (const [key, spelling] of Object.entries(names.values ?? {})) {
         const value = config[key];
         if (typeof value === 'string' && Object.hasOwn(spelling, value)) config[key] = spelling[value];

@@ -225,7 +225,7 @@ describe('media tasks', () => {
   it('text_to_image stores an artifact', async () => {
     await startStudio({}, ['openai']);
     const before = await balanceOf(test);
-    const prompt = 'Um farol ao entardecer 🌅 — منارة — מגדלור';
+    const prompt = 'Um farol ao entardecer 🌅 — منارة — מגדלור, {{ input.input.prompt }} e {{ nada }} como digitados';
 
     const taskId = await startTask({ task_type: 'text_to_image', provider: 'openai', model: 'gpt-image-1', input: { prompt, size: '1024x1024', n: 1 } });
     const done = await waitForEnd(taskId);
