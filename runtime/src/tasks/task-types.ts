@@ -85,7 +85,7 @@ function pick(input: Record<string, unknown>, fields: Record<string, string>): R
   return config;
 }
 
-/** How a plugin action names the model field, and input values it spells differently. */
+/** The config names of a plugin action: its model field, and input values it spells differently. */
 interface PluginConfigNames {
   /** The config field of the model, `model` unless set. */
   modelKey?: string;
