@@ -147,8 +147,8 @@ function chatProvider(provider: string): TaskProvider {
 
 /**
  * The providers of each task type. Plugin actions receive the model and the input fields under
- * their own config names (the config schemas in `plugins/<provider>/src`), and their prompts as
- * plain text. A config the action rejects is reported at the input field it came from.
+ * their own config names (the config schemas in `plugins/<provider>/src`), typed text as one
+ * placeholder each. A config the action rejects is reported at the input field it came from.
  */
 export const TASK_PROVIDERS: Record<TaskType, readonly TaskProvider[]> = {
   chat_completion: [chatProvider('openai'), chatProvider('gemini'), chatProvider('openai-compatible')],
