@@ -3,7 +3,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { Profiler } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findProblems } from '../graph/problems';
-import { I18nProvider } from '../i18n/i18n';
+import { fakeApi } from '../test-support/fake-api';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
 import { testCatalog } from '../test-support/node-types';
 import { configErrors, DEFAULT_RETRY, NodeSettings } from './node-settings';
@@ -23,12 +23,13 @@ function renderSettings(nodeId: string, onRender: () => void = () => undefined):
   const store = createEditorStore({ nodeTypes: testCatalog() });
   store.getState().load(DOCUMENT, 'g1');
   const problems = findProblems(store.getState().toDocument(), testCatalog()).byNode.get(nodeId) ?? [];
+  const { wrapper: Wrapper } = fakeApi({ 'GET /v1/credentials': () => [200, { items: [] }], 'GET /v1/credential-types': () => [200, { items: [] }] });
   render(
-    <I18nProvider initial="en">
+    <Wrapper>
       <Profiler id="settings" onRender={onRender}>
         <NodeSettings store={store} nodeId={nodeId} problems={problems} />
       </Profiler>
-    </I18nProvider>,
+    </Wrapper>,
   );
   return store;
 }

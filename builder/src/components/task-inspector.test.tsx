@@ -71,6 +71,11 @@ afterEach(() => {
   requests.length = 0;
 });
 
+/** Requests for the task and its log; the artifact list of the run is fetched beside them. */
+function taskRequests(): string[] {
+  return requests.filter((url) => url.startsWith('/v1/tasks/'));
+}
+
 function renderInspector(runStore: RunStore) {
   const api = new StudioApi(new ApiClient({ sessions: new SessionStore(null), baseUrl }));
   render(
@@ -104,7 +109,7 @@ describe('task inspector', () => {
     renderInspector(runWithTask());
 
     await screen.findByTestId('task-inspector');
-    expect(requests.sort()).toEqual(['/v1/tasks/t1', '/v1/tasks/t1/logs']);
+    expect(taskRequests().sort()).toEqual(['/v1/tasks/t1', '/v1/tasks/t1/logs']);
     expect(screen.getByTestId('task-duration').textContent).toBe('1.5 s');
     expect(JSON.parse(screen.getByTestId('task-input').textContent ?? '')).toEqual({ in: { id: 7 } });
     expect(screen.getByTestId('task-output').textContent).toBe('—');
@@ -129,7 +134,7 @@ describe('task inspector', () => {
       runStore.setState({ view: applyRunEvent(runStore.getState().view!, event) });
     });
 
-    await waitFor(() => expect(requests).toHaveLength(2));
+    await waitFor(() => expect(taskRequests()).toHaveLength(2));
   });
 
   it('shows API errors', async () => {
