@@ -59,7 +59,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
 
   it('picks and connects credentials in node settings', async () => {
     const { page } = browser;
-    await page.getByRole('link', { name: 'GestorLead Studio' }).click();
+    await page.locator('nav.topbar__nav').getByRole('link', { name: 'Graphs' }).click();
     await createGraph(page, 'Acme calls');
     await page.fill('input[aria-label="Search nodes"]', 'Action show');
     await page.press('input[aria-label="Search nodes"]', 'Enter');
@@ -79,7 +79,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
 
   it('connects an OAuth2 credential in a pop-up', async () => {
     const { page, context } = browser;
-    await page.locator('[data-testid="canvas"] .react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.locator('[data-testid="canvas"] .react-flow__pane').click({ position: { x: 20, y: 200 } });
     await page.fill('input[aria-label="Search nodes"]', 'Action call');
     await page.press('input[aria-label="Search nodes"]', 'Enter');
     await page.waitForSelector('[data-testid="node-call"]');
