@@ -34,7 +34,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     await connectPorts(page, ['noop', 'out'], ['delay', 'in']);
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(1);
 
-    await page.locator('[data-testid="canvas"] .react-flow__pane').click({ position: { x: 20, y: 20 } });
+    await page.locator('[data-testid="canvas"] .react-flow__pane').click({ position: { x: 20, y: 200 } });
     await page.keyboard.press('Control+z');
     await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(0);
     await page.keyboard.press('Control+Shift+z');
