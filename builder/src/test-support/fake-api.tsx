@@ -1,5 +1,5 @@
 /**
- * A StudioApi over a fetch function that answers from a route table, for component tests.
+ * A StudioApi over a fetch function that replies from a route table, for component tests.
  * Each handler gets the parsed JSON body and returns a status and a body.
  */
 import type { ReactNode } from 'react';

@@ -14,7 +14,7 @@ export const QR_PNG_BASE64 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADU
 
 /** Behaviour switches a test may flip. */
 export interface AsaasBehaviour {
-  /** Answer every request 429 with this `retry-after` (seconds) while above 0. */
+  /** Seconds of `retry-after` sent with a 429 for every request while above 0. */
   rateLimitSeconds: number;
   /** Delay before each response, in milliseconds. */
   delayMs: number;

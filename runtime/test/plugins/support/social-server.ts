@@ -16,9 +16,9 @@ export const LINKEDIN_AUTHOR = 'urn:li:person:abc123';
 export interface SocialBehaviour {
   /** Status reads of a video container before it is FINISHED. */
   videoReadsBeforeFinished: number;
-  /** Answer every Graph POST with this error body and status, when set. */
+  /** Error body and status returned for every Graph POST, when set. */
   graphError: { status: number; error: Record<string, unknown> } | null;
-  /** Answer every request 429 with this `retry-after` (seconds) while above 0. */
+  /** Seconds of `retry-after` sent with a 429 for every request while above 0. */
   rateLimitSeconds: number;
   delayMs: number;
 }
