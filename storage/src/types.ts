@@ -201,6 +201,12 @@ export type RunPatch = Partial<
 export interface RunRepository {
   /** Inserts a run and, when given, the webhook delivery that started it, atomically. */
   create(run: RunRecord, delivery?: DeliveryRecord): Promise<void>;
+  /**
+   * Inserts the runs that do not exist yet, in one transaction (SQLite) or one unordered bulk
+   * write (MongoDB), and returns the ids it inserted. A run whose id exists is skipped, not an
+   * error, and the stored run is left as it is.
+   */
+  createMany(runs: RunRecord[]): Promise<string[]>;
   get(id: string): Promise<RunRecord | null>;
   list(query?: RunListQuery): Promise<RunRecord[]>;
   /** Applies `patch` and sets `updatedAt`. Returns false when the run does not exist. */

@@ -12,3 +12,9 @@ export {
 } from './sqlite-notification-channel.js';
 export { AGENDA_MIGRATIONS, AGENDA_VERSION_TABLE, applyAgendaMigrations } from './schema.js';
 export { WakingSqliteNotificationChannel, withWake, type WakingNotificationChannel } from './waking-channel.js';
+export {
+  type ClaimDueJobsOptions,
+  type ClaimedJob,
+  type JobBatchRepository,
+  type JobRelease,
+} from './claim-jobs.js';

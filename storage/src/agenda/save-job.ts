@@ -28,28 +28,50 @@ export function saveJob<DATA>(
   job: JobParameters<DATA>,
   options: JobRepositoryOptions | undefined,
 ): JobParameters<DATA> {
+  const now = new Date();
+  const save = statements.db.transaction(() => saveInTransaction(statements, job, options, now));
+  return save.immediate();
+}
+
+/**
+ * Saves each job as `saveJob` does, all in one BEGIN IMMEDIATE transaction, and returns the
+ * saved jobs in the order given. A failure of any job rolls back every one of them.
+ */
+export function saveJobs<DATA>(
+  statements: StatementCache,
+  jobs: readonly JobParameters<DATA>[],
+  options: JobRepositoryOptions | undefined,
+): JobParameters<DATA>[] {
+  const now = new Date();
+  const save = statements.db.transaction(() =>
+    jobs.map((job) => saveInTransaction(statements, job, options, now)),
+  );
+  return save.immediate();
+}
+
+function saveInTransaction<DATA>(
+  statements: StatementCache,
+  job: JobParameters<DATA>,
+  options: JobRepositoryOptions | undefined,
+  now: Date,
+): JobParameters<DATA> {
   const { _id: id, unique, uniqueOpts, ...props } = job;
   const fields: JobFields = { ...(props as JobFields), lastModifiedBy: options?.lastModifiedBy };
-  const now = new Date();
 
-  const save = statements.db.transaction((): JobParameters | undefined => {
-    if (id) {
-      const byId = { sql: 'id = ? and name = ?', params: [id, props.name ?? null] };
-      return updateWhere(statements, fields, byId);
-    }
-    if (props.type === 'single') {
-      return upsertSingle(statements, fields, now);
-    }
-    if (unique) {
-      const debounce = uniqueOpts?.debounce;
-      return debounce
-        ? saveDebounced(statements, fields, unique, debounce, now)
-        : upsertUnique(statements, fields, unique, uniqueOpts?.insertOnly === true);
-    }
-    return insert(statements, fields);
-  });
-
-  const saved = save.immediate();
+  let saved: JobParameters | undefined;
+  if (id) {
+    const byId = { sql: 'id = ? and name = ?', params: [id, props.name ?? null] };
+    saved = updateWhere(statements, fields, byId);
+  } else if (props.type === 'single') {
+    saved = upsertSingle(statements, fields, now);
+  } else if (unique) {
+    const debounce = uniqueOpts?.debounce;
+    saved = debounce
+      ? saveDebounced(statements, fields, unique, debounce, now)
+      : upsertUnique(statements, fields, unique, uniqueOpts?.insertOnly === true);
+  } else {
+    saved = insert(statements, fields);
+  }
   return (saved ?? job) as JobParameters<DATA>;
 }
 

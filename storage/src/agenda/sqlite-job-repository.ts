@@ -22,7 +22,15 @@ import {
   type JobRow,
   type SqlValue,
 } from './job-row.js';
-import { saveJob } from './save-job.js';
+import {
+  claimDueJobs,
+  releaseJobs,
+  type ClaimDueJobsOptions,
+  type ClaimedJob,
+  type JobBatchRepository,
+  type JobRelease,
+} from './claim-jobs.js';
+import { saveJob, saveJobs } from './save-job.js';
 import { applyAgendaMigrations } from './schema.js';
 import { StatementCache } from './statement-cache.js';
 
@@ -78,7 +86,7 @@ const NEXT_JOB_SQL = `
  * the database's single write lock first. So two processes sharing the file never lock the same
  * job, and unique upserts cannot create duplicates.
  */
-export class SqliteJobRepository implements JobRepository {
+export class SqliteJobRepository implements JobRepository, JobBatchRepository {
   readonly #location: SqliteJobStoreLocation;
   #statements: StatementCache | null = null;
 
@@ -225,6 +233,22 @@ export class SqliteJobRepository implements JobRepository {
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters<DATA>> {
     return saveJob(this.#store(), job, options);
+  }
+
+  /** Saves several jobs as `saveJob` does, in one transaction, and returns them in order. */
+  async saveJobs<DATA = unknown>(
+    jobs: readonly JobParameters<DATA>[],
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters<DATA>[]> {
+    return jobs.length === 0 ? [] : saveJobs(this.#store(), jobs, options);
+  }
+
+  async claimDueJobs(options: ClaimDueJobsOptions): Promise<ClaimedJob[]> {
+    return claimDueJobs(this.#store(), options);
+  }
+
+  async releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number> {
+    return releases.length === 0 ? 0 : releaseJobs(this.#store(), releases, lockedBy);
   }
 
   /**

@@ -19,6 +19,7 @@ import { MongoTaskRepository } from './task-repository.js';
 import { MongoUserRepository } from './user-repository.js';
 import { databaseInUrl, redactUrl } from './url.js';
 import { createMongoAgendaBackend, createMongoNotificationChannel } from './agenda-backend.js';
+import { MongoJobBatches } from './agenda-batches.js';
 import type { MongoBackend } from '@agendajs/mongo-backend';
 import type { WakingNotificationChannel } from '../agenda/waking-channel.js';
 
@@ -97,6 +98,11 @@ export class MongoStorage implements Storage {
   /** Returns an Agenda backend over the `agendaJobs` collection, on this store's connection. */
   createAgendaBackend(): MongoBackend {
     return createMongoAgendaBackend(this.database);
+  }
+
+  /** Returns the batch claims and releases of the `agendaJobs` collection. */
+  createJobBatches(): MongoJobBatches {
+    return new MongoJobBatches(this.database);
   }
 
   /** Returns a notification channel that learns of saved jobs through a change stream. */

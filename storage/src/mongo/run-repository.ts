@@ -40,6 +40,20 @@ export class MongoRunRepository implements RunRepository {
     }
   }
 
+  /**
+   * Upserts each run with `$setOnInsert` in one unordered bulk write, so an existing id matches
+   * and changes nothing, and returns the ids that the bulk write inserted.
+   */
+  async createMany(runs: RunRecord[]): Promise<string[]> {
+    if (runs.length === 0) return [];
+    const operations = runs.map((run) => {
+      const { _id, ...fields } = toRunDoc(run);
+      return { updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
+    });
+    const result = await this.#models.runs.bulkWrite(operations, { ordered: false });
+    return Object.keys(result.upsertedIds).map((index) => runs[Number(index)].id);
+  }
+
   async get(id: string): Promise<RunRecord | null> {
     const doc = await this.#models.runs.findById(id).lean();
     return doc === null ? null : fromRunDoc(doc);

@@ -96,6 +96,7 @@ interface RunListParameters {
 export class SqliteRunRepository implements RunRepository {
   private readonly db: Database.Database;
   private readonly insertRow: Database.Statement<[RunRow]>;
+  private readonly insertRowUnlessExists: Database.Statement<[RunRow]>;
   private readonly selectById: Database.Statement<[string], RunRow>;
   private readonly selectByStatus: Database.Statement<[string], RunRow>;
   private readonly selectDailyCounts: Database.Statement<{ owner_id: string; since: string }, RunDayCount>;
@@ -103,6 +104,7 @@ export class SqliteRunRepository implements RunRepository {
   /** `runs.list` statements by filter combination, each prepared on first use. */
   private readonly listStatements = new Map<string, Database.Statement<[RunListParameters], RunRow>>();
   private readonly createTransaction: (run: RunRecord, delivery: DeliveryRecord | undefined) => void;
+  private readonly createManyTransaction: Database.Transaction<(runs: RunRecord[]) => string[]>;
 
   constructor(db: Database.Database, deliveries: SqliteDeliveryRepository) {
     this.db = db;
@@ -110,6 +112,12 @@ export class SqliteRunRepository implements RunRepository {
       `insert into runs (${RUN_COLUMNS})
        values (@id, @graph_id, @owner_id, @graph_version, @status, @trigger_kind, @input, @output, @error,
                @response, @delivery_id, @created_at, @updated_at, @started_at, @finished_at)`,
+    );
+    this.insertRowUnlessExists = db.prepare(
+      `insert into runs (${RUN_COLUMNS})
+       values (@id, @graph_id, @owner_id, @graph_version, @status, @trigger_kind, @input, @output, @error,
+               @response, @delivery_id, @created_at, @updated_at, @started_at, @finished_at)
+       on conflict (id) do nothing`,
     );
     this.selectById = db.prepare(`select ${RUN_COLUMNS} from runs where id = ?`);
     // The statuses arrive as one JSON array, so a single statement serves any number of them.
@@ -150,10 +158,18 @@ export class SqliteRunRepository implements RunRepository {
         deliveries.insert(delivery);
       }
     });
+    this.createManyTransaction = db.transaction((runs: RunRecord[]) =>
+      runs.filter((run) => this.insertRowUnlessExists.run(toRunRow(run)).changes === 1).map((run) => run.id),
+    );
   }
 
   async create(run: RunRecord, delivery?: DeliveryRecord): Promise<void> {
     this.createTransaction(run, delivery);
+  }
+
+  async createMany(runs: RunRecord[]): Promise<string[]> {
+    if (runs.length === 0) return [];
+    return this.createManyTransaction.immediate(runs);
   }
 
   async get(id: string): Promise<RunRecord | null> {

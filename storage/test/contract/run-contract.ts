@@ -45,6 +45,31 @@ export function defineRunContract(context: ContractContext): void {
       expect((await context.storage().runs.get(run.id))?.status).toBe('running');
     });
 
+    it('createMany stores every run', async () => {
+      const runs = [buildRun({ trigger: 'cron' }), buildRun({ trigger: 'cron', input: { scheduledAt: isoAt(0) } })];
+
+      const inserted = await context.storage().runs.createMany(runs);
+
+      expect(inserted).toEqual(runs.map((run) => run.id));
+      for (const run of runs) expect(await context.storage().runs.get(run.id)).toEqual(run);
+    });
+
+    it('createMany skips existing ids', async () => {
+      const existing = buildRun({ status: 'running', trigger: 'cron' });
+      await context.storage().runs.create(existing);
+      const fresh = [buildRun({ trigger: 'cron' }), buildRun({ trigger: 'cron' })];
+
+      const inserted = await context.storage().runs.createMany([fresh[0], { ...existing, status: 'queued' }, fresh[1]]);
+
+      expect(inserted).toEqual([fresh[0].id, fresh[1].id]);
+      expect(await context.storage().runs.get(existing.id)).toEqual(existing);
+      expect(await context.storage().runs.get(fresh[1].id)).toEqual(fresh[1]);
+    });
+
+    it('createMany of no runs inserts none', async () => {
+      expect(await context.storage().runs.createMany([])).toEqual([]);
+    });
+
     it('create stores delivery with run', async () => {
       const run = buildRun({ trigger: 'webhook' });
       const delivery = buildDelivery({ runId: run.id, eventId: 'evt-1' });
