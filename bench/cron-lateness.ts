@@ -6,7 +6,7 @@
  * baseline is 1,000 `setTimeout` timers due at the same instant in this idle process.
  */
 import { createLogger } from '../runtime/src/logger.js';
-import { CRON_FIRE_CONCURRENCY } from '../runtime/src/scheduling/scheduling.js';
+import { CRON_BATCH_SIZE } from '../runtime/src/scheduling/scheduling.js';
 import { ScheduleService } from '../runtime/src/scheduling/schedule-service.js';
 import { JobStore } from '../runtime/src/scheduling/job-store.js';
 import { createDataDir } from './lib/data-dir.js';
@@ -144,7 +144,7 @@ async function measure(): Promise<BenchmarkOutput> {
     ];
   });
   return {
-    settings: { schedules: SCHEDULES, leadMs: LEAD_MS, cronFireConcurrency: CRON_FIRE_CONCURRENCY, scanIntervalMs: 5_000 },
+    settings: { schedules: SCHEDULES, leadMs: LEAD_MS, cronBatchSize: CRON_BATCH_SIZE, scanIntervalMs: 5_000 },
     tables: [{ title: `${formatNumber(SCHEDULES)} schedules due in the same second`, rows }],
     aims,
     raw: { timers, rounds },

@@ -4,6 +4,8 @@
  */
 export interface RunDispatcher {
   dispatch(runId: string): void;
+  /** Accepts several runs at once; a dispatcher without it receives one `dispatch` per run. */
+  dispatchMany?(runIds: string[]): void;
   /** Number of runs waiting for a slot. */
   readonly queued: number;
   /** Number of runs executing now. */

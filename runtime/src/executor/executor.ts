@@ -71,6 +71,30 @@ export interface NewRun {
   tasks?: TaskRecord[];
 }
 
+/** Input of `Executor.createRuns`: a run without a webhook delivery or pre-stored tasks. */
+export type NewRunWithoutExtras = Omit<NewRun, 'delivery' | 'tasks'>;
+
+/** Returns the `queued` run record of `newRun`, created and updated at `at`. */
+function queuedRun(newRun: NewRun, ownerId: string | null, at: string): RunRecord {
+  return {
+    id: newRun.id ?? newRunId(),
+    graphId: newRun.graphId,
+    ownerId,
+    graphVersion: newRun.version,
+    status: 'queued',
+    trigger: newRun.trigger,
+    input: newRun.input ?? null,
+    output: null,
+    error: null,
+    response: null,
+    deliveryId: newRun.delivery?.id ?? null,
+    createdAt: at,
+    updatedAt: at,
+    startedAt: null,
+    finishedAt: null,
+  };
+}
+
 /** Makes the id of a new run. */
 export function newRunId(): string {
   return newId('run');
@@ -110,44 +134,58 @@ export class Executor {
 
   /** Stores a queued run (with its delivery, atomically) and dispatches it. */
   async createRun(newRun: NewRun): Promise<RunRecord> {
-    const ownerId =
-      newRun.ownerId !== undefined
-        ? newRun.ownerId
-        : ((await this.#options.storage.graphs.get(newRun.graphId))?.ownerId ?? null);
-    const at = new Date().toISOString();
-    const run: RunRecord = {
-      id: newRun.id ?? newRunId(),
-      graphId: newRun.graphId,
-      ownerId,
-      graphVersion: newRun.version,
-      status: 'queued',
-      trigger: newRun.trigger,
-      input: newRun.input ?? null,
-      output: null,
-      error: null,
-      response: null,
-      deliveryId: newRun.delivery?.id ?? null,
-      createdAt: at,
-      updatedAt: at,
-      startedAt: null,
-      finishedAt: null,
-    };
+    const ownerId = await this.#ownerOf(newRun);
+    const run = queuedRun(newRun, ownerId, new Date().toISOString());
     const delivery = newRun.delivery ? { ...newRun.delivery, runId: run.id } : undefined;
-    // A run and its resume must execute the same document, so a draft that runs is frozen and
-    // later saves add a new version. Webhook and cron runs use the published version, which
-    // publishing already froze.
-    // A playground run executes a document built from its input, so it has no version to freeze.
-    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron' && !isPlaygroundRun(newRun)) {
-      await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
-    }
+    await this.#freezeVersion(newRun);
     await this.#options.storage.runs.create(run, delivery);
     for (const task of newRun.tasks ?? []) await this.#options.storage.tasks.create({ ...task, runId: run.id });
+    this.#publishQueued(run);
+    this.dispatcher.dispatch(run.id);
+    return run;
+  }
+
+  /**
+   * Stores queued runs with one `runs.createMany` write and dispatches the runs it stored. A run
+   * whose id exists already is skipped. Returns the runs stored, in the order given.
+   */
+  async createRuns(newRuns: readonly NewRunWithoutExtras[]): Promise<RunRecord[]> {
+    const at = new Date().toISOString();
+    const runs: RunRecord[] = [];
+    for (const newRun of newRuns) {
+      await this.#freezeVersion(newRun);
+      runs.push(queuedRun(newRun, await this.#ownerOf(newRun), at));
+    }
+    const stored = new Set(await this.#options.storage.runs.createMany(runs));
+    const created = runs.filter((run) => stored.has(run.id));
+    for (const run of created) this.#publishQueued(run);
+    const ids = created.map((run) => run.id);
+    if (this.dispatcher.dispatchMany) this.dispatcher.dispatchMany(ids);
+    else for (const id of ids) this.dispatcher.dispatch(id);
+    return created;
+  }
+
+  async #ownerOf(newRun: NewRun): Promise<string | null> {
+    if (newRun.ownerId !== undefined) return newRun.ownerId;
+    return (await this.#options.storage.graphs.get(newRun.graphId))?.ownerId ?? null;
+  }
+
+  /**
+   * Freezes the version a run executes. A run and its resume must execute the same document,
+   * so a draft that runs is frozen and later saves add a new version. Webhook and cron runs use
+   * the published version, which publishing already froze. A playground run executes a
+   * document built from its input, so it has no version to freeze.
+   */
+  async #freezeVersion(newRun: NewRun): Promise<void> {
+    if (newRun.trigger === 'webhook' || newRun.trigger === 'cron' || isPlaygroundRun(newRun)) return;
+    await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
+  }
+
+  #publishQueued(run: RunRecord): void {
     this.#options.events.publish(run.id, run.graphId, {
       type: 'run.queued',
       data: { version: run.graphVersion, trigger: run.trigger },
     });
-    this.dispatcher.dispatch(run.id);
-    return run;
   }
 
   /** Executes a stored run to its end; used by the dispatcher. Resolves with the final status. */

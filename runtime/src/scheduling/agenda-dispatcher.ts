@@ -88,6 +88,38 @@ export class AgendaDispatcher implements RunDispatcher {
   }
 
   /**
+   * Stores the jobs of several runs in one write and wakes the workers with one notification. A
+   * failure is logged, and the runs stay `queued` until a process starts and calls
+   * `enqueueMissing`.
+   */
+  dispatchMany(runIds: string[]): void {
+    if (runIds.length === 0) return;
+    this.#enqueuing += runIds.length;
+    this.enqueueMany(runIds)
+      .catch((error: unknown) => this.#log.error({ err: error, runs: runIds.length, firstRunId: runIds[0] }, 'run jobs could not be stored; they are stored again at the next start'))
+      .finally(() => {
+        this.#enqueuing -= runIds.length;
+      });
+  }
+
+  /**
+   * Stores a job for each run unless one exists, all in one transaction on SQLite. Unlike
+   * `enqueue`, it does not schedule an existing finished job again, because it is meant for
+   * runs that were just created.
+   */
+  async enqueueMany(runIds: string[]): Promise<void> {
+    const { agenda } = this.#options.jobs;
+    const now = new Date();
+    const jobs = runIds.map((runId) =>
+      agenda
+        .create<RunJobData>(RUN_JOB, { runId })
+        .unique({ 'data.runId': runId }, { insertOnly: true })
+        .schedule(now),
+    );
+    await this.#options.jobs.saveJobs(jobs);
+  }
+
+  /**
    * Stores a job for the run unless one exists. An existing job that has finished (unlocked,
    * with no next run time) while its run is not final, as after a resume, is scheduled again.
    */

@@ -1,68 +1,58 @@
-import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { StorageConflictError, type Storage } from '@gestorlead/storage';
-import type { Job } from 'agenda';
+import type { ClaimedJob, JobRelease, Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { Executor } from '../executor/executor.js';
-import { nextFireAt, planFire } from './cron-schedule.js';
+import { fireCronJobs, type CronFire, type FireResult } from './cron-fires.js';
 import { CRON_JOB, type JobStore } from './job-store.js';
 import type { CronJobData } from './schedule-service.js';
+
+export { cronRunId, type FireResult } from './cron-fires.js';
 
 /** Options of `CronScheduler`. */
 export interface CronSchedulerOptions {
   jobs: JobStore;
   storage: Storage;
-  executor: Pick<Executor, 'createRun'>;
+  executor: Pick<Executor, 'createRuns'>;
   log: Logger;
   /** Time after its fire time past which a fire counts as missed, in ms. */
   missedAfterMs: number;
+  /** Time after which another scheduler may claim a cron job this one claimed and never released, in ms. */
   lockLifetimeMs: number;
-  /** Cron jobs this process fires at once. */
-  concurrency: number;
+  /** Maximum number of cron jobs claimed and fired as one batch. */
+  batchSize: number;
+  /**
+   * Time between two checks of the job store for due cron jobs, in ms. Jobs whose claim expired
+   * are found by these checks. New schedules wake the scheduler at once through job notifications.
+   */
+  scanIntervalMs: number;
   now?: () => Date;
-}
-
-/** Outcome of one fire of a cron job. */
-export interface FireResult {
-  /** The run started for this fire, or null when none was. */
-  runId: string | null;
-  /** True when another scheduler already started the run of this fire time. */
-  duplicate: boolean;
-  /** True when the job belongs to a version that is no longer published; it is removed. */
-  stale: boolean;
-  /** Fire times that passed unfired. */
-  missed: number;
-  /** The job's next fire time, or null for a stale job. */
-  next: Date | null;
 }
 
 /** Delay before a cron job whose fire failed is tried again, in ms. */
 const FAILED_FIRE_RETRY_MS = 5_000;
-/** A burst of fires is over once no fire started for this long, in ms. */
-const BURST_QUIET_MS = 5;
-/** Maximum wait of a fire for the end of a burst before it computes its next time, in ms. */
-const BURST_MAX_WAIT_MS = 2_000;
 
 /**
- * Returns the id of the run of one fire: the same graph and fire time always give the same id,
- * so the run store's unique id turns a second fire by another scheduler into a conflict.
- */
-export function cronRunId(graphId: string, scheduledAt: Date): string {
-  const digest = createHash('sha256').update(`${graphId}\n${scheduledAt.toISOString()}`).digest('base64url');
-  return `run_cron_${digest.slice(0, 32)}`;
-}
-
-/**
- * Fires the cron jobs that `ScheduleService` stores: each fire starts a run of the published
- * version with trigger `cron` and input `{ scheduledAt, firedAt }`, then moves the job to its
- * next fire time, computed by `nextFireAt` in the schedule's time zone.
+ * Fires the cron jobs that `ScheduleService` stores, in batches. At each fire time it claims
+ * every due cron job in one write (locked with this process's name, so two schedulers split
+ * them or one finds none), stores all their runs with one `runs.createMany`, stores the runs'
+ * jobs in one write with one notification, and then saves each job's next fire time and unlocks
+ * it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the next
+ * check after the lock lifetime claims them again. Each fire time has one deterministic run id
+ * (`cronRunId`), so such a second fire stores no second run.
  */
 export class CronScheduler {
   readonly #options: CronSchedulerOptions;
   readonly #log: Logger;
   readonly #now: () => Date;
-  #firing = false;
-  #lastFireStartMs = 0;
+  #started = false;
+  #scanTimer: NodeJS.Timeout | null = null;
+  #fireTimer: NodeJS.Timeout | null = null;
+  /** Epoch ms that `#fireTimer` fires at, or null without a timer. */
+  #fireTimerAt: number | null = null;
+  #unsubscribe: (() => void) | null = null;
+  /** The batch loop in progress, or null. */
+  #firing: Promise<void> | null = null;
+  /** True when a check was requested while the batch loop ran, so the loop checks once more. */
+  #checkAgain = false;
 
   constructor(options: CronSchedulerOptions) {
     this.#options = options;
@@ -70,96 +60,153 @@ export class CronScheduler {
     this.#now = options.now ?? (() => new Date());
   }
 
-  /** Defines the cron job in this process, so it fires cron jobs once the job store starts. */
+  /** Starts firing due cron jobs: checks the store now, every scan interval, and at each next fire time. */
   startFiring(): void {
-    if (this.#firing) return;
-    this.#firing = true;
-    this.#options.jobs.agenda.define<CronJobData>(CRON_JOB, (job) => this.#fireJob(job), {
-      concurrency: this.#options.concurrency,
-      lockLifetime: this.#options.lockLifetimeMs,
+    if (this.#started) return;
+    this.#started = true;
+    this.#unsubscribe = this.#options.jobs.onNotification(CRON_JOB, (notification) => {
+      const at = notification.nextRunAt === null ? Date.now() : new Date(notification.nextRunAt).getTime();
+      this.#armFireTimer(at);
     });
+    this.#scanTimer = setInterval(() => this.#check(), this.#options.scanIntervalMs);
+    this.#scanTimer.unref();
+    this.#check();
+  }
+
+  /** Stops firing and waits for the batch in progress, whose jobs it releases. */
+  async stopFiring(): Promise<void> {
+    this.#started = false;
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    if (this.#scanTimer !== null) clearInterval(this.#scanTimer);
+    this.#scanTimer = null;
+    this.#clearFireTimer();
+    await this.#firing;
   }
 
   /**
-   * Fires one cron job due at `data.scheduledAt` and returns the job's next fire time. A job of
-   * a version that is no longer published fires nothing. A fire on time starts its run, and a
-   * late one follows the missed-fire policy.
+   * Fires one cron job due at `data.scheduledAt` and returns its result, without claiming or
+   * releasing the job: the batch loop does that.
    */
   async fire(data: CronJobData): Promise<FireResult> {
-    this.#lastFireStartMs = Date.now();
-    const now = this.#now();
-    const graph = await this.#options.storage.graphs.get(data.graphId);
-    if (graph?.publishedVersion !== data.version) {
-      return { runId: null, duplicate: false, stale: true, missed: 0, next: null };
-    }
-
-    const scheduledAt = new Date(data.scheduledAt);
-    if (now.getTime() - scheduledAt.getTime() <= this.#options.missedAfterMs) {
-      const started = await this.#startRun(data, scheduledAt, now);
-      await this.#burstEnd();
-      return { ...started, stale: false, missed: 0, next: nextFireAt(data.cron, data.timezone, scheduledAt) };
-    }
-
-    const plan = planFire(data, scheduledAt, now, this.#options.missedAfterMs);
-    this.#log.warn(
-      { graphId: data.graphId, version: data.version, scheduledAt: data.scheduledAt, missed: plan.missed, policy: data.missed },
-      'schedule missed fire times',
-    );
-    const started = plan.fire ? await this.#startRun(data, plan.fire, now) : { runId: null, duplicate: false };
-    return { ...started, stale: false, missed: plan.missed, next: plan.next };
-  }
-
-  async #fireJob(job: Job<CronJobData>): Promise<void> {
-    const data = job.attrs.data;
-    let result: FireResult;
-    try {
-      result = await this.fire(data);
-    } catch (error) {
-      this.#log.error({ err: error, graphId: data.graphId, scheduledAt: data.scheduledAt }, 'cron fire failed; trying it again later');
-      job.attrs.nextRunAt = new Date(Date.now() + FAILED_FIRE_RETRY_MS);
-      return;
-    }
-    if (result.stale || result.next === null) {
-      this.#log.info({ graphId: data.graphId, version: data.version }, 'removing the cron job of an unpublished version');
-      await job.remove();
-      return;
-    }
-
-    job.attrs.data = { ...data, scheduledAt: result.next.toISOString() };
-    job.attrs.nextRunAt = result.next;
-    // The repository writes only the properties given, so a pause stored while this fire ran
-    // is kept. Agenda's `job.save()` would write them all and publish a notification, which no
-    // process needs for a job due later.
-    const { _id, name, priority, type } = job.attrs;
-    if (_id === undefined) return;
-    const fields = { _id, name, priority, type, data: job.attrs.data, nextRunAt: result.next };
-    await this.#options.jobs.backend.repository.saveJob(fields, { lastModifiedBy: this.#options.jobs.agenda.attrs.name });
+    const [result] = await fireCronJobs(this.#options, [{ data }], this.#now());
+    return result;
   }
 
   /**
-   * Waits until no fire has started for `BURST_QUIET_MS`, at most `BURST_MAX_WAIT_MS`. Many
-   * schedules due at once so start all their runs before any computes its next fire time, which
-   * costs cron-parser about 0.2 to 0.4 ms each (measured on the 2-core machine of bench/README.md).
+   * Claims and fires the due cron jobs, one batch after another until a claim returns less than
+   * a full batch, and then sets the timer for the next fire time. Resolves when it is done;
+   * errors are logged.
    */
-  async #burstEnd(): Promise<void> {
-    const started = Date.now();
-    while (Date.now() - this.#lastFireStartMs < BURST_QUIET_MS && Date.now() - started < BURST_MAX_WAIT_MS) {
-      await sleep(BURST_QUIET_MS);
-    }
+  fireDue(): Promise<void> {
+    this.#check();
+    return this.#firing ?? Promise.resolve();
   }
 
-  async #startRun(data: CronJobData, scheduledAt: Date, now: Date): Promise<{ runId: string | null; duplicate: boolean }> {
-    const id = cronRunId(data.graphId, scheduledAt);
-    const input = { scheduledAt: scheduledAt.toISOString(), firedAt: now.toISOString() };
-    try {
-      await this.#options.executor.createRun({ graphId: data.graphId, version: data.version, input, trigger: 'cron', id });
-    } catch (error) {
-      if (!(error instanceof StorageConflictError)) throw error;
-      this.#log.info({ graphId: data.graphId, runId: id, scheduledAt: input.scheduledAt }, 'cron fire already started by another scheduler');
-      return { runId: id, duplicate: true };
+  #check(): void {
+    if (this.#firing !== null) {
+      this.#checkAgain = true;
+      return;
     }
-    const latenessMs = now.getTime() - scheduledAt.getTime();
-    this.#log.debug({ graphId: data.graphId, runId: id, scheduledAt: input.scheduledAt, latenessMs }, 'cron fired');
-    return { runId: id, duplicate: false };
+    this.#firing = this.#fireBatches()
+      .catch((error: unknown) => this.#log.error({ err: error }, 'checking cron jobs failed; checking again at the next scan'))
+      .finally(() => {
+        this.#firing = null;
+      });
   }
+
+  async #fireBatches(): Promise<void> {
+    const { jobs, batchSize, lockLifetimeMs } = this.#options;
+    do {
+      this.#checkAgain = false;
+      let claimed: ClaimedJob[];
+      do {
+        const now = this.#now();
+        claimed = await jobs.batches.claimDueJobs({
+          name: CRON_JOB,
+          now,
+          lockDeadline: new Date(now.getTime() - lockLifetimeMs),
+          limit: batchSize,
+          lockedBy: jobs.name,
+        });
+        if (claimed.length > 0) await this.#fireClaimed(claimed, now);
+      } while (claimed.length === batchSize);
+    } while (this.#checkAgain);
+
+    if (!this.#started) return;
+    const next = await jobs.batches.nextRunTime(CRON_JOB);
+    if (next !== null) this.#armFireTimer(next.getTime());
+  }
+
+  /** Fires one claimed batch and releases its jobs: moved to their next fire time, or removed when stale. */
+  async #fireClaimed(claimed: readonly ClaimedJob[], now: Date): Promise<void> {
+    const fires: CronFire[] = claimed.map(({ job, expiredLockAt }) => {
+      const data = job.data as CronJobData;
+      const claimedOnTime = expiredLockAt !== null && expiredLockAt.getTime() - Date.parse(data.scheduledAt) <= this.#options.missedAfterMs;
+      return { data, claimedOnTime };
+    });
+    for (const { job } of claimed) {
+      if (job.nextRunAt) this.#options.jobs.reportJobStart(CRON_JOB, now.getTime() - new Date(job.nextRunAt).getTime());
+    }
+
+    let results: FireResult[];
+    try {
+      results = await fireCronJobs(this.#options, fires, now);
+    } catch (error) {
+      this.#log.error({ err: error, jobs: claimed.length }, 'cron fires failed; trying them again later');
+      const retryAt = new Date(Date.now() + FAILED_FIRE_RETRY_MS);
+      await this.#release(claimed.map(({ job }) => releaseOf(job, job.data, retryAt, now)));
+      return;
+    }
+
+    const releases: JobRelease[] = [];
+    const staleIds: string[] = [];
+    for (const [index, result] of results.entries()) {
+      const { job } = claimed[index];
+      if (result.stale || result.next === null) {
+        staleIds.push(String(job._id));
+        continue;
+      }
+      const data: CronJobData = { ...fires[index].data, scheduledAt: result.next.toISOString() };
+      releases.push(releaseOf(job, data, result.next, now));
+    }
+    await this.#release(releases);
+    if (staleIds.length > 0) {
+      this.#log.info({ jobs: staleIds.length }, 'removing cron jobs of unpublished versions');
+      await this.#options.jobs.agenda.cancel({ ids: staleIds });
+    }
+    const started = results.filter((result) => result.runId !== null && !result.duplicate).length;
+    this.#log.debug({ jobs: claimed.length, started, latenessMs: Date.now() - now.getTime() }, 'cron batch fired');
+  }
+
+  async #release(releases: JobRelease[]): Promise<void> {
+    await this.#options.jobs.batches.releaseJobs(releases, this.#options.jobs.name);
+  }
+
+  /** Sets the timer that checks for due jobs at `atMs`, unless one is set for that time or earlier. */
+  #armFireTimer(atMs: number): void {
+    if (!this.#started) return;
+    if (this.#fireTimerAt !== null && this.#fireTimerAt <= atMs) return;
+    this.#clearFireTimer();
+    // A time beyond the scan interval is set again by a later scan.
+    const delayMs = Math.min(Math.max(0, atMs - Date.now()), this.#options.scanIntervalMs);
+    this.#fireTimerAt = Date.now() + delayMs;
+    this.#fireTimer = setTimeout(() => {
+      this.#fireTimer = null;
+      this.#fireTimerAt = null;
+      this.#check();
+    }, delayMs);
+    this.#fireTimer.unref();
+  }
+
+  #clearFireTimer(): void {
+    if (this.#fireTimer !== null) clearTimeout(this.#fireTimer);
+    this.#fireTimer = null;
+    this.#fireTimerAt = null;
+  }
+}
+
+/** Returns the release of a claimed job with its new data and next run time. */
+function releaseOf(job: ClaimedJob['job'], data: unknown, nextRunAt: Date, ranAt: Date): JobRelease {
+  return { id: String(job._id), lockedAt: new Date(job.lockedAt!), data, nextRunAt, lastRunAt: ranAt };
 }

@@ -1,11 +1,12 @@
 import {
   createSqliteAgendaBackend,
+  type JobBatchRepository,
   type SqliteAgendaBackend,
   WakingSqliteNotificationChannel,
   type MongoStorage,
   type WakingNotificationChannel,
 } from '@gestorlead/storage';
-import { Agenda, type AgendaBackend, type Job } from 'agenda';
+import { Agenda, type AgendaBackend, type Job, type JobNotification, type JobParameters } from 'agenda';
 import type { Logger } from 'pino';
 import type { JobCounts } from '../metrics.js';
 import type { SchedulingSettings } from './settings.js';
@@ -43,7 +44,11 @@ export interface JobStoreOptions {
  */
 export class JobStore {
   readonly agenda: Agenda;
+  /** Name of this process in `lastModifiedBy` and in the locks of the jobs it changes. */
+  readonly name: string;
   readonly backend: AgendaBackend;
+  /** Claims and releases of many jobs at once, on the same store as `backend`. */
+  readonly batches: JobBatchRepository;
   /** The SQLite job store, or null on MongoDB. */
   readonly #sqlite: SqliteAgendaBackend | null;
   /** The location of the jobs: the SQLite file, or the MongoDB database. */
@@ -52,20 +57,24 @@ export class JobStore {
   readonly #log: Logger;
   #started: Promise<void> | null = null;
   readonly #dueTimes = new Map<string, number>();
+  readonly #startListeners: Array<(name: string, latenessMs: number) => void> = [];
   #opened = false;
   #closed = false;
 
   constructor(options: JobStoreOptions) {
     const { settings } = options;
+    this.name = options.name;
     this.#log = options.log.child({ component: 'jobs' });
     if (options.mongo) {
       this.backend = options.mongo.createAgendaBackend();
+      this.batches = options.mongo.createJobBatches();
       this.#sqlite = null;
       this.location = `mongodb database ${options.mongo.connection.name}`;
       this.#channel = options.mongo.createNotificationChannel();
     } else {
       const backend = createSqliteAgendaBackend({ path: settings.jobsDbPath, notifications: false });
       this.backend = backend;
+      this.batches = backend.repository;
       this.#sqlite = backend;
       this.location = settings.jobsDbPath;
       this.#channel = new WakingSqliteNotificationChannel(() => backend.repository.db, {
@@ -92,6 +101,7 @@ export class JobStore {
    * taken from the locked job.
    */
   onJobStart(listener: (name: string, latenessMs: number) => void): void {
+    this.#startListeners.push(listener);
     this.agenda.on('start', (job: Job) => {
       const id = String(job.attrs._id);
       const dueAt = this.#dueTimes.get(id);
@@ -100,6 +110,14 @@ export class JobStore {
       const startedAt = job.attrs.lastRunAt?.getTime() ?? Date.now();
       listener(job.attrs.name, Math.max(0, startedAt - dueAt));
     });
+  }
+
+  /**
+   * Reports to the `onJobStart` listeners a job that this process started outside Agenda's job
+   * processor, such as a cron job fired in a batch.
+   */
+  reportJobStart(name: string, latenessMs: number): void {
+    for (const listener of this.#startListeners) listener(name, Math.max(0, latenessMs));
   }
 
   /** Keeps the `nextRunAt` of every job this process locks until the job starts. */
@@ -150,6 +168,48 @@ export class JobStore {
       )
       .all(now) as JobCounts[];
     return rows;
+  }
+
+  /**
+   * Saves jobs as Agenda's `job.save()` does, in one transaction on SQLite (one save per job on
+   * MongoDB), and publishes one notification for the first job, which wakes the processes that
+   * run jobs of its name. Returns the saved jobs in order.
+   */
+  async saveJobs(jobs: readonly Job[]): Promise<JobParameters[]> {
+    if (jobs.length === 0) return [];
+    const options = { lastModifiedBy: this.agenda.attrs.name || undefined };
+    const fields = jobs.map((job) => job.toJson(true) as JobParameters);
+    let saved: JobParameters[];
+    if (this.#sqlite !== null) {
+      saved = await this.#sqlite.repository.saveJobs(fields, options);
+    } else {
+      saved = [];
+      for (const job of fields) saved.push(await this.backend.repository.saveJob(job, options));
+    }
+
+    const first = saved[0];
+    if (this.#channel.state === 'connected' && first._id !== undefined) {
+      const notification: JobNotification = {
+        jobId: first._id,
+        jobName: first.name,
+        nextRunAt: first.nextRunAt ?? null,
+        priority: first.priority ?? 0,
+        timestamp: new Date(),
+        source: this.agenda.attrs.name || undefined,
+      };
+      await this.#channel.publish(notification);
+    }
+    return saved;
+  }
+
+  /**
+   * Calls `listener` for each notification about a job named `jobName` that reaches this
+   * process, its own saves included. Returns the function that stops the calls.
+   */
+  onNotification(jobName: string, listener: (notification: JobNotification) => void): () => void {
+    return this.#channel.subscribe(async (notification) => {
+      if (notification.jobName === jobName) listener(notification);
+    });
   }
 
   /** Delivers a notification for `jobName` to this process only. */

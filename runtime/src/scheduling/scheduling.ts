@@ -11,8 +11,11 @@ import { watchRemoteReplies } from './remote-replies.js';
 import { ScheduleService } from './schedule-service.js';
 import { usesAgendaDispatcher, type SchedulingSettings } from './settings.js';
 
-/** Cron jobs one process fires at once. A fire mostly waits for storage, so many fit. */
-export const CRON_FIRE_CONCURRENCY = 1_000;
+/**
+ * Maximum cron jobs one process claims and fires as one batch. More due jobs are fired in
+ * further batches right after it.
+ */
+export const CRON_BATCH_SIZE = 1_000;
 
 /** Options of `createScheduling`. */
 export interface SchedulingOptions {
@@ -52,7 +55,7 @@ export class StudioScheduling {
       settings: this.settings,
       log: options.log,
       name: `${this.settings.role}-${process.pid}`,
-      maxConcurrency: options.config.runConcurrency + CRON_FIRE_CONCURRENCY,
+      maxConcurrency: options.config.runConcurrency,
       mongo: options.storage.kind === 'mongo' ? (options.storage as unknown as MongoStorage) : null,
     });
     this.schedules = new ScheduleService({ jobs: this.jobs, storage: options.storage, log: options.log, now: options.now });
@@ -102,7 +105,8 @@ export class StudioScheduling {
         log: this.#options.log,
         missedAfterMs: this.settings.cronMissedAfterMs,
         lockLifetimeMs: this.settings.lockLifetimeMs,
-        concurrency: CRON_FIRE_CONCURRENCY,
+        batchSize: CRON_BATCH_SIZE,
+        scanIntervalMs: this.settings.scanIntervalMs,
         now: this.#options.now,
       });
       this.#cron.startFiring();
@@ -117,7 +121,7 @@ export class StudioScheduling {
     let recovered = 0;
     if (dispatcher) recovered = await dispatcher.enqueueMissing();
     else if (executesRuns) recovered = await ctx.executor.recover();
-    if (executesRuns || firesCron) await this.jobs.start();
+    if (executesRuns) await this.jobs.start();
     this.#log.info({ dispatcher: dispatcher ? 'agenda' : 'in-process', jobsDb: this.jobs.location }, 'scheduling started');
     return { recovered };
   }
@@ -134,6 +138,7 @@ export class StudioScheduling {
   /** Stops taking jobs and closes the job store. */
   async close(): Promise<void> {
     this.#events?.close();
+    await this.#cron?.stopFiring();
     await this.jobs.close();
   }
 

@@ -45,7 +45,8 @@ function schedulerAt(now: Date, missedAfterMs = 60_000): CronScheduler {
     log: test!.studio.ctx.log,
     missedAfterMs,
     lockLifetimeMs: 60_000,
-    concurrency: 1,
+    batchSize: 1,
+    scanIntervalMs: 5_000,
     now: () => now,
   });
 }

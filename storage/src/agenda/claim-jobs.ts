@@ -51,6 +51,8 @@ export interface JobBatchRepository {
    * is skipped. `disabled` is not written, so a pause stored during the fire is kept.
    */
   releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number>;
+  /** Returns the earliest `nextRunAt` of the enabled, unlocked jobs of `name`, or null when there is none. */
+  nextRunTime(name: string): Promise<Date | null>;
 }
 
 /** Due and claimable jobs of one name, the earliest due first, as `claimDueJobs` reads them. */
@@ -71,6 +73,12 @@ const RELEASE_SQL = `
   set data = @data, next_run_at = @nextRunAt, last_run_at = @lastRunAt,
     last_finished_at = @lastRunAt, locked_at = null, last_modified_by = @lockedBy
   where id = @id and locked_at = @lockedAt`;
+
+/** Served by the `agenda_jobs_due` index, whose rows are the unlocked jobs in this order. */
+export const NEXT_RUN_TIME_SQL = `
+  select next_run_at from agenda_jobs
+  where name = ? and locked_at is null and next_run_at is not null and disabled is not 1
+  order by next_run_at asc limit 1`;
 
 /** SQLite implementation of `JobBatchRepository.claimDueJobs`, in one BEGIN IMMEDIATE transaction. */
 export function claimDueJobs(statements: StatementCache, options: ClaimDueJobsOptions): ClaimedJob[] {

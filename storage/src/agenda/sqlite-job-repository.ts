@@ -23,6 +23,7 @@ import {
   type SqlValue,
 } from './job-row.js';
 import {
+  NEXT_RUN_TIME_SQL,
   claimDueJobs,
   releaseJobs,
   type ClaimDueJobsOptions,
@@ -249,6 +250,11 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
 
   async releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number> {
     return releases.length === 0 ? 0 : releaseJobs(this.#store(), releases, lockedBy);
+  }
+
+  async nextRunTime(name: string): Promise<Date | null> {
+    const time = this.#store().prepare(NEXT_RUN_TIME_SQL).pluck().get(name) as number | undefined;
+    return time === undefined ? null : new Date(time);
   }
 
   /**

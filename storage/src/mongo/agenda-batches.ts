@@ -57,6 +57,14 @@ export class MongoJobBatches implements JobBatchRepository {
     }));
   }
 
+  async nextRunTime(name: string): Promise<Date | null> {
+    const doc = await this.#collection.findOne(
+      { name, disabled: { $ne: true }, lockedAt: null, nextRunAt: { $ne: null } },
+      { projection: { nextRunAt: 1 }, sort: { nextRunAt: 1 } },
+    );
+    return (doc?.nextRunAt as Date | undefined) ?? null;
+  }
+
   async releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number> {
     if (releases.length === 0) return 0;
     const operations = releases.map((item) => ({
