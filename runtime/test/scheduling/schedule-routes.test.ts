@@ -307,7 +307,7 @@ describe('cron fires', () => {
     expect(runs[0].input).toEqual({ scheduledAt: '2025-06-05T09:00:00.000Z', firedAt: '2025-06-05T10:30:00.000Z' });
   });
 
-  it('fires through Agenda every second', async () => {
+  it('fires every second', async () => {
     test = await startSchedulingStudio();
     const id = await createAndPublish(scheduledGraph({ cron: '* * * * * *' }));
     await test.scheduling.start(test.studio.ctx);
