@@ -40,6 +40,35 @@ describe('Agenda workers in two processes on one SQLite file', () => {
     temp.remove();
   });
 
+  it('batch claims split 300 jobs', async () => {
+    const settings = { AGENDA_WAIT_FOR_START: '1' };
+    const first = startWorker(settings);
+    const second = startWorker(settings);
+    await Promise.all([first.waitForEvent('ready'), second.waitForEvent('ready')]);
+    const saved = new Set<string>();
+    for (let i = 0; i < 300; i++) {
+      const job = await scheduler.now('work', { i });
+      saved.add(job.attrs._id!);
+    }
+
+    // Both processes claim 40 jobs at a time, at the same moment, until neither finds any.
+    let round = 0;
+    for (;;) {
+      round += 1;
+      first.send('claim 40');
+      second.send('claim 40');
+      await waitFor(`claim round ${round}`, () => first.list('claimed').length === round && second.list('claimed').length === round);
+      const latest = [first.list('claimed')[round - 1], second.list('claimed')[round - 1]];
+      if (latest.every((event) => event.ids!.length === 0)) break;
+    }
+
+    const claimedIds = [...first.list('claimed'), ...second.list('claimed')].flatMap((event) => event.ids!);
+    expect(claimedIds).toHaveLength(300);
+    expect(new Set(claimedIds)).toEqual(saved);
+    const locked = await backend.repository.queryJobs({ name: 'work' });
+    for (const job of locked.jobs) expect(job.lockedAt, String(job._id)).toBeInstanceOf(Date);
+  });
+
   it('runs each of 200 jobs exactly once', async () => {
     const settings = { AGENDA_LOCK_LIMIT: '5', AGENDA_CONCURRENCY: '5', AGENDA_JOB_MS: '5' };
     const first = startWorker(settings);

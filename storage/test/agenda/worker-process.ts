@@ -8,11 +8,13 @@ const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** One JSON line that the worker wrote to stdout. */
 export interface WorkerEvent {
-  event: 'ready' | 'started' | 'start' | 'done';
+  event: 'ready' | 'started' | 'start' | 'done' | 'claimed';
   pid: number;
   id?: string;
   at?: number;
   data?: unknown;
+  /** Ids of the jobs locked by a `claim` command. */
+  ids?: string[];
 }
 
 /**
@@ -76,7 +78,7 @@ export class WorkerProcess {
     return this.list(kind)[0];
   }
 
-  send(command: 'start' | 'stop'): void {
+  send(command: 'start' | 'stop' | `claim ${number}`): void {
     this.child.stdin!.write(`${command}\n`);
   }
 
