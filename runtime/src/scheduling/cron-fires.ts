@@ -11,7 +11,7 @@ export interface FireResult {
   runId: string | null;
   /** True when another scheduler already started the run of this fire time. */
   duplicate: boolean;
-  /** True when the job belongs to a version that is no longer published; it is removed. */
+  /** True when the job belongs to a version that is no longer published, so it is removed. */
   stale: boolean;
   /** Fire times that passed unfired. */
   missed: number;
@@ -30,7 +30,7 @@ export interface CronFire {
   claimedOnTime?: boolean;
 }
 
-/** What `fireCronJobs` needs. */
+/** Services and settings of `fireCronJobs`. */
 export interface CronFireContext {
   storage: Pick<Storage, 'graphs'>;
   executor: Pick<Executor, 'createRuns'>;

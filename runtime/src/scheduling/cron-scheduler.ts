@@ -32,10 +32,10 @@ const FAILED_FIRE_RETRY_MS = 5_000;
 
 /**
  * Fires the cron jobs that `ScheduleService` stores, in batches. At each fire time it claims
- * every due cron job in one write (locked with this process's name, so two schedulers split
- * them or one finds none), stores all their runs with one `runs.createMany`, stores the runs'
- * jobs in one write with one notification, and then saves each job's next fire time and unlocks
- * it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the next
+ * every due cron job in one write, locked with this process's name, so two schedulers split
+ * them or one finds none. It stores all their runs with one `runs.createMany` and the runs'
+ * jobs in one write with one notification. Then it saves each job's next fire time and unlocks
+ * it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the first
  * check after the lock lifetime claims them again. Each fire time has one deterministic run id
  * (`cronRunId`), so such a second fire stores no second run.
  */
@@ -85,8 +85,8 @@ export class CronScheduler {
   }
 
   /**
-   * Fires one cron job due at `data.scheduledAt` and returns its result, without claiming or
-   * releasing the job: the batch loop does that.
+   * Fires one cron job due at `data.scheduledAt` and returns its result. It neither claims nor
+   * releases the job, which the batch loop does.
    */
   async fire(data: CronJobData): Promise<FireResult> {
     const [result] = await fireCronJobs(this.#options, [{ data }], this.#now());
@@ -95,8 +95,8 @@ export class CronScheduler {
 
   /**
    * Claims and fires the due cron jobs, one batch after another until a claim returns less than
-   * a full batch, and then sets the timer for the next fire time. Resolves when it is done;
-   * errors are logged.
+   * a full batch, and then sets the timer for the next fire time. Resolves when it is done, and
+   * logs errors instead of rejecting.
    */
   fireDue(): Promise<void> {
     this.#check();

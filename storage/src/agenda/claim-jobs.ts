@@ -41,8 +41,8 @@ export interface JobRelease {
 export interface JobBatchRepository {
   /**
    * Locks every enabled job of `options.name` that is due and either unlocked or locked at or
-   * before `lockDeadline`, up to `limit`, in one atomic write. Two processes that claim at once
-   * get disjoint sets of jobs.
+   * before `lockDeadline`, up to `limit`. Two processes that claim at once never lock the same
+   * job: SQLite claims in one transaction, MongoDB with one conditional update per document.
    */
   claimDueJobs(options: ClaimDueJobsOptions): Promise<ClaimedJob[]>;
   /**

@@ -10,9 +10,10 @@ import { AGENDA_JOBS_COLLECTION } from './agenda-backend.js';
 
 /**
  * Batch claims and releases on the `agendaJobs` collection, the MongoDB counterpart of the
- * SQLite job store's `JobBatchRepository`. The claim is not one transaction. Each document's
- * lock is a conditional `updateMany` with a unique lock time, so two processes that claim at
- * once never lock the same job, and the claim then reads back the jobs locked at its own time.
+ * SQLite job store's `JobBatchRepository`. The claim is not one transaction. It locks with one
+ * conditional `updateMany`, which MongoDB applies to each document atomically, so two processes
+ * that claim at once never lock the same job. The claim marks its locks with a token of its own
+ * in `lastModifiedBy`, reads back the jobs carrying it, and then writes the process name there.
  *
  * NOTE: this code has not run against a MongoDB server here; the contract suite for it runs
  * only when MONGO_URL is set.
@@ -38,8 +39,7 @@ export class MongoJobBatches implements JobBatchRepository {
       .toArray();
     if (due.length === 0) return [];
 
-    // A lock time of the claim's own makes the read-back exact, even when another process
-    // claims in the same millisecond, because the lock also matches `lastModifiedBy`.
+    // The token keeps the read-back exact when another process claims in the same millisecond.
     const lockedBy = `${options.lockedBy} ${new ObjectId().toHexString()}`;
     await this.#collection.updateMany(
       { ...claimable, _id: { $in: due.map((doc) => doc._id) } },
