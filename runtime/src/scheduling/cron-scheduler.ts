@@ -68,8 +68,8 @@ export class CronScheduler {
       const at = notification.nextRunAt === null ? Date.now() : new Date(notification.nextRunAt).getTime();
       this.#armFireTimer(at);
     });
+    // The interval keeps a scheduler process without an HTTP server alive, until stopFiring.
     this.#scanTimer = setInterval(() => this.#check(), this.#options.scanIntervalMs);
-    this.#scanTimer.unref();
     this.#check();
   }
 
