@@ -13,7 +13,7 @@ afterEach(async () => {
   await first?.close();
 });
 
-/** The instant the schedules are stored at; they first fire at 09:00:00 UTC. */
+/** The instant the schedules are stored at. They first fire at 09:00:00 UTC. */
 const STORED_AT = new Date('2025-06-02T08:59:30Z');
 const FIRE_AT = new Date('2025-06-02T09:00:00Z');
 const LOCK_LIFETIME_MS = 60_000;
@@ -85,8 +85,13 @@ describe('cron batches', () => {
     const [test] = await startStudios(1);
     const ids = await storeSchedules(test, 30);
     const clock = { now: new Date(FIRE_AT.getTime() + 120) };
+    const starts: Array<[string, number]> = [];
+    test.scheduling.jobs.onJobStart((name, latenessMs) => starts.push([name, latenessMs]));
 
     await schedulerOf(test, clock, 7).fireDue();
+
+    // The lateness metric observes each fire: 120 ms from the fire time to the claim.
+    expect(starts).toEqual(ids.map(() => [CRON_JOB, 120]));
 
     const fired = await cronRunsByGraph(test);
     expect(fired.size).toBe(30);
