@@ -147,9 +147,11 @@ async function measure(): Promise<BenchmarkOutput> {
     rows.push({ measured: `${round.label}, run stored`, runs: '', duplicates: '', missing: '', ...latencyCells(round.stored), 'scheduler CPU s': '' });
   }
   const aims = rounds.flatMap((round) => {
-    const p99 = percentile(round.fired, 99);
+    // The run's createdAt is the later of the two instants, because firedAt is when the batch
+    // reached its fire time and createdAt when its runs were written.
+    const p99 = percentile(round.stored, 99);
     return [
-      { aim: `${round.label}: p99 lateness ≤ ${AIM_P99_MS} ms`, measured: `${formatNumber(p99, 1)} ms`, met: p99 <= AIM_P99_MS },
+      { aim: `${round.label}: p99 lateness of the stored run ≤ ${AIM_P99_MS} ms`, measured: `${formatNumber(p99, 1)} ms`, met: p99 <= AIM_P99_MS },
       { aim: `${round.label}: no duplicate or missing fire`, measured: `${round.duplicates} duplicates, ${round.missing} missing`, met: round.duplicates === 0 && round.missing === 0 },
     ];
   });

@@ -1,7 +1,8 @@
-import type { ClaimedJob, JobRelease, Storage } from '@gestorlead/storage';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ClaimedJob, GraphRecord, JobRelease, Storage } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { Executor } from '../executor/executor.js';
-import { fireCronJobs, type CronFire, type FireResult } from './cron-fires.js';
+import { fireCronJobs, readGraphs, type CronFire, type FireResult } from './cron-fires.js';
 import { CRON_JOB, type JobStore } from './job-store.js';
 import type { CronJobData } from './schedule-service.js';
 
@@ -29,13 +30,22 @@ export interface CronSchedulerOptions {
 
 /** Delay before a cron job whose fire failed is tried again, in ms. */
 const FAILED_FIRE_RETRY_MS = 5_000;
+/**
+ * Time before a fire time at which the scheduler claims the jobs due then and reads their
+ * graphs, in ms, so only the runs' write is left at the fire time. It is capped at a quarter
+ * of the lock lifetime.
+ */
+const CLAIM_AHEAD_MS = 1_000;
+/** Timer waits for the clock to reach a fire time before the batch fires anyway. */
+const MAX_FIRE_WAITS = 3;
 
 /**
- * Fires the cron jobs that `ScheduleService` stores, in batches. At each fire time it claims
- * every due cron job in one write, locked with this process's name, so two schedulers split
- * them or one finds none. It stores all their runs with one `runs.createMany` and the runs'
- * jobs in one write with one notification. Then it saves each job's next fire time and unlocks
- * it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the first
+ * Fires the cron jobs that `ScheduleService` stores, in batches. Shortly before a fire time
+ * (`CLAIM_AHEAD_MS`) it claims every cron job due by then in one write, locked with this
+ * process's name, so two schedulers split them or one finds none, and reads their graphs. At
+ * the fire time it drops the jobs removed or paused meanwhile, stores all the runs with one
+ * `runs.createMany` and the runs' jobs in one write with one notification. Then it saves each
+ * job's next fire time and unlocks it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the first
  * check after the lock lifetime claims them again. Each fire time has one deterministic run id
  * (`cronRunId`), so such a second fire stores no second run.
  */
@@ -66,7 +76,7 @@ export class CronScheduler {
     this.#started = true;
     this.#unsubscribe = this.#options.jobs.onNotification(CRON_JOB, (notification) => {
       const at = notification.nextRunAt === null ? Date.now() : new Date(notification.nextRunAt).getTime();
-      this.#armFireTimer(at);
+      this.#armFireTimer(at - this.#claimAheadMs);
     });
     // The interval keeps a scheduler process without an HTTP server alive, until stopFiring.
     this.#scanTimer = setInterval(() => this.#check(), this.#options.scanIntervalMs);
@@ -125,33 +135,75 @@ export class CronScheduler {
         claimed = await jobs.batches.claimDueJobs({
           name: CRON_JOB,
           now,
+          dueBy: new Date(now.getTime() + this.#claimAheadMs),
           lockDeadline: new Date(now.getTime() - lockLifetimeMs),
           limit: batchSize,
           lockedBy: jobs.name,
         });
-        if (claimed.length > 0) await this.#fireClaimed(claimed, now);
+        if (claimed.length > 0) await this.#fireClaimed(claimed);
       } while (claimed.length === batchSize);
     } while (this.#checkAgain);
 
     if (!this.#started) return;
     const next = await jobs.batches.nextRunTime(CRON_JOB);
-    if (next !== null) this.#armFireTimer(next.getTime());
+    if (next !== null) this.#armFireTimer(next.getTime() - this.#claimAheadMs);
   }
 
-  /** Fires one claimed batch and releases its jobs: moved to their next fire time, or removed when stale. */
-  async #fireClaimed(claimed: readonly ClaimedJob[], now: Date): Promise<void> {
-    const fires: CronFire[] = claimed.map(({ job, expiredLockAt }) => {
-      const data = job.data as CronJobData;
-      const claimedOnTime = expiredLockAt !== null && expiredLockAt.getTime() - Date.parse(data.scheduledAt) <= this.#options.missedAfterMs;
-      return { data, claimedOnTime };
-    });
+  get #claimAheadMs(): number {
+    return Math.min(CLAIM_AHEAD_MS, Math.floor(this.#options.lockLifetimeMs / 4));
+  }
+
+  /** Reads the graphs of a claimed batch, then fires its jobs at their fire times, earliest first. */
+  async #fireClaimed(claimed: readonly ClaimedJob[]): Promise<void> {
+    const fires = claimed.map((item) => this.#fireOf(item));
+    const graphs = await readGraphs(this.#options.storage, fires);
+    const byDueTime = new Map<number, ClaimedJob[]>();
+    for (const item of claimed) {
+      const dueMs = item.job.nextRunAt ? new Date(item.job.nextRunAt).getTime() : 0;
+      byDueTime.set(dueMs, [...(byDueTime.get(dueMs) ?? []), item]);
+    }
+    for (const dueMs of [...byDueTime.keys()].sort((a, b) => a - b)) {
+      await this.#waitUntil(dueMs);
+      await this.#fireGroup(byDueTime.get(dueMs)!, graphs);
+    }
+  }
+
+  /** Waits until the clock reaches `dueMs`, with at most `MAX_FIRE_WAITS` timer waits. */
+  async #waitUntil(dueMs: number): Promise<void> {
+    for (let wait = 0; wait < MAX_FIRE_WAITS; wait += 1) {
+      const remainingMs = dueMs - this.#now().getTime();
+      if (remainingMs <= 0) return;
+      await sleep(remainingMs);
+    }
+  }
+
+  #fireOf({ job, expiredLockAt }: ClaimedJob): CronFire {
+    const data = job.data as CronJobData;
+    const claimedOnTime = expiredLockAt !== null && expiredLockAt.getTime() - Date.parse(data.scheduledAt) <= this.#options.missedAfterMs;
+    return { data, claimedOnTime };
+  }
+
+  /**
+   * Fires claimed jobs due at the same time and releases them: moved to their next fire time,
+   * or removed when stale. Jobs removed or paused since the claim fire nothing, and a paused
+   * one is unlocked as it was.
+   */
+  async #fireGroup(group: readonly ClaimedJob[], graphs: ReadonlyMap<string, GraphRecord | null>): Promise<void> {
+    const now = this.#now();
+    const lockedAt = new Date(group[0].job.lockedAt!);
+    const kept = new Set(await this.#options.jobs.batches.stillClaimed(group.map(({ job }) => String(job._id)), lockedAt));
+    const claimed = group.filter(({ job }) => kept.has(String(job._id)));
+    const dropped = group.filter(({ job }) => !kept.has(String(job._id)));
+    await this.#release(dropped.map(({ job }) => ({ id: String(job._id), lockedAt, data: job.data, nextRunAt: new Date(job.nextRunAt!) })));
+    if (claimed.length === 0) return;
+    const fires = claimed.map((item) => this.#fireOf(item));
     for (const { job } of claimed) {
       if (job.nextRunAt) this.#options.jobs.reportJobStart(CRON_JOB, now.getTime() - new Date(job.nextRunAt).getTime());
     }
 
     let results: FireResult[];
     try {
-      results = await fireCronJobs(this.#options, fires, now);
+      results = await fireCronJobs(this.#options, fires, now, graphs);
     } catch (error) {
       this.#log.error({ err: error, jobs: claimed.length }, 'cron fires failed; trying them again later');
       const retryAt = new Date(Date.now() + FAILED_FIRE_RETRY_MS);

@@ -58,17 +58,31 @@ async function cronRunsByGraph(test: SchedulingStudio): Promise<Map<string, stri
   return byGraph;
 }
 
-/** Records the ids of the jobs that the studio's claims return. */
-function recordClaims(test: SchedulingStudio): string[] {
+/**
+ * Records the ids of the jobs that the studio's claims return, and calls `afterClaim` with the
+ * claim's lock time after each claim that locked jobs.
+ */
+function recordClaims(test: SchedulingStudio, afterClaim?: (lockedAt: Date) => Promise<void>): string[] {
   const ids: string[] = [];
   const { batches } = test.scheduling.jobs;
   const claimDueJobs = batches.claimDueJobs.bind(batches);
   batches.claimDueJobs = async (options) => {
     const claimed = await claimDueJobs(options);
     ids.push(...claimed.map(({ job }) => String(job._id)));
+    if (claimed.length > 0) await afterClaim?.(options.now);
     return claimed;
   };
   return ids;
+}
+
+/** A clock that runs in real time from `start`. */
+function runningClock(start: Date): { readonly now: Date } {
+  const offsetMs = start.getTime() - Date.now();
+  return {
+    get now() {
+      return new Date(Date.now() + offsetMs);
+    },
+  };
 }
 
 async function startStudios(count: number): Promise<SchedulingStudio[]> {
@@ -176,8 +190,10 @@ describe('cron batches', () => {
     const ids = await storeSchedules(test, 3);
     await test.scheduling.schedules.pause(ids[0]);
 
-    await schedulerOf(test, { now: new Date(FIRE_AT.getTime() - 1) }).fireDue();
+    // Five seconds early is outside the claim-ahead window of one second.
+    await schedulerOf(test, { now: new Date(FIRE_AT.getTime() - 5_000) }).fireDue();
     expect((await cronRunsByGraph(test)).size).toBe(0);
+    for (const job of await cronJobs(test.scheduling)) expect(job.lockedAt, job.data.graphId).toBeUndefined();
 
     await schedulerOf(test, { now: new Date(FIRE_AT.getTime() + 5) }).fireDue();
     const fired = await cronRunsByGraph(test);
@@ -199,5 +215,43 @@ describe('cron batches', () => {
 
     expect((await cronRunsByGraph(test)).size).toBe(0);
     expect(await cronJobs(test.scheduling)).toHaveLength(0);
+  });
+
+  it('claims ahead and fires on time', async () => {
+    const [test] = await startStudios(1);
+    const ids = await storeSchedules(test, 5);
+    const claimTimes: Date[] = [];
+    recordClaims(test, async (lockedAt) => {
+      claimTimes.push(lockedAt);
+    });
+
+    await schedulerOf(test, runningClock(new Date(FIRE_AT.getTime() - 300))).fireDue();
+
+    expect(claimTimes).toHaveLength(1);
+    expect(claimTimes[0].getTime()).toBeLessThan(FIRE_AT.getTime());
+    const runs = await test.storage.runs.listByStatus(['queued', 'running', 'succeeded', 'failed']);
+    expect(runs).toHaveLength(ids.length);
+    for (const run of runs) {
+      const { scheduledAt, firedAt } = run.input as { scheduledAt: string; firedAt: string };
+      expect(scheduledAt).toBe(FIRE_AT.toISOString());
+      expect(Date.parse(firedAt)).toBeGreaterThanOrEqual(FIRE_AT.getTime());
+    }
+  });
+
+  it('pause after the claim fires nothing', async () => {
+    const [test] = await startStudios(1);
+    const ids = await storeSchedules(test, 3);
+    recordClaims(test, async () => {
+      await test.scheduling.schedules.pause(ids[0]);
+    });
+
+    await schedulerOf(test, runningClock(new Date(FIRE_AT.getTime() - 200))).fireDue();
+
+    const fired = await cronRunsByGraph(test);
+    expect([...fired.keys()].sort()).toEqual(ids.slice(1));
+    const paused = (await cronJobs(test.scheduling)).find((job) => job.data.graphId === ids[0]);
+    expect(paused?.disabled).toBe(true);
+    expect(paused?.lockedAt).toBeUndefined();
+    expect(paused?.data.scheduledAt).toBe(FIRE_AT.toISOString());
   });
 });

@@ -6,8 +6,10 @@ import type { StatementCache } from './statement-cache.js';
 export interface ClaimDueJobsOptions {
   /** Job name to claim. */
   name: string;
-  /** Jobs whose `nextRunAt` is at or before this instant are due. It is also the new lock time. */
+  /** The new lock time. */
   now: Date;
+  /** Jobs whose `nextRunAt` is at or before this instant are claimed. Defaults to `now`. */
+  dueBy?: Date;
   /** A lock taken at or before this instant has expired, so its job can be claimed again. */
   lockDeadline: Date;
   /** Maximum number of jobs claimed, the earliest due first. */
@@ -34,7 +36,8 @@ export interface JobRelease {
   lockedAt: Date;
   data: unknown;
   nextRunAt: Date;
-  lastRunAt: Date;
+  /** Start of the fire, also written as `lastFinishedAt`. When absent, both keep their stored values. */
+  lastRunAt?: Date;
 }
 
 /** Batch writes of the job store that the cron scheduler uses instead of one job at a time. */
@@ -51,6 +54,11 @@ export interface JobBatchRepository {
    * is skipped. `disabled` is not written, so a pause stored during the fire is kept.
    */
   releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number>;
+  /**
+   * Returns the ids among `ids` whose jobs are still enabled and locked at `lockedAt`, so a job
+   * removed, paused or claimed by another process since that claim is left out.
+   */
+  stillClaimed(ids: readonly string[], lockedAt: Date): Promise<string[]>;
   /** Returns the earliest `nextRunAt` of the enabled, unlocked jobs of `name`, or null when there is none. */
   nextRunTime(name: string): Promise<Date | null>;
 }
@@ -58,7 +66,7 @@ export interface JobBatchRepository {
 /** Due and claimable jobs of one name, the earliest due first, as `claimDueJobs` reads them. */
 const DUE_JOBS_SQL = `
   select id, locked_at from agenda_jobs
-  where name = @name and disabled is not 1 and next_run_at <= @now
+  where name = @name and disabled is not 1 and next_run_at <= @dueBy
     and (locked_at is null or locked_at <= @lockDeadline)
   order by next_run_at asc, priority desc
   limit @limit`;
@@ -70,9 +78,14 @@ const LOCK_SQL = `
 
 const RELEASE_SQL = `
   update agenda_jobs
-  set data = @data, next_run_at = @nextRunAt, last_run_at = @lastRunAt,
-    last_finished_at = @lastRunAt, locked_at = null, last_modified_by = @lockedBy
+  set data = @data, next_run_at = @nextRunAt, last_run_at = coalesce(@lastRunAt, last_run_at),
+    last_finished_at = coalesce(@lastRunAt, last_finished_at), locked_at = null,
+    last_modified_by = @lockedBy
   where id = @id and locked_at = @lockedAt`;
+
+export const STILL_CLAIMED_SQL = `
+  select id from agenda_jobs
+  where id in (select value from json_each(?)) and locked_at = ? and disabled is not 1`;
 
 /** Served by the `agenda_jobs_due` index, whose rows are the unlocked jobs in this order. */
 export const NEXT_RUN_TIME_SQL = `
@@ -85,7 +98,7 @@ export function claimDueJobs(statements: StatementCache, options: ClaimDueJobsOp
   const claim = statements.db.transaction((): ClaimedJob[] => {
     const due = statements.prepare(DUE_JOBS_SQL).all({
       name: options.name,
-      now: options.now.getTime(),
+      dueBy: (options.dueBy ?? options.now).getTime(),
       lockDeadline: options.lockDeadline.getTime(),
       limit: options.limit,
     }) as Array<{ id: string; locked_at: number | null }>;
@@ -116,7 +129,7 @@ export function releaseJobs(statements: StatementCache, releases: readonly JobRe
         lockedAt: item.lockedAt.getTime(),
         data: JSON.stringify(item.data),
         nextRunAt: item.nextRunAt.getTime(),
-        lastRunAt: item.lastRunAt.getTime(),
+        lastRunAt: item.lastRunAt?.getTime() ?? null,
         lockedBy,
       });
       written += result.changes;

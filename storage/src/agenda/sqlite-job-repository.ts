@@ -24,6 +24,7 @@ import {
 } from './job-row.js';
 import {
   NEXT_RUN_TIME_SQL,
+  STILL_CLAIMED_SQL,
   claimDueJobs,
   releaseJobs,
   type ClaimDueJobsOptions,
@@ -250,6 +251,11 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
 
   async releaseJobs(releases: readonly JobRelease[], lockedBy: string): Promise<number> {
     return releases.length === 0 ? 0 : releaseJobs(this.#store(), releases, lockedBy);
+  }
+
+  async stillClaimed(ids: readonly string[], lockedAt: Date): Promise<string[]> {
+    const statement = this.#store().prepare(STILL_CLAIMED_SQL).pluck();
+    return statement.all(JSON.stringify(ids), lockedAt.getTime()) as string[];
   }
 
   async nextRunTime(name: string): Promise<Date | null> {

@@ -29,7 +29,7 @@ export class MongoJobBatches implements JobBatchRepository {
     const claimable = {
       name: options.name,
       disabled: { $ne: true },
-      nextRunAt: { $lte: options.now },
+      nextRunAt: { $lte: options.dueBy ?? options.now },
       $or: [{ lockedAt: null }, { lockedAt: { $lte: options.lockDeadline } }],
     };
     const due = await this.#collection
@@ -57,6 +57,12 @@ export class MongoJobBatches implements JobBatchRepository {
     }));
   }
 
+  async stillClaimed(ids: readonly string[], lockedAt: Date): Promise<string[]> {
+    const filter = { _id: { $in: ids.map((id) => new ObjectId(id)) }, lockedAt, disabled: { $ne: true } };
+    const docs = await this.#collection.find(filter, { projection: { _id: 1 } }).toArray();
+    return docs.map((doc) => (doc._id as ObjectId).toHexString());
+  }
+
   async nextRunTime(name: string): Promise<Date | null> {
     const doc = await this.#collection.findOne(
       { name, disabled: { $ne: true }, lockedAt: null, nextRunAt: { $ne: null } },
@@ -74,8 +80,7 @@ export class MongoJobBatches implements JobBatchRepository {
           $set: {
             data: item.data,
             nextRunAt: item.nextRunAt,
-            lastRunAt: item.lastRunAt,
-            lastFinishedAt: item.lastRunAt,
+            ...(item.lastRunAt ? { lastRunAt: item.lastRunAt, lastFinishedAt: item.lastRunAt } : {}),
             lastModifiedBy: lockedBy,
           },
           $unset: { lockedAt: true },

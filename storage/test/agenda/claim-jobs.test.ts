@@ -58,6 +58,19 @@ describe('SQLite batch claims of Agenda jobs', () => {
     expect((await repo.getJobById(locked._id))?.lastModifiedBy).not.toBe('scheduler-a');
   });
 
+  it('claims ahead up to dueBy', async () => {
+    const soon = await save({ nextRunAt: new Date(NOW.getTime() + 500) });
+    await save({ nextRunAt: new Date(NOW.getTime() + 1_500) });
+
+    const claimed = await repo.claimDueJobs(claimOptions({ dueBy: new Date(NOW.getTime() + 1_000) }));
+
+    expect(claimed.map(({ job }) => job._id)).toEqual([soon._id]);
+    expect(claimed[0].job.lockedAt).toEqual(NOW);
+    expect(await repo.stillClaimed([soon._id], NOW)).toEqual([soon._id]);
+    await repo.disableJobs({ id: soon._id });
+    expect(await repo.stillClaimed([soon._id], NOW)).toEqual([]);
+  });
+
   it('takes over expired locks', async () => {
     const staleLock = new Date(NOW.getTime() - LOCK_LIFETIME_MS);
     const expired = await save({ nextRunAt: new Date(NOW.getTime() - 2 * LOCK_LIFETIME_MS), lockedAt: staleLock });
@@ -138,6 +151,18 @@ describe('SQLite batch claims of Agenda jobs', () => {
     const storedTaken = await repo.getJobById(taken._id);
     expect(storedTaken?.lockedAt).toEqual(later);
     expect(storedTaken?.lastModifiedBy).toBe('scheduler-b');
+  });
+
+  it('release without lastRunAt keeps it', async () => {
+    const ranAt = new Date(NOW.getTime() - 86_400_000);
+    const job = await save({ nextRunAt: NOW, lastRunAt: ranAt });
+    await repo.claimDueJobs(claimOptions());
+
+    await repo.releaseJobs([{ id: job._id, lockedAt: NOW, data: job.data, nextRunAt: NOW }], 'scheduler-a');
+
+    const stored = await repo.getJobById(job._id);
+    expect(stored?.lastRunAt).toEqual(ranAt);
+    expect(stored?.lockedAt).toBeUndefined();
   });
 
   it('nextRunTime skips locked and disabled jobs', async () => {
