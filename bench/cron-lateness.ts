@@ -148,7 +148,7 @@ async function measure(): Promise<BenchmarkOutput> {
   }
   const aims = rounds.flatMap((round) => {
     // The run's createdAt is the later of the two instants, because firedAt is when the batch
-    // reached its fire time and createdAt when its runs were written.
+    // reached its fire time and createdAt is taken just before its runs are written.
     const p99 = percentile(round.stored, 99);
     return [
       { aim: `${round.label}: p99 lateness of the stored run ≤ ${AIM_P99_MS} ms`, measured: `${formatNumber(p99, 1)} ms`, met: p99 <= AIM_P99_MS },
