@@ -4,7 +4,7 @@
  */
 export interface RunDispatcher {
   dispatch(runId: string): void;
-  /** Accepts several runs at once; a dispatcher without it receives one `dispatch` per run. */
+  /** Accepts several runs at once. A dispatcher without it receives one `dispatch` per run. */
   dispatchMany?(runIds: string[]): void;
   /** Number of runs waiting for a slot. */
   readonly queued: number;

@@ -41,13 +41,14 @@ const MAX_FIRE_WAITS = 3;
 
 /**
  * Fires the cron jobs that `ScheduleService` stores, in batches. Shortly before a fire time
- * (`CLAIM_AHEAD_MS`) it claims every cron job due by then in one write, locked with this
- * process's name, so two schedulers split them or one finds none, and reads their graphs. At
- * the fire time it drops the jobs removed or paused meanwhile, stores all the runs with one
- * `runs.createMany` and the runs' jobs in one write with one notification. Then it saves each
- * job's next fire time and unlocks it in one more write. A scheduler that stops mid-batch leaves its jobs locked, and the first
- * check after the lock lifetime claims them again. Each fire time has one deterministic run id
- * (`cronRunId`), so such a second fire stores no second run.
+ * (`CLAIM_AHEAD_MS`) it claims every cron job due by then in one write and reads their graphs.
+ * The claim locks the jobs with this process's name, so two schedulers split them or one finds
+ * none. At the fire time it drops the jobs removed or paused meanwhile, stores all the runs
+ * with one `runs.createMany` and the runs' jobs in one write with one notification. Then it
+ * saves each job's next fire time and unlocks it in one more write. A scheduler that stops
+ * mid-batch leaves its jobs locked, and the first check after the lock lifetime claims them
+ * again. Each fire time has one deterministic run id (`cronRunId`), so such a second fire
+ * stores no second run.
  */
 export class CronScheduler {
   readonly #options: CronSchedulerOptions;

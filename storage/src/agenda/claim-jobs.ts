@@ -45,7 +45,7 @@ export interface JobBatchRepository {
   /**
    * Locks every enabled job of `options.name` that is due and either unlocked or locked at or
    * before `lockDeadline`, up to `limit`. Two processes that claim at once never lock the same
-   * job: SQLite claims in one transaction, MongoDB with one conditional update per document.
+   * job, because SQLite claims in one transaction and MongoDB locks each document atomically.
    */
   claimDueJobs(options: ClaimDueJobsOptions): Promise<ClaimedJob[]>;
   /**
