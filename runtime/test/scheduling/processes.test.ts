@@ -12,7 +12,8 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { AgendaDispatcher } from '../../src/scheduling/agenda-dispatcher.js';
-import { JobStore } from '../../src/scheduling/job-store.js';
+import { CRON_JOB, JobStore } from '../../src/scheduling/job-store.js';
+import { ScheduleService } from '../../src/scheduling/schedule-service.js';
 import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestWsClient } from '../support/ws-client.js';
 import { waitUntil } from './support.js';
@@ -95,6 +96,16 @@ function countByStatus(dataDir: string, graphId: string, status: RunRecord['stat
   const db = new Database(path.join(dataDir, 'studio.db'), { readonly: true });
   try {
     return (db.prepare('select count(*) as count from runs where graph_id = ? and status = ?').get(graphId, status) as { count: number }).count;
+  } finally {
+    db.close();
+  }
+}
+
+/** Counts the cron jobs locked in the job store, through a read-only connection. */
+function lockedCronJobs(dataDir: string): number {
+  const db = new Database(path.join(dataDir, 'jobs.db'), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as count from agenda_jobs where name = ? and locked_at is not null').get(CRON_JOB) as { count: number }).count;
   } finally {
     db.close();
   }
@@ -277,5 +288,64 @@ describe('split process roles', () => {
     const eventTypes = (events.items as { type: string }[]).map((event) => event.type);
     expect(eventTypes).toContain('run.resumed');
     expect(eventTypes.filter((type) => type === 'run.finished')).toHaveLength(1);
+  });
+
+  it('killed scheduler batch fires once', { timeout: 150_000 }, async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    const storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
+    cleanups.push(() => storage.close());
+    const log = createLogger('silent');
+    // The lead leaves room to start a scheduler process on a loaded machine.
+    const fireAt = new Date(Math.ceil((Date.now() + 45_000) / 1000) * 1000);
+    const cron = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
+    const jobs = new JobStore({
+      settings: { jobsDbPath: path.join(dataDir, 'jobs.db'), lockLifetimeMs: 4_000, scanIntervalMs: 5_000, notifyPollMs: 50 },
+      log,
+      name: 'test-schedules',
+      maxConcurrency: 1,
+    });
+    await jobs.open();
+    cleanups.push(() => jobs.close());
+    const schedules = new ScheduleService({ jobs, storage, log });
+    const graphIds: string[] = [];
+    for (let index = 0; index < 40; index += 1) {
+      const id = `graph_cron_${index}`;
+      const document: GraphDocument = {
+        name: id,
+        nodes: [{ id: 'noop', type: 'core/noop@1', position: { x: 0, y: 0 }, config: {} }],
+        edges: [],
+        settings: { schedule: { cron, timezone: 'UTC', missed: 'skip' } },
+      };
+      await storage.graphs.create(id, { ...document, id });
+      await storage.graphs.publish(id, 1);
+      await schedules.sync(id);
+      graphIds.push(id);
+    }
+
+    // A claim lock expires after 4 s, and a fire more than 1 s late counts as missed, so only
+    // the rule for claims taken on time lets the second scheduler fire the batch.
+    const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '4000', JOB_SCAN_INTERVAL_MS: '500', CRON_MISSED_AFTER_MS: '1000' };
+    const first = await startRole('scheduler', env);
+    expect(Date.now()).toBeLessThan(fireAt.getTime() - 1_000);
+    await waitUntil(() => lockedCronJobs(dataDir) === graphIds.length, fireAt.getTime() - Date.now(), 'the claim one second ahead');
+    await stopServerProcess(first, 'SIGKILL');
+    expect(Date.now()).toBeLessThan(fireAt.getTime());
+    expect((await storage.runs.list({ trigger: ['cron'] })).length).toBe(0);
+
+    await startRole('scheduler', env);
+    await waitUntil(async () => (await storage.runs.list({ trigger: ['cron'] })).length >= graphIds.length, 60_000, 'the taken-over fires');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    const runs = await storage.runs.list({ trigger: ['cron'] });
+    expect(runs).toHaveLength(graphIds.length);
+    expect(new Set(runs.map((run) => run.graphId)).size).toBe(graphIds.length);
+    for (const run of runs) {
+      const { scheduledAt, firedAt } = run.input as { scheduledAt: string; firedAt: string };
+      expect(scheduledAt).toBe(fireAt.toISOString());
+      // Taken over only once the first claim, made about 1 s before the fire time, expired.
+      expect(Date.parse(firedAt)).toBeGreaterThanOrEqual(fireAt.getTime() + 2_000);
+    }
+    await waitUntil(() => lockedCronJobs(dataDir) === 0, 10_000, 'the jobs to be unlocked');
   });
 });
