@@ -62,6 +62,10 @@ export interface RunDoc {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** `RunLease.token`; absent on runs stored before leases existed, which reads as 0. */
+  leaseToken?: number;
+  /** `RunLease.cancelRequestedAt`; absent reads as null. */
+  cancelRequestedAt?: string | null;
 }
 
 export interface TaskDoc {

@@ -1,12 +1,24 @@
 import type { Connection } from 'mongoose';
 import { LIMITS, resolveLimit } from '../query-limits.js';
-import type { DeliveryRecord, RunDayCount, RunListQuery, RunPatch, RunRecord, RunRepository, RunStatus } from '../types.js';
+import type {
+  DeliveryRecord,
+  RunDayCount,
+  RunLease,
+  RunListQuery,
+  RunPatch,
+  RunRecord,
+  RunRepository,
+  RunStatus,
+} from '../types.js';
 import { toJsonText } from '../sqlite/json-columns.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
 import { inTransaction, type MongoModels } from './models.js';
 import { beforeClause } from './filters.js';
 import { fromRunDoc, toDeliveryDoc, toRunDoc } from './run-documents.js';
 import { definedSet } from './patch.js';
+
+/** Statuses of a run that `claimLease` and `requestCancel` accept. */
+const OPEN_STATUSES: RunStatus[] = ['queued', 'running'];
 
 /** Runs in `runs`; `create` also inserts the webhook delivery that started the run. */
 export class MongoRunRepository implements RunRepository {
@@ -62,7 +74,7 @@ export class MongoRunRepository implements RunRepository {
     return docs.map(fromRunDoc);
   }
 
-  async update(id: string, patch: RunPatch): Promise<boolean> {
+  async update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean> {
     const set = definedSet(patch, {
       status: (value) => value,
       output: toJsonText,
@@ -72,8 +84,30 @@ export class MongoRunRepository implements RunRepository {
       finishedAt: (value) => value,
     });
     set.updatedAt = new Date().toISOString();
-    const result = await this.#models.runs.updateOne({ _id: id }, { $set: set });
+    // A run stored before leases existed has no leaseToken field, which counts as token 0.
+    const filter = leaseToken === undefined ? { _id: id } : { _id: id, leaseToken: leaseToken === 0 ? { $in: [0, null] } : leaseToken };
+    const result = await this.#models.runs.updateOne(filter, { $set: set });
     return result.matchedCount > 0;
+  }
+
+  async claimLease(id: string): Promise<number | null> {
+    const doc = await this.#models.runs
+      .findOneAndUpdate({ _id: id, status: { $in: OPEN_STATUSES } }, { $inc: { leaseToken: 1 } }, { new: true, projection: { leaseToken: 1 } })
+      .lean();
+    return doc === null ? null : (doc.leaseToken ?? 0);
+  }
+
+  async getLease(id: string): Promise<RunLease | null> {
+    const doc = await this.#models.runs.findById(id, { leaseToken: 1, cancelRequestedAt: 1 }).lean();
+    if (doc === null) return null;
+    return { token: doc.leaseToken ?? 0, cancelRequestedAt: doc.cancelRequestedAt ?? null };
+  }
+
+  async requestCancel(id: string, at: string): Promise<boolean> {
+    const open = { _id: id, status: { $in: OPEN_STATUSES } };
+    const result = await this.#models.runs.updateOne({ ...open, cancelRequestedAt: null }, { $set: { cancelRequestedAt: at } });
+    if (result.matchedCount > 0) return true;
+    return (await this.#models.runs.exists(open)) !== null;
   }
 
   /** Counts the runs of `ownerId` per UTC day (the first ten characters of `createdAt`). */

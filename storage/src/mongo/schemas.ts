@@ -71,6 +71,8 @@ export const runSchema = new Schema<docs.RunDoc>(
     updatedAt: String,
     startedAt: nullableString,
     finishedAt: nullableString,
+    leaseToken: Number,
+    cancelRequestedAt: nullableString,
   },
   options('runs'),
 );
