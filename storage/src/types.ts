@@ -222,9 +222,9 @@ export interface RunRepository {
   update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean>;
   /**
    * Claims a `queued` or `running` run for a new execution: increments its lease token in one
-   * atomic write and returns the new token. Returns null when the run is missing or final.
+   * atomic write and returns the new lease. Returns null when the run is missing or final.
    */
-  claimLease(id: string): Promise<number | null>;
+  claimLease(id: string): Promise<RunLease | null>;
   /** Returns the run's lease, or null when the run does not exist. */
   getLease(id: string): Promise<RunLease | null>;
   /**
@@ -232,6 +232,8 @@ export interface RunRepository {
    * the first instant. Returns false when the run is missing or final.
    */
   requestCancel(id: string, at: string): Promise<boolean>;
+  /** Removes the run's cancel request, as resuming a cancelled run does. */
+  clearCancelRequest(id: string): Promise<void>;
   /** Runs in any of `statuses`, oldest first (used to recover runs after a crash). */
   listByStatus(statuses: RunStatus[]): Promise<RunRecord[]>;
   /** Runs of `ownerId` created at or after `since`, counted per UTC day, oldest day first; days without runs are left out. */

@@ -1,6 +1,7 @@
 import type {
   ErrorData,
   RunRecord,
+  RunPatch,
   RunResponse,
   RunStatus,
   Storage,
@@ -38,7 +39,28 @@ export interface ExecutionDeps {
   credits?: RunCredits;
   /** Stores the artifacts of host-side nodes (`NodeContext.files`). */
   artifacts?: ArtifactService;
+  /** Lease token this execution claimed; every write of the run's state requires it. */
+  leaseToken: number;
+  /**
+   * Time between two reads of the run's lease while it executes, in ms. A read that finds
+   * another token stops the execution, and one that finds a cancel request cancels the run.
+   * Without it the lease is read only before each attempt and each write.
+   */
+  leaseCheckMs?: number;
 }
+
+/** Outcome of an execution that found another process owning its run; it wrote nothing after. */
+export const LEASE_LOST = 'lease-lost';
+
+/** The error a cancel request stops a run with. */
+export const CANCELLED_ERROR: ErrorData = { code: 'RUNTIME_TASK_CANCELLED', message: 'run was cancelled', retryable: false };
+
+/** The abort reason of the in-flight calls of an execution that lost its run's lease. */
+const LEASE_LOST_ERROR: ErrorData = {
+  code: 'RUNTIME_RUN_LEASE_LOST',
+  message: 'another process took over this run',
+  retryable: false,
+};
 
 /** Final status and error of a stopped run. */
 interface StopReason {
@@ -78,8 +100,10 @@ export class RunExecution {
   #finishing = false;
   #responded = false;
   #runTimer: NodeJS.Timeout | undefined;
-  #resolveDone!: (status: RunStatus) => void;
-  readonly done: Promise<RunStatus>;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #leaseLost = false;
+  #resolveDone!: (status: RunStatus | typeof LEASE_LOST) => void;
+  readonly done: Promise<RunStatus | typeof LEASE_LOST>;
 
   constructor(
     deps: ExecutionDeps,
@@ -113,12 +137,28 @@ export class RunExecution {
     }
   }
 
-  /** Starts scheduling; `done` resolves with the run's final status. */
-  async start(resumed: boolean): Promise<RunStatus> {
+  /**
+   * Starts scheduling; `done` resolves with the run's final status, or `LEASE_LOST` when another
+   * process claimed the run. `cancelRequested` cancels the run at once, as a stored cancel
+   * request asks.
+   */
+  async start(resumed: boolean, cancelRequested = false): Promise<RunStatus | typeof LEASE_LOST> {
     const startedAt = this.#run.startedAt ?? now();
-    await this.#deps.storage.runs.update(this.runId, { status: 'running', startedAt });
+    const { storage, leaseToken, leaseCheckMs } = this.#deps;
+    if (!(await storage.runs.update(this.runId, { status: 'running', startedAt }, leaseToken))) {
+      this.#loseLease();
+      return this.done;
+    }
     this.#publish({ type: resumed ? 'run.resumed' : 'run.started', data: { version: this.#plan.version } });
     this.#log.info({ version: this.#plan.version, resumed }, 'run started');
+    if (leaseCheckMs !== undefined) {
+      this.#leaseTimer = setInterval(() => void this.#checkLease(), leaseCheckMs);
+      this.#leaseTimer.unref();
+    }
+    if (cancelRequested) {
+      this.stop({ status: 'cancelled', error: CANCELLED_ERROR });
+      return this.done;
+    }
 
     const runTimeoutMs = this.#plan.document.settings?.timeoutMs;
     if (runTimeoutMs !== undefined) {
@@ -142,7 +182,7 @@ export class RunExecution {
 
   /** Stops the run: running tasks end at once, nodes not started are cancelled. */
   stop(reason: StopReason): void {
-    if (this.#stop || this.#finishing) return;
+    if (this.#stop || this.#finishing || this.#leaseLost) return;
     this.#stop = reason;
     this.#log.info({ status: reason.status, code: reason.error.code }, 'run stopping');
     this.#controller.abort(reason.error);
@@ -150,8 +190,54 @@ export class RunExecution {
     this.#maybeFinish();
   }
 
+  /**
+   * Reads the run's lease. Another token means another process claimed the run: this execution
+   * stops without writing. A cancel request stops the run as cancelled. Returns whether this
+   * execution still owns the run.
+   */
+  async #checkLease(): Promise<boolean> {
+    if (this.#leaseLost) return false;
+    let lease;
+    try {
+      lease = await this.#deps.storage.runs.getLease(this.runId);
+    } catch (error) {
+      // A failed read proves nothing either way; the write it guards fails on its own if storage is down.
+      this.#log.warn({ err: error }, 'reading the run lease failed');
+      return true;
+    }
+    if (lease?.token !== this.#deps.leaseToken) {
+      this.#loseLease(lease?.token ?? null);
+      return false;
+    }
+    if (lease.cancelRequestedAt !== null) this.stop({ status: 'cancelled', error: CANCELLED_ERROR });
+    return true;
+  }
+
+  /**
+   * Ends this execution without any further write, plugin call or credit change, because the
+   * process that claimed the run after it owns the run's state, its reservations and its slot.
+   */
+  #loseLease(storedToken: number | null = null): void {
+    if (this.#leaseLost) return;
+    this.#leaseLost = true;
+    this.#log.warn(
+      { leaseToken: this.#deps.leaseToken, storedToken },
+      'run lease lost: another process took over this run; stopping it here without writing',
+    );
+    clearTimeout(this.#runTimer);
+    clearInterval(this.#leaseTimer);
+    this.#queue.length = 0;
+    this.#controller.abort(LEASE_LOST_ERROR);
+    this.#resolveDone(LEASE_LOST);
+  }
+
   #stopError(): ErrorData | undefined {
     return this.#stop?.error;
+  }
+
+  /** Whether another process claimed the run while this execution ran it. */
+  get lostLease(): boolean {
+    return this.#leaseLost;
   }
 
   get stopping(): boolean {
@@ -177,7 +263,7 @@ export class RunExecution {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && !this.#stop) {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && !this.#stop && !this.#leaseLost) {
       const nodeId = this.#queue.shift()!;
       this.#inFlight += 1;
       this.#runTask(nodeId)
@@ -225,6 +311,8 @@ export class RunExecution {
       null;
 
     for (;;) {
+      // The attempt is the side effect: it starts only while this execution owns the run.
+      if (!(await this.#checkLease())) return;
       task.attempts += 1;
       const attempt = task.attempts;
       const startedAt = now();
@@ -261,6 +349,8 @@ export class RunExecution {
         timeoutMs,
         this.#controller.signal,
       );
+      // An execution that lost the lease leaves the attempt and its credits to the new owner.
+      if (!(await this.#checkLease())) return;
 
       if (outcome.ok) {
         // Captured before the completion is stored: a crash in between re-runs the task, which
@@ -383,6 +473,7 @@ export class RunExecution {
     output: Record<string, unknown> | null,
     error: ErrorData | null,
   ): void {
+    if (this.#leaseLost) return;
     const nodeId = planNode.node.id;
     this.#states.set(nodeId, { status, output, error });
     const task = this.#taskOf(nodeId);
@@ -456,7 +547,7 @@ export class RunExecution {
       return;
     }
     this.#responded = true;
-    this.#write(() => this.#deps.storage.runs.update(this.runId, { response }).then(() => {}));
+    this.#write(() => this.#updateRun({ response }));
     this.#publish({ type: 'run.responded', data: { status: response.status } });
     this.#deps.onRespond(this.runId, response);
   }
@@ -478,7 +569,7 @@ export class RunExecution {
   }
 
   #maybeFinish(): void {
-    if (this.#finishing || this.#inFlight > 0) return;
+    if (this.#finishing || this.#leaseLost || this.#inFlight > 0) return;
     if (!this.#stop) {
       if (this.#queue.length > 0) return;
       for (const nodeId of this.#plan.nodes.keys()) {
@@ -501,14 +592,16 @@ export class RunExecution {
         }
       }
     }
+    await this.#writes;
+    if (!(await this.#checkLease())) return;
     await this.#settleCredits();
     const { status, error } = this.#outcome();
     const output = this.#sinkOutputs();
     const finishedAt = now();
-    this.#write(() =>
-      this.#deps.storage.runs.update(this.runId, { status, output, error, finishedAt }).then(() => {}),
-    );
+    this.#write(() => this.#updateRun({ status, output, error, finishedAt }));
     await this.#writes;
+    clearInterval(this.#leaseTimer);
+    if (this.#leaseLost) return;
     this.#publish({ type: 'run.finished', data: { status, error } });
     if (status === 'failed') this.#log.error({ code: error?.code }, 'run failed');
     else this.#log.info({ status }, 'run finished');
@@ -568,14 +661,31 @@ export class RunExecution {
   }
 
   #publish(event: { type: string; taskId?: string; nodeId?: string; data?: unknown }): void {
+    // The process that took over the run numbers its events from the last one stored.
+    if (this.#leaseLost) return;
     this.#deps.events.publish(this.runId, this.#run.graphId, event);
   }
 
-  /** Chains a storage write after the previous ones, so the stored order is the event order. */
+  /** Applies a patch to the run in one statement that requires this execution's lease token. */
+  async #updateRun(patch: RunPatch): Promise<void> {
+    if (!(await this.#deps.storage.runs.update(this.runId, patch, this.#deps.leaseToken))) this.#loseLease();
+  }
+
+  /**
+   * Chains a storage write after the previous ones, so the stored order is the event order. A
+   * write runs only after a lease read finds this execution's token.
+   *
+   * NOTE: for task rows the read and the write are two statements, so a claim that lands between
+   * them lets one stale write through. Run rows are fenced in the write itself (`#updateRun`).
+   */
   #write(operation: () => Promise<void>): void {
-    this.#writes = this.#writes.then(operation).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'run state write failed');
-    });
+    this.#writes = this.#writes
+      .then(async () => {
+        if (await this.#checkLease()) await operation();
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'run state write failed');
+      });
   }
 }
 

@@ -14,11 +14,17 @@ import { toJsonText } from '../sqlite/json-columns.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
 import { inTransaction, type MongoModels } from './models.js';
 import { beforeClause } from './filters.js';
-import { fromRunDoc, toDeliveryDoc, toRunDoc } from './run-documents.js';
+import { fromRunDoc, toDeliveryDoc, toRunDoc, type RunDoc } from './run-documents.js';
 import { definedSet } from './patch.js';
 
 /** Statuses of a run that `claimLease` and `requestCancel` accept. */
 const OPEN_STATUSES: RunStatus[] = ['queued', 'running'];
+
+const LEASE_FIELDS = { leaseToken: 1, cancelRequestedAt: 1 } as const;
+
+function toRunLease(doc: Pick<RunDoc, 'leaseToken' | 'cancelRequestedAt'> | null): RunLease | null {
+  return doc === null ? null : { token: doc.leaseToken ?? 0, cancelRequestedAt: doc.cancelRequestedAt ?? null };
+}
 
 /** Runs in `runs`; `create` also inserts the webhook delivery that started the run. */
 export class MongoRunRepository implements RunRepository {
@@ -90,17 +96,15 @@ export class MongoRunRepository implements RunRepository {
     return result.matchedCount > 0;
   }
 
-  async claimLease(id: string): Promise<number | null> {
+  async claimLease(id: string): Promise<RunLease | null> {
     const doc = await this.#models.runs
-      .findOneAndUpdate({ _id: id, status: { $in: OPEN_STATUSES } }, { $inc: { leaseToken: 1 } }, { new: true, projection: { leaseToken: 1 } })
+      .findOneAndUpdate({ _id: id, status: { $in: OPEN_STATUSES } }, { $inc: { leaseToken: 1 } }, { new: true, projection: LEASE_FIELDS })
       .lean();
-    return doc === null ? null : (doc.leaseToken ?? 0);
+    return toRunLease(doc);
   }
 
   async getLease(id: string): Promise<RunLease | null> {
-    const doc = await this.#models.runs.findById(id, { leaseToken: 1, cancelRequestedAt: 1 }).lean();
-    if (doc === null) return null;
-    return { token: doc.leaseToken ?? 0, cancelRequestedAt: doc.cancelRequestedAt ?? null };
+    return toRunLease(await this.#models.runs.findById(id, LEASE_FIELDS).lean());
   }
 
   async requestCancel(id: string, at: string): Promise<boolean> {
@@ -108,6 +112,10 @@ export class MongoRunRepository implements RunRepository {
     const result = await this.#models.runs.updateOne({ ...open, cancelRequestedAt: null }, { $set: { cancelRequestedAt: at } });
     if (result.matchedCount > 0) return true;
     return (await this.#models.runs.exists(open)) !== null;
+  }
+
+  async clearCancelRequest(id: string): Promise<void> {
+    await this.#models.runs.updateOne({ _id: id }, { $set: { cancelRequestedAt: null } });
   }
 
   /** Counts the runs of `ownerId` per UTC day (the first ten characters of `createdAt`). */

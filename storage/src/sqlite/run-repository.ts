@@ -80,6 +80,16 @@ function toRunRecord(row: RunRow): RunRecord {
   };
 }
 
+/** The lease columns of a run row. */
+interface LeaseRow {
+  lease_token: number;
+  cancel_requested_at: string | null;
+}
+
+function toRunLease(row: LeaseRow | undefined): RunLease | null {
+  return row === undefined ? null : { token: row.lease_token, cancelRequestedAt: row.cancel_requested_at };
+}
+
 /** Statuses of a run that `claimLease` and `requestCancel` accept, as SQL text. */
 const OPEN_STATUSES_SQL = "('queued', 'running')";
 
@@ -106,9 +116,10 @@ export class SqliteRunRepository implements RunRepository {
   private readonly patchRow: PatchUpdate<RunPatch>;
   /** `patchRow` with the lease token as a second key column, so a stale token matches no row. */
   private readonly patchLeasedRow: PatchUpdate<RunPatch>;
-  private readonly incrementLease: Database.Statement<[string], { lease_token: number }>;
-  private readonly selectLease: Database.Statement<[string], { lease_token: number; cancel_requested_at: string | null }>;
+  private readonly incrementLease: Database.Statement<[string], LeaseRow>;
+  private readonly selectLease: Database.Statement<[string], LeaseRow>;
   private readonly setCancelRequest: Database.Statement<[string, string]>;
+  private readonly unsetCancelRequest: Database.Statement<[string]>;
   /** `runs.list` statements by filter combination, each prepared on first use. */
   private readonly listStatements = new Map<string, Database.Statement<[RunListParameters], RunRow>>();
   private readonly createTransaction: (run: RunRecord, delivery: DeliveryRecord | undefined) => void;
@@ -152,13 +163,14 @@ export class SqliteRunRepository implements RunRepository {
     this.incrementLease = db.prepare(
       `update runs set lease_token = lease_token + 1
        where id = ? and status in ${OPEN_STATUSES_SQL}
-       returning lease_token`,
+       returning lease_token, cancel_requested_at`,
     );
     this.selectLease = db.prepare('select lease_token, cancel_requested_at from runs where id = ?');
     this.setCancelRequest = db.prepare(
       `update runs set cancel_requested_at = coalesce(cancel_requested_at, ?)
        where id = ? and status in ${OPEN_STATUSES_SQL}`,
     );
+    this.unsetCancelRequest = db.prepare('update runs set cancel_requested_at = null where id = ?');
     this.createTransaction = db.transaction((run: RunRecord, delivery: DeliveryRecord | undefined) => {
       translateConflict(`run "${run.id}"`, () => this.insertRow.run(toRunRow(run)));
       if (delivery !== undefined) {
@@ -197,17 +209,20 @@ export class SqliteRunRepository implements RunRepository {
     return this.patchLeasedRow.run({ id, lease_token: leaseToken }, patch);
   }
 
-  async claimLease(id: string): Promise<number | null> {
-    return this.incrementLease.get(id)?.lease_token ?? null;
+  async claimLease(id: string): Promise<RunLease | null> {
+    return toRunLease(this.incrementLease.get(id));
   }
 
   async getLease(id: string): Promise<RunLease | null> {
-    const row = this.selectLease.get(id);
-    return row === undefined ? null : { token: row.lease_token, cancelRequestedAt: row.cancel_requested_at };
+    return toRunLease(this.selectLease.get(id));
   }
 
   async requestCancel(id: string, at: string): Promise<boolean> {
     return this.setCancelRequest.run(at, id).changes > 0;
+  }
+
+  async clearCancelRequest(id: string): Promise<void> {
+    this.unsetCancelRequest.run(id);
   }
 
   async listByStatus(statuses: RunStatus[]): Promise<RunRecord[]> {
