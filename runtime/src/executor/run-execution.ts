@@ -39,17 +39,17 @@ export interface ExecutionDeps {
   credits?: RunCredits;
   /** Stores the artifacts of host-side nodes (`NodeContext.files`). */
   artifacts?: ArtifactService;
-  /** Lease token this execution claimed; every write of the run's state requires it. */
+  /** Lease token this execution claimed. Every write of the run's state requires it. */
   leaseToken: number;
   /**
    * Time between two reads of the run's lease while it executes, in ms. A read that finds
    * another token stops the execution, and one that finds a cancel request cancels the run.
-   * Without it the lease is read only before each attempt and each write.
+   * Without it the lease is read only around each attempt and before each write.
    */
   leaseCheckMs?: number;
 }
 
-/** Outcome of an execution that found another process owning its run; it wrote nothing after. */
+/** Outcome of an execution that found another process owning its run. It wrote nothing after that. */
 export const LEASE_LOST = 'lease-lost';
 
 /** The error a cancel request stops a run with. */
@@ -139,8 +139,8 @@ export class RunExecution {
 
   /**
    * Starts scheduling; `done` resolves with the run's final status, or `LEASE_LOST` when another
-   * process claimed the run. `cancelRequested` cancels the run at once, as a stored cancel
-   * request asks.
+   * process claimed the run. With `cancelRequested`, because the run has a stored cancel
+   * request, the run is cancelled at once.
    */
   async start(resumed: boolean, cancelRequested = false): Promise<RunStatus | typeof LEASE_LOST> {
     const startedAt = this.#run.startedAt ?? now();
@@ -201,7 +201,7 @@ export class RunExecution {
     try {
       lease = await this.#deps.storage.runs.getLease(this.runId);
     } catch (error) {
-      // A failed read proves nothing either way; the write it guards fails on its own if storage is down.
+      // A failed read proves nothing about the owner, and the write it guards fails as well when storage is down.
       this.#log.warn({ err: error }, 'reading the run lease failed');
       return true;
     }
