@@ -290,7 +290,25 @@ export interface TaskRepository {
     patch: Partial<Pick<AttemptRecord, 'status' | 'error' | 'finishedAt'>>,
   ): Promise<boolean>;
   listAttempts(taskId: string): Promise<AttemptRecord[]>;
+  /**
+   * Applies `writes` in order in one transaction, only while run `runId` has lease token
+   * `leaseToken`, which the transaction reads first. Returns false and writes nothing when the
+   * token differs or the run is missing.
+   */
+  applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean>;
 }
+
+/** One write of `TaskRepository.applyLeased`: a task or attempt inserted, or a patch of one. */
+export type TaskWrite =
+  | { kind: 'createTask'; task: TaskRecord }
+  | { kind: 'updateTask'; id: string; patch: TaskPatch }
+  | { kind: 'createAttempt'; attempt: AttemptRecord }
+  | {
+      kind: 'updateAttempt';
+      taskId: string;
+      attempt: number;
+      patch: Partial<Pick<AttemptRecord, 'status' | 'error' | 'finishedAt'>>;
+    };
 
 /** One event of a run's ordered stream; `seq` starts at 1 and grows by 1 per run. */
 export interface RunEventRecord {

@@ -66,6 +66,8 @@ export interface RunDoc {
   leaseToken?: number;
   /** `RunLease.cancelRequestedAt`; absent reads as null. */
   cancelRequestedAt?: string | null;
+  /** Time of the last `tasks.applyLeased` transaction, written so that it conflicts with a claim. */
+  leaseWrittenAt?: string;
 }
 
 export interface TaskDoc {

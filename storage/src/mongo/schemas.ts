@@ -73,6 +73,7 @@ export const runSchema = new Schema<docs.RunDoc>(
     finishedAt: nullableString,
     leaseToken: Number,
     cancelRequestedAt: nullableString,
+    leaseWrittenAt: String,
   },
   options('runs'),
 );
