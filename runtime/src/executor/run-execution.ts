@@ -7,6 +7,7 @@ import type {
   Storage,
   TaskRecord,
   TaskStatus,
+  TaskWrite,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { ArtifactService } from '../artifacts/artifact-service.js';
@@ -102,6 +103,8 @@ export class RunExecution {
   #runTimer: NodeJS.Timeout | undefined;
   #leaseTimer: NodeJS.Timeout | undefined;
   #leaseLost = false;
+  /** Task writes queued behind the write in progress, stored together by `#writeTask`. */
+  #openBatch: TaskWrite[] | null = null;
   #resolveDone!: (status: RunStatus | typeof LEASE_LOST) => void;
   readonly done: Promise<RunStatus | typeof LEASE_LOST>;
 
@@ -412,21 +415,18 @@ export class RunExecution {
     input: unknown,
     startedAt: string,
   ): void {
-    const storage = this.#deps.storage;
     const exists = task.exists;
     task.exists = true;
-    this.#write(async () => {
-      if (exists) {
-        await storage.tasks.update(task.id, {
-          status: 'IN_PROGRESS',
-          attempts: attempt,
-          input,
-          error: null,
-          startedAt,
-          finishedAt: null,
-        });
-      } else {
-        await storage.tasks.create({
+    if (exists) {
+      this.#writeTask({
+        kind: 'updateTask',
+        id: task.id,
+        patch: { status: 'IN_PROGRESS', attempts: attempt, input, error: null, startedAt, finishedAt: null },
+      });
+    } else {
+      this.#writeTask({
+        kind: 'createTask',
+        task: {
           id: task.id,
           runId: this.runId,
           nodeId: planNode.node.id,
@@ -440,17 +440,12 @@ export class RunExecution {
           updatedAt: startedAt,
           startedAt,
           finishedAt: null,
-        });
-      }
-      await storage.tasks.createAttempt({
-        taskId: task.id,
-        runId: this.runId,
-        attempt,
-        status: 'IN_PROGRESS',
-        error: null,
-        startedAt,
-        finishedAt: null,
+        },
       });
+    }
+    this.#writeTask({
+      kind: 'createAttempt',
+      attempt: { taskId: task.id, runId: this.runId, attempt, status: 'IN_PROGRESS', error: null, startedAt, finishedAt: null },
     });
   }
 
@@ -460,10 +455,7 @@ export class RunExecution {
     status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
     error: ErrorData | null,
   ): void {
-    const finishedAt = now();
-    this.#write(() =>
-      this.#deps.storage.tasks.updateAttempt(taskId, attempt, { status, error, finishedAt }).then(() => {}),
-    );
+    this.#writeTask({ kind: 'updateAttempt', taskId, attempt, patch: { status, error, finishedAt: now() } });
   }
 
   /** Records a node's final status, persists it, and schedules the nodes it feeds. */
@@ -478,30 +470,30 @@ export class RunExecution {
     this.#states.set(nodeId, { status, output, error });
     const task = this.#taskOf(nodeId);
     const finishedAt = now();
-    const storage = this.#deps.storage;
     const exists = task.exists;
     task.exists = true;
-    this.#write(async () => {
-      if (exists) {
-        await storage.tasks.update(task.id, { status, output, error, finishedAt });
-        return;
-      }
-      await storage.tasks.create({
-        id: task.id,
-        runId: this.runId,
-        nodeId,
-        nodeType: planNode.node.type,
-        status,
-        attempts: task.attempts,
-        input: null,
-        output,
-        error,
-        createdAt: finishedAt,
-        updatedAt: finishedAt,
-        startedAt: null,
-        finishedAt,
+    if (exists) {
+      this.#writeTask({ kind: 'updateTask', id: task.id, patch: { status, output, error, finishedAt } });
+    } else {
+      this.#writeTask({
+        kind: 'createTask',
+        task: {
+          id: task.id,
+          runId: this.runId,
+          nodeId,
+          nodeType: planNode.node.type,
+          status,
+          attempts: task.attempts,
+          input: null,
+          output,
+          error,
+          createdAt: finishedAt,
+          updatedAt: finishedAt,
+          startedAt: null,
+          finishedAt,
+        },
       });
-    });
+    }
     const type = EVENT_OF_STATUS[status];
     this.#publish({ type, taskId: task.id, nodeId, data: status === 'COMPLETED' ? { output } : error ? { error } : null });
     if (status === 'FAILED') this.#log.info({ nodeId, code: error?.code }, 'task failed');
@@ -672,16 +664,35 @@ export class RunExecution {
   }
 
   /**
-   * Chains a storage write after the previous ones, so the stored order is the event order. A
-   * write runs only after a lease read finds this execution's token.
-   *
-   * NOTE: for task rows the read and the write are two statements, so a claim that lands between
-   * them lets one stale write through. Run rows are fenced in the write itself (`#updateRun`).
+   * Queues a task or attempt write. Writes queued while the previous write is stored join one
+   * batch, which `tasks.applyLeased` stores in one transaction fenced by the lease token.
+   */
+  #writeTask(write: TaskWrite): void {
+    if (this.#leaseLost) return;
+    if (this.#openBatch !== null) {
+      this.#openBatch.push(write);
+      return;
+    }
+    const batch = [write];
+    this.#write(async () => {
+      if (this.#openBatch === batch) this.#openBatch = null;
+      if (!(await this.#deps.storage.tasks.applyLeased(this.runId, this.#deps.leaseToken, batch))) this.#loseLease();
+    });
+    this.#openBatch = batch;
+  }
+
+  /**
+   * Chains a storage write after the previous ones, so the stored order is the event order. Each
+   * write requires this execution's lease token: run writes through `#updateRun`, task writes
+   * through `#writeTask`.
    */
   #write(operation: () => Promise<void>): void {
+    // A batch stays open only while no other write follows it, which keeps the stored order.
+    this.#openBatch = null;
+    if (this.#leaseLost) return;
     this.#writes = this.#writes
       .then(async () => {
-        if (await this.#checkLease()) await operation();
+        if (!this.#leaseLost) await operation();
       })
       .catch((error: unknown) => {
         this.#log.error({ err: error }, 'run state write failed');
