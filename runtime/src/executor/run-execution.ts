@@ -45,7 +45,7 @@ export interface ExecutionDeps {
   /**
    * Time between two reads of the run's lease while it executes, in ms. A read that finds
    * another token stops the execution, and one that finds a cancel request cancels the run.
-   * Without it the lease is read only around each attempt and before each write.
+   * Without it the lease is read only around each attempt, and each write checks it itself.
    */
   leaseCheckMs?: number;
 }
@@ -204,7 +204,7 @@ export class RunExecution {
     try {
       lease = await this.#deps.storage.runs.getLease(this.runId);
     } catch (error) {
-      // A failed read proves nothing about the owner, and the write it guards fails as well when storage is down.
+      // A failed read proves nothing about the owner. The fenced writes still reject a stale token.
       this.#log.warn({ err: error }, 'reading the run lease failed');
       return true;
     }

@@ -62,9 +62,9 @@ export interface RunDoc {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
-  /** `RunLease.token`; absent on runs stored before leases existed, which reads as 0. */
+  /** `RunLease.token`. Runs stored before leases existed lack it, which reads as 0. */
   leaseToken?: number;
-  /** `RunLease.cancelRequestedAt`; absent reads as null. */
+  /** `RunLease.cancelRequestedAt`, read as null when absent. */
   cancelRequestedAt?: string | null;
   /** Time of the last `tasks.applyLeased` transaction, written so that it conflicts with a claim. */
   leaseWrittenAt?: string;

@@ -138,7 +138,7 @@ export class SqliteTaskRepository implements TaskRepository {
     this.insertTaskRow(task);
   }
 
-  /** Runs every statement in the calling thread, so `applyLeasedTransaction` can call it. */
+  /** Synchronous, unlike `create`, so `applyLeasedTransaction` can call it inside its transaction. */
   private insertTaskRow(task: TaskRecord): void {
     const subject = `task "${task.id}" (run "${task.runId}", node "${task.nodeId}")`;
     translateConflict(subject, () =>
