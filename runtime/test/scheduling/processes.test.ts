@@ -154,7 +154,7 @@ describe('split process roles', () => {
       RUN_CONCURRENCY: String(WORKER_CONCURRENCY),
       SANDBOX_POOL_SIZE: '1',
     };
-    const [workerA, , scheduler] = await Promise.all([startRole('worker', env), startRole('worker', env), startRole('scheduler', env)]);
+    const [workerA, workerB, scheduler] = await Promise.all([startRole('worker', env), startRole('worker', env), startRole('scheduler', env)]);
 
     // Direct enqueue: each run is stored, then its job, as the executor does.
     const jobs = new JobStore({
@@ -211,9 +211,14 @@ describe('split process roles', () => {
       expect(hits, runId).toBeLessThanOrEqual(1 + interrupted);
       if (resumed > 0) resumedRuns += 1;
     }
-    // Only runs the killed worker had started are resumed, and it had some in flight.
+    // Resumed runs are those the killed worker had started, and it had some in flight, plus
+    // takeovers: under load a worker's event loop can stall past the 3 s lock, the other worker
+    // resumes the run, and the stalled one logs the lost lease when it wakes.
+    const takeovers = [workerA, workerB]
+      .map((worker) => worker.output.join('').split('run lease lost').length - 1)
+      .reduce((sum, count) => sum + count, 0);
     expect(resumedRuns).toBeGreaterThanOrEqual(1);
-    expect(resumedRuns).toBeLessThanOrEqual(WORKER_CONCURRENCY);
+    expect(resumedRuns, `${takeovers} lease takeovers`).toBeLessThanOrEqual(WORKER_CONCURRENCY + takeovers);
     expect(unfinishedEvents).toBeLessThanOrEqual(WORKER_CONCURRENCY);
 
     // The scheduler fired every second, each fire time once, and the workers ran the fires.
