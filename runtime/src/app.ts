@@ -56,6 +56,7 @@ import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
 import { CredentialVault } from './vault/index.js';
 import { createScheduling, type StudioScheduling } from './scheduling/scheduling.js';
+import { usesAgendaDispatcher } from './scheduling/settings.js';
 
 /** Options of `createStudio`. Node types beyond the built-in ones come from `extraNodeTypes`. */
 export interface StudioOptions {
@@ -129,6 +130,8 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
     random: options.random,
     credits,
     artifacts,
+    // Workers and API nodes share runs only when runs go through Agenda jobs.
+    leaseCheckMs: usesAgendaDispatcher(config.scheduling) ? config.scheduling.eventPollMs : undefined,
   }, scheduling.createDispatcher((runId) => executor.execute(runId)));
   const metrics = createMetrics(
     {

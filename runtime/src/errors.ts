@@ -78,6 +78,7 @@ export const ERROR_CATALOGUE = {
   RUNTIME_NODE_TYPE_UNKNOWN: { status: 400, retryable: false },
   RUNTIME_NODE_FAILED: { status: 500, retryable: true },
   RUNTIME_PROCESS_RESTARTED: { status: 500, retryable: false },
+  RUNTIME_RUN_LEASE_LOST: { status: 409, retryable: false },
   RUNTIME_NODE_RESULT_INVALID: { status: 500, retryable: false },
   RUNTIME_RESPONSE_INVALID: { status: 500, retryable: false },
   PLUGIN_OUTPUT_PORT_UNKNOWN: { status: 500, retryable: false },

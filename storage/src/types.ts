@@ -197,6 +197,17 @@ export type RunPatch = Partial<
   Pick<RunRecord, 'status' | 'output' | 'error' | 'response' | 'startedAt' | 'finishedAt'>
 >;
 
+/**
+ * Lease of a run: the fencing token of the execution that owns it and a pending cancel request.
+ * Kept apart from `RunRecord` because only the processes that execute runs read it.
+ */
+export interface RunLease {
+  /** Incremented by every `claimLease`; 0 for a run never claimed. */
+  token: number;
+  /** When a process asked the run's executing process to cancel it, or null. */
+  cancelRequestedAt: string | null;
+}
+
 /** Runs. */
 export interface RunRepository {
   /** Inserts a run and, when given, the webhook delivery that started it, atomically. */
@@ -209,8 +220,26 @@ export interface RunRepository {
   createMany(runs: RunRecord[]): Promise<string[]>;
   get(id: string): Promise<RunRecord | null>;
   list(query?: RunListQuery): Promise<RunRecord[]>;
-  /** Applies `patch` and sets `updatedAt`. Returns false when the run does not exist. */
-  update(id: string, patch: RunPatch): Promise<boolean>;
+  /**
+   * Applies `patch` and sets `updatedAt`. With `leaseToken`, the patch applies only while the
+   * run's lease token equals it, in the same statement. Returns false when the run does not
+   * exist or its lease token differs.
+   */
+  update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean>;
+  /**
+   * Claims a `queued` or `running` run for a new execution: increments its lease token in one
+   * atomic write and returns the new lease. Returns null when the run is missing or final.
+   */
+  claimLease(id: string): Promise<RunLease | null>;
+  /** Returns the run's lease, or null when the run does not exist. */
+  getLease(id: string): Promise<RunLease | null>;
+  /**
+   * Stores a cancel request for the process that executes the run, once: a later request keeps
+   * the first instant. Returns false when the run is missing or final.
+   */
+  requestCancel(id: string, at: string): Promise<boolean>;
+  /** Removes the run's cancel request, as resuming a cancelled run does. */
+  clearCancelRequest(id: string): Promise<void>;
   /** Runs in any of `statuses`, oldest first (used to recover runs after a crash). */
   listByStatus(statuses: RunStatus[]): Promise<RunRecord[]>;
   /** Runs of `ownerId` created at or after `since`, counted per UTC day, oldest day first; days without runs are left out. */
@@ -267,7 +296,25 @@ export interface TaskRepository {
     patch: Partial<Pick<AttemptRecord, 'status' | 'error' | 'finishedAt'>>,
   ): Promise<boolean>;
   listAttempts(taskId: string): Promise<AttemptRecord[]>;
+  /**
+   * Applies `writes` in order in one transaction, only while run `runId` has lease token
+   * `leaseToken`, which the transaction reads first. Returns false and writes nothing when the
+   * token differs or the run is missing.
+   */
+  applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean>;
 }
+
+/** One write of `TaskRepository.applyLeased`: a task or attempt inserted, or a patch of one. */
+export type TaskWrite =
+  | { kind: 'createTask'; task: TaskRecord }
+  | { kind: 'updateTask'; id: string; patch: TaskPatch }
+  | { kind: 'createAttempt'; attempt: AttemptRecord }
+  | {
+      kind: 'updateAttempt';
+      taskId: string;
+      attempt: number;
+      patch: Partial<Pick<AttemptRecord, 'status' | 'error' | 'finishedAt'>>;
+    };
 
 /** One event of a run's ordered stream; `seq` starts at 1 and grows by 1 per run. */
 export interface RunEventRecord {

@@ -1,11 +1,12 @@
-import type {
-  DeliveryRecord,
-  RunRecord,
-  RunResponse,
-  RunStatus,
-  Storage,
-  TaskRecord,
-  TriggerKind,
+import {
+  FINAL_RUN_STATUSES,
+  type DeliveryRecord,
+  type RunRecord,
+  type RunResponse,
+  type RunStatus,
+  type Storage,
+  type TaskRecord,
+  type TriggerKind,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { ArtifactService } from '../artifacts/artifact-service.js';
@@ -15,7 +16,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { newId } from '../ids.js';
 import { InProcessDispatcher, type RunDispatcher } from './dispatcher.js';
 import type { NodeTypeRegistry } from './node-type.js';
-import { RunExecution } from './run-execution.js';
+import { CANCELLED_ERROR, LEASE_LOST, RunExecution } from './run-execution.js';
 import { buildRunPlan, type RunPlan } from './run-plan.js';
 import { isPlaygroundRun, runDocumentOf } from '../tasks/run-document.js';
 
@@ -41,6 +42,12 @@ export interface ExecutorOptions {
   credits?: RunCredits;
   /** Stores the artifacts of host-side nodes; without it `NodeContext.files` is absent. */
   artifacts?: ArtifactService;
+  /**
+   * Time between two reads of each executing run's lease, in ms, and between two reads of a run
+   * that another process is cancelling. Set it when other processes execute runs of the same
+   * storage, so this process notices a run taken over or cancelled elsewhere.
+   */
+  leaseCheckMs?: number;
 }
 
 /** The outcome a caller waiting for a run's reply receives. */
@@ -102,6 +109,10 @@ export function newRunId(): string {
 
 const PLAN_CACHE_SIZE = 256;
 const DEFAULT_TASK_CONCURRENCY = 32;
+/** Time `cancel` waits for another process to cancel a run it executes, in ms. */
+export const REMOTE_CANCEL_WAIT_MS = 10_000;
+
+export { LEASE_LOST };
 
 /**
  * Accepts runs, hands them to the dispatcher, and drives each through a `RunExecution`. It
@@ -188,16 +199,23 @@ export class Executor {
     });
   }
 
-  /** Executes a stored run to its end; used by the dispatcher. Resolves with the final status. */
-  async execute(runId: string): Promise<RunStatus | null> {
+  /**
+   * Executes a stored run to its end; used by the dispatcher. Claims the run's lease first, so an
+   * execution elsewhere that still holds the previous token stops. Resolves with the final
+   * status, null when the run is final, missing or executing here, or `LEASE_LOST` when another
+   * process claimed the run while this one executed it.
+   */
+  async execute(runId: string): Promise<RunStatus | typeof LEASE_LOST | null> {
     if (this.#executions.has(runId)) return null;
     const storage = this.#options.storage;
+    const lease = await storage.runs.claimLease(runId);
+    if (lease === null) return null;
     const run = await storage.runs.get(runId);
     if (!run || (run.status !== 'queued' && run.status !== 'running')) return null;
 
     const plan = await this.#planOf(run);
     if (!plan) {
-      await this.#failUnstartable(run, 'GRAPH_VERSION_NOT_FOUND', `graph version ${run.graphVersion} no longer exists`);
+      await this.#failUnstartable(run, 'GRAPH_VERSION_NOT_FOUND', `graph version ${run.graphVersion} no longer exists`, 'failed', lease.token);
       return 'failed';
     }
     const tasks = await storage.tasks.listByRun(runId);
@@ -216,6 +234,8 @@ export class Executor {
         random: this.#options.random,
         credits: this.#options.credits,
         artifacts: this.#options.artifacts,
+        leaseToken: lease.token,
+        leaseCheckMs: this.#options.leaseCheckMs,
       },
       run,
       plan,
@@ -226,27 +246,30 @@ export class Executor {
     try {
       // Tasks stored with a new run have no attempt yet, so they do not make it a resumed one.
       const resumed = run.status === 'running' || tasks.some((task) => task.attempts > 0);
-      return await execution.start(resumed);
+      return await execution.start(resumed, lease.cancelRequestedAt !== null);
     } finally {
       this.#executions.delete(runId);
       this.#options.events.closeRun(runId);
-      // Most runs have no caller waiting for a reply, so they skip reading the run back.
-      if (this.#replyWaiters.has(runId)) {
+      // Most runs have no caller waiting for a reply, so they skip reading the run back. A run
+      // that lost its lease is not final, and its new owner's process notifies its waiters.
+      if (this.#replyWaiters.has(runId) && !execution.lostLease) {
         const finished = await storage.runs.get(runId);
         if (finished) this.#notifyReply(runId, { kind: 'finished', run: finished });
       }
     }
   }
 
-  /** Cancels a queued or running run; returns a cancelled run unchanged. */
+  /**
+   * Cancels a queued or running run; returns a cancelled run unchanged. A run that another
+   * process executes gets a stored cancel request, which that process reads within its
+   * `leaseCheckMs`. The call waits up to `REMOTE_CANCEL_WAIT_MS` for the run to end and returns
+   * it as stored then, still `running` if its process has not ended it yet.
+   */
   async cancel(runId: string): Promise<RunRecord> {
     const storage = this.#options.storage;
     const execution = this.#executions.get(runId);
     if (execution) {
-      execution.stop({
-        status: 'cancelled',
-        error: { code: 'RUNTIME_TASK_CANCELLED', message: 'run was cancelled', retryable: false },
-      });
+      execution.stop({ status: 'cancelled', error: CANCELLED_ERROR });
       await execution.done;
       return (await storage.runs.get(runId))!;
     }
@@ -254,13 +277,41 @@ export class Executor {
     if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
     // Cancelling is idempotent: a second cancel of a cancelled run returns it unchanged.
     if (run.status === 'cancelled') return run;
-    if (run.status !== 'queued') {
+    if (run.status !== 'queued' && run.status !== 'running') {
       throw new StudioError('RUN_NOT_CANCELLABLE', `run "${runId}" is ${run.status}; only queued or running runs can be cancelled`, {
         details: { runId, status: run.status },
       });
     }
-    await this.#failUnstartable(run, 'RUNTIME_TASK_CANCELLED', 'run was cancelled', 'cancelled');
-    return (await storage.runs.get(runId))!;
+    if (!(await storage.runs.requestCancel(runId, new Date().toISOString()))) return this.#reread(run);
+    // A queued run that no process has claimed is cancelled here. The claim fences out a
+    // worker that takes it meanwhile, and that worker finds the cancel request when it starts.
+    const lease = run.status === 'queued' ? await storage.runs.claimLease(runId) : null;
+    if (lease !== null) {
+      const cancelled = await this.#failUnstartable(run, CANCELLED_ERROR.code, CANCELLED_ERROR.message, 'cancelled', lease.token);
+      if (cancelled) return (await storage.runs.get(runId))!;
+    }
+    // Without `leaseCheckMs` no other process executes runs, so a running run that does not
+    // execute here was left by a stopped process. The next start's recovery reads the request.
+    if (this.#options.leaseCheckMs === undefined) return this.#reread(run);
+    return this.#waitUntilFinal(runId, REMOTE_CANCEL_WAIT_MS, this.#options.leaseCheckMs);
+  }
+
+  /** Reads the run again after a change elsewhere; throws `RUN_NOT_FOUND` when it is gone. */
+  async #reread(run: RunRecord): Promise<RunRecord> {
+    const stored = await this.#options.storage.runs.get(run.id);
+    if (!stored) throw new StudioError('RUN_NOT_FOUND', `run "${run.id}" does not exist`);
+    return stored;
+  }
+
+  /** Reads the run until it is final or `timeoutMs` passed; returns it as last read. */
+  async #waitUntilFinal(runId: string, timeoutMs: number, pollMs: number): Promise<RunRecord> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.#options.storage.runs.get(runId);
+      if (!run) throw new StudioError('RUN_NOT_FOUND', `run "${runId}" does not exist`);
+      if (FINAL_RUN_STATUSES.includes(run.status) || Date.now() >= deadline) return run;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /**
@@ -286,6 +337,7 @@ export class Executor {
       if (task.status === 'COMPLETED') continue;
       await storage.tasks.update(task.id, { status: 'PENDING', error: null, output: null, finishedAt: null });
     }
+    await storage.runs.clearCancelRequest(runId);
     await storage.runs.update(runId, { status: 'running', error: null, finishedAt: null, response: null });
     this.dispatcher.dispatch(runId);
     return (await storage.runs.get(runId))!;
@@ -392,12 +444,18 @@ export class Executor {
     return counts;
   }
 
+  /**
+   * Ends a run that does not execute here as failed or cancelled. With `leaseToken`, the final
+   * run write requires that token, and the call returns false without publishing when another
+   * process has claimed the run since.
+   */
   async #failUnstartable(
     run: RunRecord,
     code: string,
     message: string,
     status: Extract<RunStatus, 'failed' | 'cancelled'> = 'failed',
-  ): Promise<void> {
+    leaseToken?: number,
+  ): Promise<boolean> {
     const storage = this.#options.storage;
     const error = { code, message, retryable: false };
     const finishedAt = new Date().toISOString();
@@ -414,11 +472,12 @@ export class Executor {
       // The run still ends, and the next start-up releases the reservations left open.
       this.#log.error({ err: settleError, runId: run.id }, 'credits of the run could not be settled');
     }
-    await storage.runs.update(run.id, { status, error, finishedAt });
+    if (!(await storage.runs.update(run.id, { status, error, finishedAt }, leaseToken))) return false;
     await this.#options.events.openRun(run.id);
     this.#options.events.publish(run.id, run.graphId, { type: 'run.finished', data: { status, error } });
     this.#options.events.closeRun(run.id);
     this.#notifyReply(run.id, { kind: 'finished', run: (await storage.runs.get(run.id))! });
+    return true;
   }
 
   #notifyReply(runId: string, reply: RunReply): void {

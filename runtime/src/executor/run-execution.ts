@@ -1,11 +1,13 @@
 import type {
   ErrorData,
   RunRecord,
+  RunPatch,
   RunResponse,
   RunStatus,
   Storage,
   TaskRecord,
   TaskStatus,
+  TaskWrite,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import type { ArtifactService } from '../artifacts/artifact-service.js';
@@ -38,7 +40,28 @@ export interface ExecutionDeps {
   credits?: RunCredits;
   /** Stores the artifacts of host-side nodes (`NodeContext.files`). */
   artifacts?: ArtifactService;
+  /** Lease token this execution claimed. Every write of the run's state requires it. */
+  leaseToken: number;
+  /**
+   * Time between two reads of the run's lease while it executes, in ms. A read that finds
+   * another token stops the execution, and one that finds a cancel request cancels the run.
+   * Without it the lease is read only around each attempt, and each write checks it itself.
+   */
+  leaseCheckMs?: number;
 }
+
+/** Outcome of an execution that found another process owning its run. It wrote nothing after that. */
+export const LEASE_LOST = 'lease-lost';
+
+/** The error a cancel request stops a run with. */
+export const CANCELLED_ERROR: ErrorData = { code: 'RUNTIME_TASK_CANCELLED', message: 'run was cancelled', retryable: false };
+
+/** The abort reason of the in-flight calls of an execution that lost its run's lease. */
+const LEASE_LOST_ERROR: ErrorData = {
+  code: 'RUNTIME_RUN_LEASE_LOST',
+  message: 'another process took over this run',
+  retryable: false,
+};
 
 /** Final status and error of a stopped run. */
 interface StopReason {
@@ -78,8 +101,12 @@ export class RunExecution {
   #finishing = false;
   #responded = false;
   #runTimer: NodeJS.Timeout | undefined;
-  #resolveDone!: (status: RunStatus) => void;
-  readonly done: Promise<RunStatus>;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #leaseLost = false;
+  /** Task writes queued behind the write in progress, stored together by `#writeTask`. */
+  #openBatch: TaskWrite[] | null = null;
+  #resolveDone!: (status: RunStatus | typeof LEASE_LOST) => void;
+  readonly done: Promise<RunStatus | typeof LEASE_LOST>;
 
   constructor(
     deps: ExecutionDeps,
@@ -113,12 +140,28 @@ export class RunExecution {
     }
   }
 
-  /** Starts scheduling; `done` resolves with the run's final status. */
-  async start(resumed: boolean): Promise<RunStatus> {
+  /**
+   * Starts scheduling; `done` resolves with the run's final status, or `LEASE_LOST` when another
+   * process claimed the run. With `cancelRequested`, because the run has a stored cancel
+   * request, the run is cancelled at once.
+   */
+  async start(resumed: boolean, cancelRequested = false): Promise<RunStatus | typeof LEASE_LOST> {
     const startedAt = this.#run.startedAt ?? now();
-    await this.#deps.storage.runs.update(this.runId, { status: 'running', startedAt });
+    const { storage, leaseToken, leaseCheckMs } = this.#deps;
+    if (!(await storage.runs.update(this.runId, { status: 'running', startedAt }, leaseToken))) {
+      this.#loseLease();
+      return this.done;
+    }
     this.#publish({ type: resumed ? 'run.resumed' : 'run.started', data: { version: this.#plan.version } });
     this.#log.info({ version: this.#plan.version, resumed }, 'run started');
+    if (leaseCheckMs !== undefined) {
+      this.#leaseTimer = setInterval(() => void this.#checkLease(), leaseCheckMs);
+      this.#leaseTimer.unref();
+    }
+    if (cancelRequested) {
+      this.stop({ status: 'cancelled', error: CANCELLED_ERROR });
+      return this.done;
+    }
 
     const runTimeoutMs = this.#plan.document.settings?.timeoutMs;
     if (runTimeoutMs !== undefined) {
@@ -142,7 +185,7 @@ export class RunExecution {
 
   /** Stops the run: running tasks end at once, nodes not started are cancelled. */
   stop(reason: StopReason): void {
-    if (this.#stop || this.#finishing) return;
+    if (this.#stop || this.#finishing || this.#leaseLost) return;
     this.#stop = reason;
     this.#log.info({ status: reason.status, code: reason.error.code }, 'run stopping');
     this.#controller.abort(reason.error);
@@ -150,8 +193,54 @@ export class RunExecution {
     this.#maybeFinish();
   }
 
+  /**
+   * Reads the run's lease. Another token means another process claimed the run: this execution
+   * stops without writing. A cancel request stops the run as cancelled. Returns whether this
+   * execution still owns the run.
+   */
+  async #checkLease(): Promise<boolean> {
+    if (this.#leaseLost) return false;
+    let lease;
+    try {
+      lease = await this.#deps.storage.runs.getLease(this.runId);
+    } catch (error) {
+      // A failed read proves nothing about the owner. The fenced writes still reject a stale token.
+      this.#log.warn({ err: error }, 'reading the run lease failed');
+      return true;
+    }
+    if (lease?.token !== this.#deps.leaseToken) {
+      this.#loseLease(lease?.token ?? null);
+      return false;
+    }
+    if (lease.cancelRequestedAt !== null) this.stop({ status: 'cancelled', error: CANCELLED_ERROR });
+    return true;
+  }
+
+  /**
+   * Ends this execution without any further write, plugin call or credit change, because the
+   * process that claimed the run after it owns the run's state, its reservations and its slot.
+   */
+  #loseLease(storedToken: number | null = null): void {
+    if (this.#leaseLost) return;
+    this.#leaseLost = true;
+    this.#log.warn(
+      { leaseToken: this.#deps.leaseToken, storedToken },
+      'run lease lost: another process took over this run; stopping it here without writing',
+    );
+    clearTimeout(this.#runTimer);
+    clearInterval(this.#leaseTimer);
+    this.#queue.length = 0;
+    this.#controller.abort(LEASE_LOST_ERROR);
+    this.#resolveDone(LEASE_LOST);
+  }
+
   #stopError(): ErrorData | undefined {
     return this.#stop?.error;
+  }
+
+  /** Whether another process claimed the run while this execution ran it. */
+  get lostLease(): boolean {
+    return this.#leaseLost;
   }
 
   get stopping(): boolean {
@@ -177,7 +266,7 @@ export class RunExecution {
   }
 
   #pump(): void {
-    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && !this.#stop) {
+    while (this.#inFlight < this.#concurrency && this.#queue.length > 0 && !this.#stop && !this.#leaseLost) {
       const nodeId = this.#queue.shift()!;
       this.#inFlight += 1;
       this.#runTask(nodeId)
@@ -225,6 +314,8 @@ export class RunExecution {
       null;
 
     for (;;) {
+      // The attempt is the side effect: it starts only while this execution owns the run.
+      if (!(await this.#checkLease())) return;
       task.attempts += 1;
       const attempt = task.attempts;
       const startedAt = now();
@@ -261,6 +352,8 @@ export class RunExecution {
         timeoutMs,
         this.#controller.signal,
       );
+      // An execution that lost the lease leaves the attempt and its credits to the new owner.
+      if (!(await this.#checkLease())) return;
 
       if (outcome.ok) {
         // Captured before the completion is stored: a crash in between re-runs the task, which
@@ -322,21 +415,18 @@ export class RunExecution {
     input: unknown,
     startedAt: string,
   ): void {
-    const storage = this.#deps.storage;
     const exists = task.exists;
     task.exists = true;
-    this.#write(async () => {
-      if (exists) {
-        await storage.tasks.update(task.id, {
-          status: 'IN_PROGRESS',
-          attempts: attempt,
-          input,
-          error: null,
-          startedAt,
-          finishedAt: null,
-        });
-      } else {
-        await storage.tasks.create({
+    if (exists) {
+      this.#writeTask({
+        kind: 'updateTask',
+        id: task.id,
+        patch: { status: 'IN_PROGRESS', attempts: attempt, input, error: null, startedAt, finishedAt: null },
+      });
+    } else {
+      this.#writeTask({
+        kind: 'createTask',
+        task: {
           id: task.id,
           runId: this.runId,
           nodeId: planNode.node.id,
@@ -350,17 +440,12 @@ export class RunExecution {
           updatedAt: startedAt,
           startedAt,
           finishedAt: null,
-        });
-      }
-      await storage.tasks.createAttempt({
-        taskId: task.id,
-        runId: this.runId,
-        attempt,
-        status: 'IN_PROGRESS',
-        error: null,
-        startedAt,
-        finishedAt: null,
+        },
       });
+    }
+    this.#writeTask({
+      kind: 'createAttempt',
+      attempt: { taskId: task.id, runId: this.runId, attempt, status: 'IN_PROGRESS', error: null, startedAt, finishedAt: null },
     });
   }
 
@@ -370,10 +455,7 @@ export class RunExecution {
     status: 'COMPLETED' | 'FAILED' | 'CANCELLED',
     error: ErrorData | null,
   ): void {
-    const finishedAt = now();
-    this.#write(() =>
-      this.#deps.storage.tasks.updateAttempt(taskId, attempt, { status, error, finishedAt }).then(() => {}),
-    );
+    this.#writeTask({ kind: 'updateAttempt', taskId, attempt, patch: { status, error, finishedAt: now() } });
   }
 
   /** Records a node's final status, persists it, and schedules the nodes it feeds. */
@@ -383,34 +465,35 @@ export class RunExecution {
     output: Record<string, unknown> | null,
     error: ErrorData | null,
   ): void {
+    if (this.#leaseLost) return;
     const nodeId = planNode.node.id;
     this.#states.set(nodeId, { status, output, error });
     const task = this.#taskOf(nodeId);
     const finishedAt = now();
-    const storage = this.#deps.storage;
     const exists = task.exists;
     task.exists = true;
-    this.#write(async () => {
-      if (exists) {
-        await storage.tasks.update(task.id, { status, output, error, finishedAt });
-        return;
-      }
-      await storage.tasks.create({
-        id: task.id,
-        runId: this.runId,
-        nodeId,
-        nodeType: planNode.node.type,
-        status,
-        attempts: task.attempts,
-        input: null,
-        output,
-        error,
-        createdAt: finishedAt,
-        updatedAt: finishedAt,
-        startedAt: null,
-        finishedAt,
+    if (exists) {
+      this.#writeTask({ kind: 'updateTask', id: task.id, patch: { status, output, error, finishedAt } });
+    } else {
+      this.#writeTask({
+        kind: 'createTask',
+        task: {
+          id: task.id,
+          runId: this.runId,
+          nodeId,
+          nodeType: planNode.node.type,
+          status,
+          attempts: task.attempts,
+          input: null,
+          output,
+          error,
+          createdAt: finishedAt,
+          updatedAt: finishedAt,
+          startedAt: null,
+          finishedAt,
+        },
       });
-    });
+    }
     const type = EVENT_OF_STATUS[status];
     this.#publish({ type, taskId: task.id, nodeId, data: status === 'COMPLETED' ? { output } : error ? { error } : null });
     if (status === 'FAILED') this.#log.info({ nodeId, code: error?.code }, 'task failed');
@@ -456,7 +539,7 @@ export class RunExecution {
       return;
     }
     this.#responded = true;
-    this.#write(() => this.#deps.storage.runs.update(this.runId, { response }).then(() => {}));
+    this.#write(() => this.#updateRun({ response }));
     this.#publish({ type: 'run.responded', data: { status: response.status } });
     this.#deps.onRespond(this.runId, response);
   }
@@ -478,7 +561,7 @@ export class RunExecution {
   }
 
   #maybeFinish(): void {
-    if (this.#finishing || this.#inFlight > 0) return;
+    if (this.#finishing || this.#leaseLost || this.#inFlight > 0) return;
     if (!this.#stop) {
       if (this.#queue.length > 0) return;
       for (const nodeId of this.#plan.nodes.keys()) {
@@ -501,14 +584,16 @@ export class RunExecution {
         }
       }
     }
+    await this.#writes;
+    if (!(await this.#checkLease())) return;
     await this.#settleCredits();
     const { status, error } = this.#outcome();
     const output = this.#sinkOutputs();
     const finishedAt = now();
-    this.#write(() =>
-      this.#deps.storage.runs.update(this.runId, { status, output, error, finishedAt }).then(() => {}),
-    );
+    this.#write(() => this.#updateRun({ status, output, error, finishedAt }));
     await this.#writes;
+    clearInterval(this.#leaseTimer);
+    if (this.#leaseLost) return;
     this.#publish({ type: 'run.finished', data: { status, error } });
     if (status === 'failed') this.#log.error({ code: error?.code }, 'run failed');
     else this.#log.info({ status }, 'run finished');
@@ -568,14 +653,50 @@ export class RunExecution {
   }
 
   #publish(event: { type: string; taskId?: string; nodeId?: string; data?: unknown }): void {
+    // The process that took over the run numbers its events from the last one stored.
+    if (this.#leaseLost) return;
     this.#deps.events.publish(this.runId, this.#run.graphId, event);
   }
 
-  /** Chains a storage write after the previous ones, so the stored order is the event order. */
-  #write(operation: () => Promise<void>): void {
-    this.#writes = this.#writes.then(operation).catch((error: unknown) => {
-      this.#log.error({ err: error }, 'run state write failed');
+  /** Applies a patch to the run in one statement that requires this execution's lease token. */
+  async #updateRun(patch: RunPatch): Promise<void> {
+    if (!(await this.#deps.storage.runs.update(this.runId, patch, this.#deps.leaseToken))) this.#loseLease();
+  }
+
+  /**
+   * Queues a task or attempt write. Writes queued while the previous write is stored join one
+   * batch, which `tasks.applyLeased` stores in one transaction fenced by the lease token.
+   */
+  #writeTask(write: TaskWrite): void {
+    if (this.#leaseLost) return;
+    if (this.#openBatch !== null) {
+      this.#openBatch.push(write);
+      return;
+    }
+    const batch = [write];
+    this.#write(async () => {
+      if (this.#openBatch === batch) this.#openBatch = null;
+      if (!(await this.#deps.storage.tasks.applyLeased(this.runId, this.#deps.leaseToken, batch))) this.#loseLease();
     });
+    this.#openBatch = batch;
+  }
+
+  /**
+   * Chains a storage write after the previous ones, so the stored order is the event order. Each
+   * write requires this execution's lease token: run writes through `#updateRun`, task writes
+   * through `#writeTask`.
+   */
+  #write(operation: () => Promise<void>): void {
+    // A batch stays open only while no other write follows it, which keeps the stored order.
+    this.#openBatch = null;
+    if (this.#leaseLost) return;
+    this.#writes = this.#writes
+      .then(async () => {
+        if (!this.#leaseLost) await operation();
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ err: error }, 'run state write failed');
+      });
   }
 }
 

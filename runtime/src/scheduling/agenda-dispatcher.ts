@@ -2,6 +2,7 @@ import { FINAL_RUN_STATUSES, type RunRecord, type Storage } from '@gestorlead/st
 import type { Job, JobWithState } from 'agenda';
 import type { Logger } from 'pino';
 import type { RunDispatcher } from '../executor/dispatcher.js';
+import { LEASE_LOST } from '../executor/run-execution.js';
 import { RUN_JOB, RUN_SLOT_JOB, type JobStore } from './job-store.js';
 
 /** Data of a run job. */
@@ -21,7 +22,10 @@ export interface AgendaDispatcherOptions {
   jobs: JobStore;
   storage: Storage;
   log: Logger;
-  /** Executes a stored run to its end, resuming it when it has tasks already. */
+  /**
+   * Executes a stored run to its end, resuming it when it has tasks already. Resolves with
+   * `LEASE_LOST` when another process claimed the run meanwhile.
+   */
   execute(runId: string): Promise<unknown>;
   /** Runs this process executes at once. */
   concurrency: number;
@@ -198,10 +202,16 @@ export class AgendaDispatcher implements RunDispatcher {
 
   async #runJob(job: Job<RunJobData>): Promise<void> {
     const { runId } = job.attrs.data;
-    const done = this.#executeJob(job, runId);
+    const execution = this.#executeJob(job, runId);
+    const done = execution.then(() => undefined);
     this.#running.set(runId, { job, done });
     try {
-      await done;
+      if ((await execution) === LEASE_LOST) {
+        // Agenda removes a job whose handler succeeds, and the process that took the run over
+        // still executes this job. A failed job stays stored, and that process removes it.
+        // NOTE: Agenda still saves this job unlocked, until the new owner's next touch locks it again.
+        throw new Error(`run "${runId}" was taken over by another process; its job stays with that process`);
+      }
     } finally {
       this.#running.delete(runId);
       // Agenda releases this job's slot after the handler returns, so the wake waits a turn.
@@ -209,7 +219,8 @@ export class AgendaDispatcher implements RunDispatcher {
     }
   }
 
-  async #executeJob(job: Job<RunJobData>, runId: string): Promise<void> {
+  /** Executes the job's run; resolves with `LEASE_LOST` when another process took the run over. */
+  async #executeJob(job: Job<RunJobData>, runId: string): Promise<unknown> {
     const touchEveryMs = Math.max(250, Math.floor(this.#options.lockLifetimeMs / 4));
     const heartbeat = setInterval(() => {
       job.touch().catch((error: unknown) => this.#log.warn({ err: error, runId }, 'run job lock could not be renewed'));
@@ -221,18 +232,18 @@ export class AgendaDispatcher implements RunDispatcher {
       if (!run || FINAL_RUN_STATUSES.includes(run.status)) return;
 
       const limit = await this.#runLimitOf(run);
-      if (limit === null) {
-        await this.#options.execute(runId);
-        return;
-      }
+      if (limit === null) return await this.#options.execute(runId);
       if (!(await this.#claimGraphSlot(runId, run.graphId, limit))) {
         job.attrs.nextRunAt = new Date(Date.now() + GRAPH_LIMIT_RETRY_MS + Math.floor(Math.random() * GRAPH_LIMIT_RETRY_MS));
-        return;
+        return undefined;
       }
+      let outcome: unknown;
       try {
-        await this.#options.execute(runId);
+        outcome = await this.#options.execute(runId);
+        return outcome;
       } finally {
-        await this.#releaseGraphSlot(runId, run.graphId);
+        // The slot belongs to the run, so a process that lost the run's lease leaves it to the new owner.
+        if (outcome !== LEASE_LOST) await this.#releaseGraphSlot(runId, run.graphId);
       }
     } catch (error) {
       this.#log.error({ err: error, runId }, 'run job failed; trying it again later');

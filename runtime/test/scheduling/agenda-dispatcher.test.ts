@@ -129,6 +129,48 @@ describe('Agenda run dispatcher', () => {
     expect(test.probe.count(created.id, 'b')).toBe(2);
   });
 
+  it('stalled worker stops after takeover', async () => {
+    // The first worker renews its lock every 15 s, while the second treats a lock older than
+    // 1 s as expired: to the second, the first looks stalled while its gate task still runs.
+    const stalled = await start({ JOB_LOCK_LIFETIME_MS: '60000', EVENT_POLL_MS: '50' });
+    const taker = await start({ JOB_LOCK_LIFETIME_MS: '1000', EVENT_POLL_MS: '50' }, stalled.dataDir);
+    const document = buildGraph(
+      [buildNode('gate', { type: 'test/sleep@1', config: { ms: 2_500, ignoreSignal: true } }), buildNode('after')],
+      [{ id: 'gate-after', source: 'gate', sourcePort: 'out', target: 'after', targetPort: 'in' }],
+      { settings: { runConcurrency: 1 } },
+    );
+    const graphId = await storeGraph(stalled.storage, document);
+    await stalled.scheduling.start(stalled.studio.ctx);
+    const { id: runId } = await stalled.studio.ctx.executor.createRun({ graphId, version: 1, input: null, trigger: 'manual' });
+    await waitUntil(() => stalled.probe.count(runId, 'gate') === 1, 5_000, 'the first worker to start the gate');
+    await taker.scheduling.start(taker.studio.ctx);
+
+    const [run] = await waitForFinal(taker, [runId]);
+    expect(run.status).toBe('succeeded');
+    expect(stalled.probe.aborted.has(`${runId}/gate`)).toBe(true);
+    expect(stalled.probe.count(runId, 'after')).toBe(0);
+    expect(taker.probe.count(runId, 'gate')).toBe(1);
+    expect(taker.probe.count(runId, 'after')).toBe(1);
+    await waitUntil(() => !stalled.studio.ctx.executor.isExecuting(runId), 5_000, 'the stalled execution to end');
+
+    // The stalled worker's attempt stays as the taker marked it when it resumed the run.
+    const tasks = await taker.storage.tasks.listByRun(runId);
+    const gate = tasks.find((task) => task.nodeId === 'gate')!;
+    expect(gate.status).toBe('COMPLETED');
+    const attempts = await taker.storage.tasks.listAttempts(gate.id);
+    expect(attempts.map((attempt) => attempt.status)).toEqual(['INTERRUPTED', 'COMPLETED']);
+    expect(tasks.find((task) => task.nodeId === 'after')?.attempts).toBe(1);
+
+    // One numbering of events: the stalled worker published nothing after the takeover.
+    await stalled.studio.ctx.events.flush();
+    await taker.studio.ctx.events.flush();
+    const events = await taker.storage.events.listByRun(runId, { after: 0, limit: 1_000 });
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events.filter((event) => event.type === 'run.finished')).toHaveLength(1);
+    expect((await taker.storage.runs.getLease(runId))?.token).toBe(2);
+    await waitUntil(async () => (await runJobCount(taker.scheduling)) === 0, 5_000, 'the run job to be removed');
+  });
+
   it('graph run limit holds across two workers', async () => {
     // Two runs per process, three per graph: neither process alone reaches the graph's limit,
     // and together they would exceed it.

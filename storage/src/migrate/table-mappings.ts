@@ -95,6 +95,8 @@ const runs: TableMapping = {
     updatedAt: text(row, 'updated_at'),
     startedAt: nullableText(row, 'started_at'),
     finishedAt: nullableText(row, 'finished_at'),
+    leaseToken: integer(row, 'lease_token'),
+    cancelRequestedAt: nullableText(row, 'cancel_requested_at'),
   }),
 };
 

@@ -75,7 +75,7 @@ export class MongoStorage implements Storage {
     const logRetentionMs = (options.logRetentionDays ?? 0) * DAY_MS;
     this.graphs = new MongoGraphRepository(connection, models);
     this.runs = new MongoRunRepository(connection, models);
-    this.tasks = new MongoTaskRepository(models);
+    this.tasks = new MongoTaskRepository(connection, models);
     this.events = new MongoEventRepository(models, options.eventBatch ?? DEFAULT_EVENT_BATCH, logRetentionMs);
     this.deliveries = new MongoDeliveryRepository(models);
     this.plugins = new MongoPluginRepository(models);

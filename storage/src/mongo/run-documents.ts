@@ -62,6 +62,12 @@ export interface RunDoc {
   updatedAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** `RunLease.token`. Runs stored before leases existed lack it, which reads as 0. */
+  leaseToken?: number;
+  /** `RunLease.cancelRequestedAt`, read as null when absent. */
+  cancelRequestedAt?: string | null;
+  /** Time of the last `tasks.applyLeased` transaction, written so that it conflicts with a claim. */
+  leaseWrittenAt?: string;
 }
 
 export interface TaskDoc {

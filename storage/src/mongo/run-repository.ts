@@ -1,12 +1,30 @@
 import type { Connection } from 'mongoose';
 import { LIMITS, resolveLimit } from '../query-limits.js';
-import type { DeliveryRecord, RunDayCount, RunListQuery, RunPatch, RunRecord, RunRepository, RunStatus } from '../types.js';
+import type {
+  DeliveryRecord,
+  RunDayCount,
+  RunLease,
+  RunListQuery,
+  RunPatch,
+  RunRecord,
+  RunRepository,
+  RunStatus,
+} from '../types.js';
 import { toJsonText } from '../sqlite/json-columns.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
 import { inTransaction, type MongoModels } from './models.js';
 import { beforeClause } from './filters.js';
-import { fromRunDoc, toDeliveryDoc, toRunDoc } from './run-documents.js';
+import { fromRunDoc, toDeliveryDoc, toRunDoc, type RunDoc } from './run-documents.js';
 import { definedSet } from './patch.js';
+
+/** Statuses of a run that `claimLease` and `requestCancel` accept. */
+const OPEN_STATUSES: RunStatus[] = ['queued', 'running'];
+
+const LEASE_FIELDS = { leaseToken: 1, cancelRequestedAt: 1 } as const;
+
+function toRunLease(doc: Pick<RunDoc, 'leaseToken' | 'cancelRequestedAt'> | null): RunLease | null {
+  return doc === null ? null : { token: doc.leaseToken ?? 0, cancelRequestedAt: doc.cancelRequestedAt ?? null };
+}
 
 /** Runs in `runs`; `create` also inserts the webhook delivery that started the run. */
 export class MongoRunRepository implements RunRepository {
@@ -76,7 +94,7 @@ export class MongoRunRepository implements RunRepository {
     return docs.map(fromRunDoc);
   }
 
-  async update(id: string, patch: RunPatch): Promise<boolean> {
+  async update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean> {
     const set = definedSet(patch, {
       status: (value) => value,
       output: toJsonText,
@@ -86,8 +104,32 @@ export class MongoRunRepository implements RunRepository {
       finishedAt: (value) => value,
     });
     set.updatedAt = new Date().toISOString();
-    const result = await this.#models.runs.updateOne({ _id: id }, { $set: set });
+    // A run stored before leases existed has no leaseToken field, which counts as token 0.
+    const filter = leaseToken === undefined ? { _id: id } : { _id: id, leaseToken: leaseToken === 0 ? { $in: [0, null] } : leaseToken };
+    const result = await this.#models.runs.updateOne(filter, { $set: set });
     return result.matchedCount > 0;
+  }
+
+  async claimLease(id: string): Promise<RunLease | null> {
+    const doc = await this.#models.runs
+      .findOneAndUpdate({ _id: id, status: { $in: OPEN_STATUSES } }, { $inc: { leaseToken: 1 } }, { new: true, projection: LEASE_FIELDS })
+      .lean();
+    return toRunLease(doc);
+  }
+
+  async getLease(id: string): Promise<RunLease | null> {
+    return toRunLease(await this.#models.runs.findById(id, LEASE_FIELDS).lean());
+  }
+
+  async requestCancel(id: string, at: string): Promise<boolean> {
+    const open = { _id: id, status: { $in: OPEN_STATUSES } };
+    const result = await this.#models.runs.updateOne({ ...open, cancelRequestedAt: null }, { $set: { cancelRequestedAt: at } });
+    if (result.matchedCount > 0) return true;
+    return (await this.#models.runs.exists(open)) !== null;
+  }
+
+  async clearCancelRequest(id: string): Promise<void> {
+    await this.#models.runs.updateOne({ _id: id }, { $set: { cancelRequestedAt: null } });
   }
 
   /** Counts the runs of `ownerId` per UTC day (the first ten characters of `createdAt`). */

@@ -71,6 +71,9 @@ export const runSchema = new Schema<docs.RunDoc>(
     updatedAt: String,
     startedAt: nullableString,
     finishedAt: nullableString,
+    leaseToken: Number,
+    cancelRequestedAt: nullableString,
+    leaseWrittenAt: String,
   },
   options('runs'),
 );

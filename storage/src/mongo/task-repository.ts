@@ -1,7 +1,8 @@
+import type { ClientSession, Connection } from 'mongoose';
 import { toJsonText } from '../sqlite/json-columns.js';
-import type { AttemptRecord, TaskPatch, TaskRecord, TaskRepository } from '../types.js';
+import type { AttemptRecord, TaskPatch, TaskRecord, TaskRepository, TaskWrite } from '../types.js';
 import { translateConflict } from './conflict.js';
-import type { MongoModels } from './models.js';
+import { inTransaction, type MongoModels } from './models.js';
 import { definedSet } from './patch.js';
 import { fromAttemptDoc, fromTaskDoc, toAttemptDoc, toTaskDoc } from './run-documents.js';
 
@@ -12,15 +13,17 @@ const keep = (value: unknown): unknown => value;
 
 /** Tasks in `tasks` and their attempts in `taskAttempts`. */
 export class MongoTaskRepository implements TaskRepository {
+  readonly #connection: Connection;
   readonly #models: MongoModels;
 
-  constructor(models: MongoModels) {
+  constructor(connection: Connection, models: MongoModels) {
+    this.#connection = connection;
     this.#models = models;
   }
 
-  async create(task: TaskRecord): Promise<void> {
+  async create(task: TaskRecord, session?: ClientSession): Promise<void> {
     const subject = `task "${task.id}" (run "${task.runId}", node "${task.nodeId}")`;
-    await translateConflict(subject, () => this.#models.tasks.insertMany([toTaskDoc(task)]));
+    await translateConflict(subject, () => this.#models.tasks.insertMany([toTaskDoc(task)], { session }));
   }
 
   async get(id: string): Promise<TaskRecord | null> {
@@ -35,7 +38,7 @@ export class MongoTaskRepository implements TaskRepository {
   }
 
   /** Applies `patch` and sets `updatedAt`. Returns false when the task does not exist. */
-  async update(id: string, patch: TaskPatch): Promise<boolean> {
+  async update(id: string, patch: TaskPatch, session?: ClientSession): Promise<boolean> {
     const set = definedSet(patch, {
       status: keep,
       attempts: keep,
@@ -46,23 +49,54 @@ export class MongoTaskRepository implements TaskRepository {
       finishedAt: keep,
     });
     set.updatedAt = new Date().toISOString();
-    const result = await this.#models.tasks.updateOne({ _id: id }, { $set: set });
+    const result = await this.#models.tasks.updateOne({ _id: id }, { $set: set }, { session });
     return result.matchedCount > 0;
   }
 
-  async createAttempt(attempt: AttemptRecord): Promise<void> {
+  async createAttempt(attempt: AttemptRecord, session?: ClientSession): Promise<void> {
     const subject = `attempt ${attempt.attempt} of task "${attempt.taskId}"`;
-    await translateConflict(subject, () => this.#models.attempts.insertMany([toAttemptDoc(attempt)]));
+    await translateConflict(subject, () => this.#models.attempts.insertMany([toAttemptDoc(attempt)], { session }));
   }
 
   /** Applies `patch` to one attempt. Returns false when the attempt does not exist. */
-  async updateAttempt(taskId: string, attempt: number, patch: AttemptPatch): Promise<boolean> {
+  async updateAttempt(taskId: string, attempt: number, patch: AttemptPatch, session?: ClientSession): Promise<boolean> {
     const set = definedSet(patch, { status: keep, error: toJsonText, finishedAt: keep });
     if (Object.keys(set).length === 0) {
-      return (await this.#models.attempts.exists({ taskId, attempt })) !== null;
+      return (await this.#models.attempts.exists({ taskId, attempt }).session(session ?? null)) !== null;
     }
-    const result = await this.#models.attempts.updateOne({ taskId, attempt }, { $set: set });
+    const result = await this.#models.attempts.updateOne({ taskId, attempt }, { $set: set }, { session });
     return result.matchedCount > 0;
+  }
+
+  async applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean> {
+    return inTransaction(this.#connection, async (session) => {
+      // A write to the run, not a read, so a claim committed meanwhile makes this transaction
+      // conflict and retry instead of passing a token that is no longer current.
+      const tokenFilter = leaseToken === 0 ? { $in: [0, null] } : leaseToken;
+      const fenced = await this.#models.runs.updateOne(
+        { _id: runId, leaseToken: tokenFilter },
+        { $set: { leaseWrittenAt: new Date().toISOString() } },
+        { session },
+      );
+      if (fenced.matchedCount === 0) return false;
+      for (const write of writes) await this.#applyWrite(write, session);
+      return true;
+    });
+  }
+
+  async #applyWrite(write: TaskWrite, session: ClientSession): Promise<void> {
+    switch (write.kind) {
+      case 'createTask':
+        return this.create(write.task, session);
+      case 'updateTask':
+        await this.update(write.id, write.patch, session);
+        return;
+      case 'createAttempt':
+        return this.createAttempt(write.attempt, session);
+      case 'updateAttempt':
+        await this.updateAttempt(write.taskId, write.attempt, write.patch, session);
+        return;
+    }
   }
 
   /** Attempts of a task in ascending attempt order. */

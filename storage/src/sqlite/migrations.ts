@@ -342,6 +342,15 @@ export const MIGRATIONS: readonly Migration[] = [
       create index artifacts_expires_at on artifacts (expires_at, id) where expires_at is not null;
     `,
   },
+  {
+    version: 9,
+    name: 'run-leases',
+    sql: `
+      -- Fencing token of the execution that owns the run, and a cancel request for that process.
+      alter table runs add column lease_token integer not null default 0;
+      alter table runs add column cancel_requested_at text;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

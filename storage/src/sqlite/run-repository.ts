@@ -4,6 +4,7 @@ import type {
   DeliveryRecord,
   ErrorData,
   RunDayCount,
+  RunLease,
   RunListQuery,
   RunPatch,
   RunRecord,
@@ -79,6 +80,19 @@ function toRunRecord(row: RunRow): RunRecord {
   };
 }
 
+/** The lease columns of a run row. */
+interface LeaseRow {
+  lease_token: number;
+  cancel_requested_at: string | null;
+}
+
+function toRunLease(row: LeaseRow | undefined): RunLease | null {
+  return row === undefined ? null : { token: row.lease_token, cancelRequestedAt: row.cancel_requested_at };
+}
+
+/** Statuses of a run that `claimLease` and `requestCancel` accept, as SQL text. */
+const OPEN_STATUSES_SQL = "('queued', 'running')";
+
 /** Named parameters of a `runs.list` query. A null filter matches every run. */
 interface RunListParameters {
   owner_id: string | null;
@@ -101,6 +115,12 @@ export class SqliteRunRepository implements RunRepository {
   private readonly selectByStatus: Database.Statement<[string], RunRow>;
   private readonly selectDailyCounts: Database.Statement<{ owner_id: string; since: string }, RunDayCount>;
   private readonly patchRow: PatchUpdate<RunPatch>;
+  /** `patchRow` with the lease token as a second key column, so a stale token matches no row. */
+  private readonly patchLeasedRow: PatchUpdate<RunPatch>;
+  private readonly incrementLease: Database.Statement<[string], LeaseRow>;
+  private readonly selectLease: Database.Statement<[string], LeaseRow>;
+  private readonly setCancelRequest: Database.Statement<[string, string]>;
+  private readonly unsetCancelRequest: Database.Statement<[string]>;
   /** `runs.list` statements by filter combination, each prepared on first use. */
   private readonly listStatements = new Map<string, Database.Statement<[RunListParameters], RunRow>>();
   private readonly createTransaction: (run: RunRecord, delivery: DeliveryRecord | undefined) => void;
@@ -138,20 +158,27 @@ export class SqliteRunRepository implements RunRepository {
        group by day
        order by day`,
     );
-    this.patchRow = new PatchUpdate<RunPatch>(
-      db,
-      'runs',
-      ['id'],
-      [
-        { field: 'status', column: 'status' },
-        { field: 'output', column: 'output', toColumn: toJsonText },
-        { field: 'error', column: 'error', toColumn: toJsonText },
-        { field: 'response', column: 'response', toColumn: toJsonText },
-        { field: 'startedAt', column: 'started_at' },
-        { field: 'finishedAt', column: 'finished_at' },
-      ],
-      'updated_at',
+    const patchColumns = [
+      { field: 'status', column: 'status' },
+      { field: 'output', column: 'output', toColumn: toJsonText },
+      { field: 'error', column: 'error', toColumn: toJsonText },
+      { field: 'response', column: 'response', toColumn: toJsonText },
+      { field: 'startedAt', column: 'started_at' },
+      { field: 'finishedAt', column: 'finished_at' },
+    ] as const;
+    this.patchRow = new PatchUpdate<RunPatch>(db, 'runs', ['id'], patchColumns, 'updated_at');
+    this.patchLeasedRow = new PatchUpdate<RunPatch>(db, 'runs', ['id', 'lease_token'], patchColumns, 'updated_at');
+    this.incrementLease = db.prepare(
+      `update runs set lease_token = lease_token + 1
+       where id = ? and status in ${OPEN_STATUSES_SQL}
+       returning lease_token, cancel_requested_at`,
     );
+    this.selectLease = db.prepare('select lease_token, cancel_requested_at from runs where id = ?');
+    this.setCancelRequest = db.prepare(
+      `update runs set cancel_requested_at = coalesce(cancel_requested_at, ?)
+       where id = ? and status in ${OPEN_STATUSES_SQL}`,
+    );
+    this.unsetCancelRequest = db.prepare('update runs set cancel_requested_at = null where id = ?');
     this.createTransaction = db.transaction((run: RunRecord, delivery: DeliveryRecord | undefined) => {
       translateConflict(`run "${run.id}"`, () => this.insertRow.run(toRunRow(run)));
       if (delivery !== undefined) {
@@ -193,8 +220,25 @@ export class SqliteRunRepository implements RunRepository {
     return this.listStatement(parameters).all(parameters).map(toRunRecord);
   }
 
-  async update(id: string, patch: RunPatch): Promise<boolean> {
-    return this.patchRow.run({ id }, patch);
+  async update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean> {
+    if (leaseToken === undefined) return this.patchRow.run({ id }, patch);
+    return this.patchLeasedRow.run({ id, lease_token: leaseToken }, patch);
+  }
+
+  async claimLease(id: string): Promise<RunLease | null> {
+    return toRunLease(this.incrementLease.get(id));
+  }
+
+  async getLease(id: string): Promise<RunLease | null> {
+    return toRunLease(this.selectLease.get(id));
+  }
+
+  async requestCancel(id: string, at: string): Promise<boolean> {
+    return this.setCancelRequest.run(at, id).changes > 0;
+  }
+
+  async clearCancelRequest(id: string): Promise<void> {
+    this.unsetCancelRequest.run(id);
   }
 
   async listByStatus(statuses: RunStatus[]): Promise<RunRecord[]> {

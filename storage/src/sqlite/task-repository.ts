@@ -7,6 +7,7 @@ import type {
   TaskRecord,
   TaskRepository,
   TaskStatus,
+  TaskWrite,
 } from '../types.js';
 import { translateConflict } from './conflict.js';
 import { fromJsonText, toJsonText } from './json-columns.js';
@@ -85,6 +86,8 @@ export class SqliteTaskRepository implements TaskRepository {
   private readonly insertAttempt: Database.Statement<[AttemptRow]>;
   private readonly selectAttempts: Database.Statement<[string], AttemptRow>;
   private readonly patchAttempt: PatchUpdate<AttemptPatch>;
+  private readonly selectLeaseToken: Database.Statement<[string], number>;
+  private readonly applyLeasedTransaction: Database.Transaction<(runId: string, leaseToken: number, writes: readonly TaskWrite[]) => boolean>;
 
   constructor(db: Database.Database) {
     this.insertTask = db.prepare(
@@ -123,9 +126,20 @@ export class SqliteTaskRepository implements TaskRepository {
       { field: 'error', column: 'error', toColumn: toJsonText },
       { field: 'finishedAt', column: 'finished_at' },
     ]);
+    this.selectLeaseToken = db.prepare<[string], number>('select lease_token from runs where id = ?').pluck();
+    this.applyLeasedTransaction = db.transaction((runId: string, leaseToken: number, writes: readonly TaskWrite[]) => {
+      if (this.selectLeaseToken.get(runId) !== leaseToken) return false;
+      for (const write of writes) this.applyWrite(write);
+      return true;
+    });
   }
 
   async create(task: TaskRecord): Promise<void> {
+    this.insertTaskRow(task);
+  }
+
+  /** Synchronous, unlike `create`, so `applyLeasedTransaction` can call it inside its transaction. */
+  private insertTaskRow(task: TaskRecord): void {
     const subject = `task "${task.id}" (run "${task.runId}", node "${task.nodeId}")`;
     translateConflict(subject, () =>
       this.insertTask.run({
@@ -162,6 +176,10 @@ export class SqliteTaskRepository implements TaskRepository {
   }
 
   async createAttempt(attempt: AttemptRecord): Promise<void> {
+    this.insertAttemptRow(attempt);
+  }
+
+  private insertAttemptRow(attempt: AttemptRecord): void {
     const subject = `attempt ${attempt.attempt} of task "${attempt.taskId}"`;
     translateConflict(subject, () =>
       this.insertAttempt.run({
@@ -179,6 +197,28 @@ export class SqliteTaskRepository implements TaskRepository {
   /** Applies `patch` to one attempt. Returns false when the attempt does not exist. */
   async updateAttempt(taskId: string, attempt: number, patch: AttemptPatch): Promise<boolean> {
     return this.patchAttempt.run({ task_id: taskId, attempt }, patch);
+  }
+
+  async applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean> {
+    // BEGIN IMMEDIATE takes the write lock before the token is read, so no claim lands in between.
+    return this.applyLeasedTransaction.immediate(runId, leaseToken, writes);
+  }
+
+  private applyWrite(write: TaskWrite): void {
+    switch (write.kind) {
+      case 'createTask':
+        this.insertTaskRow(write.task);
+        return;
+      case 'updateTask':
+        this.patchTask.run({ id: write.id }, write.patch);
+        return;
+      case 'createAttempt':
+        this.insertAttemptRow(write.attempt);
+        return;
+      case 'updateAttempt':
+        this.patchAttempt.run({ task_id: write.taskId, attempt: write.attempt }, write.patch);
+        return;
+    }
   }
 
   /** Attempts of a task in ascending attempt order. */

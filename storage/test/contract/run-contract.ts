@@ -198,6 +198,88 @@ export function defineRunContract(context: ContractContext): void {
       expect(await context.storage().runs.get('missing')).toBeNull();
     });
 
+    it('claimLease returns increasing tokens', async () => {
+      const run = buildRun({ status: 'queued' });
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.getLease(run.id)).toEqual({ token: 0, cancelRequestedAt: null });
+      expect(await context.storage().runs.claimLease(run.id)).toEqual({ token: 1, cancelRequestedAt: null });
+      await context.storage().runs.update(run.id, { status: 'running' });
+      expect((await context.storage().runs.claimLease(run.id))?.token).toBe(2);
+      expect((await context.storage().runs.getLease(run.id))?.token).toBe(2);
+    });
+
+    it('claimLease of final or missing run returns null', async () => {
+      const run = buildRun({ status: 'succeeded' });
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.claimLease(run.id)).toBeNull();
+      expect(await context.storage().runs.claimLease('missing')).toBeNull();
+      expect((await context.storage().runs.getLease(run.id))?.token).toBe(0);
+      expect(await context.storage().runs.getLease('missing')).toBeNull();
+    });
+
+    it('concurrent claims get distinct tokens', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+
+      const leases = await Promise.all(Array.from({ length: 8 }, () => context.storage().runs.claimLease(run.id)));
+
+      expect(leases.map((lease) => lease!.token).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    });
+
+    it('update with stale lease token changes nothing', async () => {
+      const run = buildRun({ status: 'queued' });
+      await context.storage().runs.create(run);
+      const first = (await context.storage().runs.claimLease(run.id))!.token;
+      const second = (await context.storage().runs.claimLease(run.id))!.token;
+
+      expect(await context.storage().runs.update(run.id, { status: 'failed' }, first)).toBe(false);
+      expect((await context.storage().runs.get(run.id))?.status).toBe('queued');
+      expect(await context.storage().runs.update(run.id, { status: 'running' }, second)).toBe(true);
+      expect((await context.storage().runs.get(run.id))?.status).toBe('running');
+    });
+
+    it('update with token 0 matches unclaimed run', async () => {
+      const run = buildRun({ status: 'queued' });
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.update(run.id, { status: 'running' }, 0)).toBe(true);
+      expect((await context.storage().runs.get(run.id))?.status).toBe('running');
+    });
+
+    it('requestCancel keeps the first instant', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.requestCancel(run.id, isoAt(100))).toBe(true);
+      expect(await context.storage().runs.requestCancel(run.id, isoAt(200))).toBe(true);
+      expect((await context.storage().runs.getLease(run.id))?.cancelRequestedAt).toBe(isoAt(100));
+      expect((await context.storage().runs.claimLease(run.id))?.cancelRequestedAt).toBe(isoAt(100));
+      expect(await context.storage().runs.get(run.id)).toEqual(run);
+    });
+
+    it('clearCancelRequest removes the request', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      await context.storage().runs.requestCancel(run.id, isoAt(100));
+
+      await context.storage().runs.clearCancelRequest(run.id);
+
+      expect((await context.storage().runs.getLease(run.id))?.cancelRequestedAt).toBeNull();
+      expect(await context.storage().runs.requestCancel(run.id, isoAt(300))).toBe(true);
+      expect((await context.storage().runs.getLease(run.id))?.cancelRequestedAt).toBe(isoAt(300));
+    });
+
+    it('requestCancel of final or missing run returns false', async () => {
+      const run = buildRun({ status: 'cancelled' });
+      await context.storage().runs.create(run);
+
+      expect(await context.storage().runs.requestCancel(run.id, isoAt(100))).toBe(false);
+      expect(await context.storage().runs.requestCancel('missing', isoAt(100))).toBe(false);
+      expect((await context.storage().runs.getLease(run.id))?.cancelRequestedAt).toBeNull();
+    });
+
     it('list orders newest first', async () => {
       await createRuns([
         buildRun({ id: 'run-old', createdAt: isoAt(0) }),

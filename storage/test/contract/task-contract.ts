@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContractContext } from './context.js';
-import { buildAttempt, buildTask, expectConflict, isoAt } from './fixtures.js';
+import { buildAttempt, buildRun, buildTask, expectConflict, isoAt } from './fixtures.js';
 
 export function defineTaskContract(context: ContractContext): void {
   describe('tasks', () => {
@@ -20,6 +20,67 @@ export function defineTaskContract(context: ContractContext): void {
       await context.storage().tasks.create(task);
 
       expect(await context.storage().tasks.get(task.id)).toEqual(task);
+    });
+
+    it('applyLeased writes task and attempt together', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      const { token } = (await context.storage().runs.claimLease(run.id))!;
+      const task = buildTask({ runId: run.id, status: 'IN_PROGRESS', attempts: 1 });
+      const attempt = buildAttempt({ taskId: task.id, runId: run.id, attempt: 1, status: 'IN_PROGRESS' });
+
+      const started = await context.storage().tasks.applyLeased(run.id, token, [
+        { kind: 'createTask', task },
+        { kind: 'createAttempt', attempt },
+      ]);
+      const finished = await context.storage().tasks.applyLeased(run.id, token, [
+        { kind: 'updateAttempt', taskId: task.id, attempt: 1, patch: { status: 'COMPLETED', finishedAt: isoAt(50) } },
+        { kind: 'updateTask', id: task.id, patch: { status: 'COMPLETED', output: { out: 1 }, finishedAt: isoAt(50) } },
+      ]);
+
+      expect(started).toBe(true);
+      expect(finished).toBe(true);
+      const stored = await context.storage().tasks.get(task.id);
+      expect(stored?.status).toBe('COMPLETED');
+      expect(stored?.output).toEqual({ out: 1 });
+      const [storedAttempt] = await context.storage().tasks.listAttempts(task.id);
+      expect(storedAttempt.status).toBe('COMPLETED');
+      expect(storedAttempt.finishedAt).toBe(isoAt(50));
+    });
+
+    it('applyLeased with stale token writes nothing', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      const stale = (await context.storage().runs.claimLease(run.id))!.token;
+      await context.storage().runs.claimLease(run.id);
+      const task = buildTask({ runId: run.id });
+
+      const applied = await context.storage().tasks.applyLeased(run.id, stale, [
+        { kind: 'createTask', task },
+        { kind: 'createAttempt', attempt: buildAttempt({ taskId: task.id, runId: run.id, attempt: 1 }) },
+      ]);
+
+      expect(applied).toBe(false);
+      expect(await context.storage().tasks.get(task.id)).toBeNull();
+      expect(await context.storage().tasks.listAttempts(task.id)).toEqual([]);
+      expect(await context.storage().tasks.applyLeased('missing', 0, [{ kind: 'createTask', task }])).toBe(false);
+    });
+
+    it('applyLeased rolls back on conflict', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      const existing = buildTask({ runId: run.id, nodeId: 'forward' });
+      await context.storage().tasks.create(existing);
+      const fresh = buildTask({ runId: run.id, nodeId: 'notify' });
+
+      await expectConflict(
+        context.storage().tasks.applyLeased(run.id, 0, [
+          { kind: 'createTask', task: fresh },
+          { kind: 'createTask', task: { ...existing, id: 'task-other' } },
+        ]),
+      );
+
+      expect(await context.storage().tasks.get(fresh.id)).toBeNull();
     });
 
     it('get of missing task returns null', async () => {
