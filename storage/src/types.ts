@@ -47,9 +47,10 @@ export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /**
  * Trigger kinds that start a run. `playground` runs are the one-node runs of `POST /v1/tasks`,
- * which no stored graph contains.
+ * and `billing` runs create the Asaas charge of `POST /v1/billing/checkout`. No stored graph
+ * contains either: the run's input carries what its document is built from.
  */
-export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground'] as const;
+export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground', 'billing'] as const;
 /** Trigger kinds that start a run. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 

@@ -17,7 +17,7 @@ import { InProcessDispatcher, type RunDispatcher } from './dispatcher.js';
 import type { NodeTypeRegistry } from './node-type.js';
 import { RunExecution } from './run-execution.js';
 import { buildRunPlan, type RunPlan } from './run-plan.js';
-import { isPlaygroundRun, runDocumentOf } from '../tasks/run-document.js';
+import { hasInputDocument, runDocumentOf } from '../tasks/run-document.js';
 
 /** Settings of the executor. */
 export interface ExecutorOptions {
@@ -136,8 +136,9 @@ export class Executor {
     // A run and its resume must execute the same document, so a draft that runs is frozen and
     // later saves add a new version. Webhook and cron runs use the published version, which
     // publishing already froze.
-    // A playground run executes a document built from its input, so it has no version to freeze.
-    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron' && !isPlaygroundRun(newRun)) {
+    // Playground and billing runs execute a document built from their input, so they have no
+    // version to freeze.
+    if (newRun.trigger !== 'webhook' && newRun.trigger !== 'cron' && !hasInputDocument(newRun)) {
       await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
     }
     await this.#options.storage.runs.create(run, delivery);
@@ -311,7 +312,7 @@ export class Executor {
   }
 
   async #planOf(run: RunRecord): Promise<RunPlan | null> {
-    if (isPlaygroundRun(run)) {
+    if (hasInputDocument(run)) {
       const document = await runDocumentOf(this.#options.storage, run);
       return document === null ? null : buildRunPlan(run.graphId, run.graphVersion, document);
     }
