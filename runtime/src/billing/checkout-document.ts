@@ -3,7 +3,7 @@
  * create the charge, and for PIX read its QR code. The run stores only the checkout request as
  * its input, and any process rebuilds the document from it, as for playground tasks.
  */
-import type { GraphDocument, GraphNode } from '@gestorlead/sdk-plugin';
+import type { GraphDocument, GraphEdge, GraphNode } from '@gestorlead/sdk-plugin';
 import type { RunRecord } from '@gestorlead/storage';
 
 /** The `graphId` of every checkout run. No stored graph has this id. */
@@ -65,7 +65,7 @@ export function checkoutDocument(request: CheckoutRequest): GraphDocument {
       credentialId,
     ),
   ];
-  const edges = [{ id: 'customer-charge', source: CHECKOUT_NODES.customer, sourcePort: 'out', target: CHECKOUT_NODES.charge, targetPort: 'in' }];
+  const edges: GraphEdge[] = [{ id: 'customer-charge', source: CHECKOUT_NODES.customer, sourcePort: 'out', target: CHECKOUT_NODES.charge, targetPort: 'in' }];
   if (request.method === 'PIX') {
     nodes.push(asaasNode(CHECKOUT_NODES.pix, 'asaas/pix-qr-code@1', 480, { storeImage: true }, credentialId));
     edges.push({ id: 'charge-pix', source: CHECKOUT_NODES.charge, sourcePort: 'out', target: CHECKOUT_NODES.pix, targetPort: 'in' });
