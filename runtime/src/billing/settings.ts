@@ -30,6 +30,8 @@ export interface BillingSettings {
 /** Package ids: lowercase letters, digits and dashes, because they are part of a charge's `externalReference`. */
 const PACKAGE_ID = '^[a-z0-9][a-z0-9-]{0,39}$';
 const MAX_PACKAGES = 50;
+/** Asaas rejects charges below R$ 5.00 with the error code `invalid_value`. */
+const MIN_PRICE_CENTS = 500;
 
 const PACKAGES_SCHEMA = {
   type: 'array',
@@ -42,7 +44,7 @@ const PACKAGES_SCHEMA = {
       id: { type: 'string', pattern: PACKAGE_ID },
       displayName: { type: 'string', minLength: 1, maxLength: 100 },
       credits: { type: 'integer', minimum: 1, maximum: 1_000_000_000 },
-      priceCents: { type: 'integer', minimum: 1, maximum: 100_000_000 },
+      priceCents: { type: 'integer', minimum: MIN_PRICE_CENTS, maximum: 100_000_000 },
     },
   },
 } as const;
