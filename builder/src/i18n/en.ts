@@ -1,4 +1,5 @@
 import { accountEn } from './account.en';
+import { billingEn } from './billing.en';
 import { runViewEn } from './run-view.en';
 import { historyEn } from './history.en';
 import { notesEn } from './notes.en';
@@ -205,6 +206,7 @@ export const en = {
   'status.skipped': 'skipped',
   'status.cancelled': 'cancelled',
   ...accountEn,
+  ...billingEn,
   ...runViewEn,
 } as const;
 

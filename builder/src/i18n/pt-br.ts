@@ -1,5 +1,6 @@
 /** Textos em português do Brasil. */
 import { accountPtBR } from './account.pt-br';
+import { billingPtBR } from './billing.pt-br';
 import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 import { historyPtBR } from './history.pt-br';
@@ -206,5 +207,6 @@ export const ptBR = {
   'status.skipped': 'ignorado',
   'status.cancelled': 'cancelado',
   ...accountPtBR,
+  ...billingPtBR,
   ...runViewPtBR,
 } as const satisfies Messages;
