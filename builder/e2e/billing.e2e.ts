@@ -80,6 +80,11 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credit top-up', () => {
       'Payment received: your balance is now 2,500 credits.',
     );
     await expect.poll(() => balance.textContent()).toBe('2,500 credits');
+    await expect.poll(() => page.getByTestId('account-balance').textContent()).toContain('Balance: 2,500 credits');
     await saveScreenshot(page, 'billing-paid');
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    const rows = page.getByRole('table', { name: 'Credit history' }).locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.nth(0).textContent()).toContain('+2,500');
   });
 });

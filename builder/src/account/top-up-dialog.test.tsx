@@ -63,7 +63,8 @@ describe('top-up dialog', () => {
         return [201, CHARGE];
       },
     });
-    render(<TopUpDialog onClose={() => {}} />, { wrapper });
+    let paidCalls = 0;
+    render(<TopUpDialog onClose={() => {}} onPaid={() => (paidCalls += 1)} />, { wrapper });
 
     fireEvent.click(await screen.findByRole('radio', { name: /Pro/ }));
     const submit = screen.getByRole('button', { name: 'Create charge' }) as HTMLButtonElement;
@@ -83,6 +84,7 @@ describe('top-up dialog', () => {
     await waitFor(() => expect(screen.getByTestId('checkout-status').textContent).toBe('Payment received: your balance is now 2,510 credits.'), {
       timeout: PAYMENT_POLL_MS * 3,
     });
+    expect(paidCalls).toBe(1);
   });
 
   it('shows a rejected checkout with the error notice', async () => {

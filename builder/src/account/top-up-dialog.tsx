@@ -3,7 +3,7 @@
  * code or invoice link until the payment raises the balance; a studio without billing gets an
  * explanation instead. Admins grant credits through the admin route.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { PAYMENT_METHODS, type AdminUserView, type CheckoutResult, type CreditPackage, type PaymentMethod } from '../api/account-api';
 import type { UserView } from '../api/types';
 import { Dialog } from '../components/dialog';
@@ -18,8 +18,11 @@ function randomKey(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
-/** Lists the packages, creates the charge of the chosen one, and waits for its payment. */
-export function TopUpDialog({ onClose }: { onClose: () => void }) {
+/**
+ * Lists the packages, creates the charge of the chosen one, and waits for its payment;
+ * `onPaid` runs once the balance has risen.
+ */
+export function TopUpDialog({ onClose, onPaid }: { onClose: () => void; onPaid?: () => void }) {
   const api = useAccountApi();
   const { t } = useI18n();
   const { error, clearError, run } = useAction();
@@ -30,6 +33,14 @@ export function TopUpDialog({ onClose }: { onClose: () => void }) {
   const [charge, setCharge] = useState<CheckoutResult | null>(null);
   const [startBalance, setStartBalance] = useState<number | null>(null);
   const paidBalance = usePaymentWatch(api, charge !== null, startBalance);
+
+  // A ref keeps the latest callback, so a parent that passes a new function on every render
+  // still gets one call per payment.
+  const onPaidRef = useRef(onPaid);
+  onPaidRef.current = onPaid;
+  useEffect(() => {
+    if (paidBalance !== null) onPaidRef.current?.();
+  }, [paidBalance]);
 
   useEffect(() => {
     void run(async () => {
@@ -134,7 +145,13 @@ function ChargeView({ charge, paidBalance }: { charge: CheckoutResult; paidBalan
 
   return (
     <div className="checkout" data-testid="checkout-charge">
-      <p>{t('billing.chargeText', { price: formatPrice(language, Math.round(charge.value * 100)), credits: charge.credits, dueDate })}</p>
+      <p>
+        {t('billing.chargeText', {
+          price: formatPrice(language, Math.round(charge.value * 100)),
+          credits: new Intl.NumberFormat(language).format(charge.credits),
+          dueDate,
+        })}
+      </p>
       {charge.pix !== null && (
         <>
           {charge.pix.image !== null && <img className="checkout__qr" src={charge.pix.image} alt={t('billing.pixQr')} />}
