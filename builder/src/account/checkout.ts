@@ -17,7 +17,7 @@ export function cpfCnpjDigits(value: string): string | null {
 
 /**
  * Polls the balance while `watching` until it rises above `startBalance`, then returns the new
- * balance and asks every shown balance (the header's too) to reload. Returns null until then.
+ * balance and requests a reload of every shown balance (the header's too). Returns null until then.
  */
 export function usePaymentWatch(api: AccountApi, watching: boolean, startBalance: number | null): number | null {
   const [paidBalance, setPaidBalance] = useState<number | null>(null);
@@ -33,7 +33,7 @@ export function usePaymentWatch(api: AccountApi, watching: boolean, startBalance
           requestBalanceRefresh();
         }
       } catch {
-        // A failed poll is retried at the next tick; the dialog keeps waiting.
+        // A failed poll is retried at the next tick, so the dialog keeps waiting.
       }
     };
     const timer = window.setInterval(() => void check(), PAYMENT_POLL_MS);

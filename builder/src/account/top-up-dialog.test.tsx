@@ -93,7 +93,7 @@ describe('top-up dialog', () => {
       'GET /v1/credits': () => [200, creditsPage(0)],
       'POST /v1/billing/checkout': () => [
         502,
-        { statusCode: 502, code: 'BILLING_CHECKOUT_FAILED', message: 'the payment provider rejected the checkout: O CPF/CNPJ informado é inválido.', errors: [] },
+        { statusCode: 502, code: 'BILLING_CHECKOUT_FAILED', message: 'the checkout run run_1 failed: O CPF/CNPJ informado é inválido.', errors: [] },
       ],
     });
     render(<TopUpDialog onClose={() => {}} />, { wrapper });

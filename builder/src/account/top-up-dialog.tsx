@@ -1,6 +1,6 @@
 /**
- * Top-up lists the credit packages on sale, creates an Asaas charge for one, and shows its PIX
- * code or invoice link until the payment raises the balance; a studio without billing gets an
+ * Top-up lists the credit packages on sale and creates an Asaas charge for one. It shows the PIX
+ * code or invoice link until the payment raises the balance. A studio without billing gets an
  * explanation instead. Admins grant credits through the admin route.
  */
 import { useEffect, useRef, useState } from 'react';

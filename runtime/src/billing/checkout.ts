@@ -1,6 +1,6 @@
 /**
- * Credit checkout: `POST /v1/billing/checkout` runs the Asaas plugin's customer, charge and PIX
- * actions as one run of the billing admin, through the executor and sandbox like any run, and
+ * Credit checkout. `POST /v1/billing/checkout` runs the Asaas plugin's customer, charge and PIX
+ * actions as one run of the billing admin, through the executor and sandbox like any run. It
  * returns the invoice URL and, for PIX, the copy-and-paste code and QR image. The charge's
  * `externalReference` is `<userId>:<packageId>:<credits>`, which the top-up graph reads back
  * from Asaas when the payment lands.
@@ -21,7 +21,7 @@ export interface CheckoutBody {
   name?: string;
 }
 
-/** What the buyer needs to pay: the invoice page and, for PIX, the code and QR image. */
+/** The created charge: its invoice page and, for PIX, the copy-and-paste code and QR image. */
 export interface CheckoutResult {
   runId: string;
   paymentId: string;
@@ -44,7 +44,7 @@ export interface BillingAccount {
   packages: BillingPackage[];
 }
 
-/** Days until a charge is due; Asaas accepts a PIX or boleto payment until then. */
+/** Days until a charge is due, which is the last day Asaas accepts its PIX or boleto payment. */
 const DUE_IN_DAYS = 3;
 /** Time the request waits for the three Asaas calls, which time out after 30 s each by default. */
 const CHECKOUT_TIMEOUT_MS = 95_000;
@@ -61,7 +61,7 @@ function notConfigured(reason: string): StudioError {
 export async function loadBillingAccount(ctx: StudioContext): Promise<BillingAccount> {
   const { packages, credentialId } = ctx.config.billing;
   if (packages.length === 0 || credentialId === null) {
-    throw notConfigured('the operator sets BILLING_PACKAGES and BILLING_ASAAS_CREDENTIAL_ID');
+    throw notConfigured('BILLING_PACKAGES or BILLING_ASAAS_CREDENTIAL_ID is unset; ask the operator to set both');
   }
   const credential = await ctx.storage.credentials.get(credentialId);
   if (credential === null || credential.type !== CREDENTIAL_TYPE) {
@@ -143,7 +143,7 @@ async function runCheckout(ctx: StudioContext, account: BillingAccount, request:
   const { run } = outcome;
   if (run.status === 'succeeded') return run;
   ctx.log.warn({ runId, userId: request.userId, packageId: request.packageId, error: run.error }, 'billing checkout failed');
-  throw new StudioError('BILLING_CHECKOUT_FAILED', `the payment provider rejected the checkout: ${run.error?.message ?? run.status}`, {
+  throw new StudioError('BILLING_CHECKOUT_FAILED', `the checkout run ${run.id} failed: ${run.error?.message ?? run.status}`, {
     details: { runId, code: run.error?.code ?? null },
   });
 }

@@ -10,10 +10,10 @@ import { StorageConflictError, type UserRecord } from '@gestorlead/storage';
 import type { StudioContext } from '../context.js';
 import { StudioError } from '../errors.js';
 
-/** Id of the top-up graph; Asaas posts payment events to `/hooks/<id>`. */
+/** Id of the top-up graph. Asaas posts payment events to `/hooks/<id>`. */
 export const TOP_UP_GRAPH_ID = 'graph_billing_top_ups';
 
-/** Time Asaas waits for the reply; the studio replies 200 once the credits are stored. */
+/** Time the sync webhook waits for the top-up before it replies with an error status, in ms. */
 const TOP_UP_SYNC_TIMEOUT_MS = 20_000;
 
 /** Builds the top-up graph's document for the billing credential. */
@@ -35,6 +35,9 @@ export function topUpDocument(credentialId: string): GraphDocument {
         credentials: { asaas: credentialId },
       },
       // Asaas counts only a 200 reply as delivered, and the async mode replies 202.
+      // NOTE: a failed top-up replies 500, also for a payment that will never qualify (no
+      // externalReference, another account's charge). Asaas retries it and pauses the webhook
+      // queue after 15 failures in a row.
       webhook: { mode: 'sync', syncTimeoutMs: TOP_UP_SYNC_TIMEOUT_MS },
     },
   };
