@@ -84,6 +84,11 @@ export interface GraphVersionRecord {
   updatedAt: string;
   /** When this version was last published; null for a version never published. */
   publishedAt: string | null;
+  /**
+   * Id of the user who last published this version. Null for a version never published, or
+   * published by the studio itself (seeded examples) or before publishers were recorded.
+   */
+  publishedBy: string | null;
   /** When this version was first published or run; a frozen version is never modified. */
   frozenAt: string | null;
 }
@@ -120,8 +125,11 @@ export interface GraphRepository {
    * false when the version does not exist. Freezing a frozen version changes nothing.
    */
   freeze(id: string, version: number): Promise<boolean>;
-  /** Marks `version` as the one triggers run, and freezes it. Null when graph or version is missing. */
-  publish(id: string, version: number): Promise<GraphRecord | null>;
+  /**
+   * Marks `version` as the one triggers run, freezes it, and records `publishedBy` (a user id,
+   * null by default) as its publisher. Null when graph or version is missing.
+   */
+  publish(id: string, version: number, publishedBy?: string | null): Promise<GraphRecord | null>;
   /** Deletes the graph and its versions. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;
   /** Counts graphs, only those of `query.ownerId` when given. */

@@ -43,6 +43,8 @@ export interface GraphVersionDoc {
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
+  /** Null, or absent in documents stored before publishers were recorded. */
+  publishedBy?: string | null;
   frozenAt: string | null;
 }
 
@@ -166,6 +168,7 @@ export function fromGraphVersionDoc(doc: GraphVersionDoc): GraphVersionRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     publishedAt: doc.publishedAt,
+    publishedBy: doc.publishedBy ?? null,
     frozenAt: doc.frozenAt,
   };
 }

@@ -342,6 +342,14 @@ export const MIGRATIONS: readonly Migration[] = [
       create index artifacts_expires_at on artifacts (expires_at, id) where expires_at is not null;
     `,
   },
+  {
+    version: 9,
+    name: 'record-version-publisher',
+    sql: `
+      -- The user id of who last published a version; versions published before stay null.
+      alter table graph_versions add column published_by text;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */
