@@ -1,5 +1,6 @@
 import { accountEn } from './account.en';
 import { billingEn } from './billing.en';
+import { publisherEn } from './publisher.en';
 import { runViewEn } from './run-view.en';
 import { historyEn } from './history.en';
 import { notesEn } from './notes.en';
@@ -207,6 +208,7 @@ export const en = {
   'status.cancelled': 'cancelled',
   ...accountEn,
   ...billingEn,
+  ...publisherEn,
   ...runViewEn,
 } as const;
 
