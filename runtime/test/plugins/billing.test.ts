@@ -156,6 +156,8 @@ describe('billing checkout', () => {
     const reply = await checkoutAs(buyer, { packageId: 'starter', method: 'PIX', cpfCnpj: '123.456.789-09', name: 'Bia Lima' });
     const posts = server.received.filter((received) => received.method === 'POST');
     const run = await test.storage.runs.get(reply.body.runId);
+    const adminView = await request(test, { method: 'GET', url: `/v1/runs/${reply.body.runId}` });
+    const buyerView = await request(test, { method: 'GET', url: `/v1/runs/${reply.body.runId}`, token: buyer.accessToken });
 
     expect(reply.status, reply.raw.body).toBe(201);
     expect(reply.body).toMatchObject({ status: 'PENDING', method: 'PIX', packageId: 'starter', credits: 600, value: 49.9 });
@@ -167,6 +169,8 @@ describe('billing checkout', () => {
     expect(JSON.parse(posts[0].body)).toMatchObject({ name: 'Bia Lima', cpfCnpj: '12345678909', email: buyer.email, externalReference: buyer.id });
     expect(JSON.parse(posts[1].body)).toMatchObject({ billingType: 'PIX', value: 49.9, externalReference: `${buyer.id}:starter:600` });
     expect(run).toMatchObject({ trigger: 'billing', status: 'succeeded', ownerId: test.user!.id });
+    expect(adminView.status, adminView.raw.body).toBe(200);
+    expect(buyerView.status).toBe(404);
   });
 
   it('reuses the customer of a CPF', async () => {
