@@ -18,7 +18,7 @@ export interface VersionsPanelProps {
   onClose: () => void;
 }
 
-/** Returns when a version was saved, or when and by whom it was last published. */
+/** Returns the date a version was saved, or the date and publisher of its last publish. */
 function versionDate(item: VersionSummary, dateFormat: Intl.DateTimeFormat, t: Translate): string {
   if (item.publishedAt === null) return t('versions.savedAt', { date: dateFormat.format(new Date(item.updatedAt)) });
   const date = dateFormat.format(new Date(item.publishedAt));

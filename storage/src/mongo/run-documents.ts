@@ -43,7 +43,7 @@ export interface GraphVersionDoc {
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
-  /** Null, or absent in documents stored before publishers were recorded. */
+  /** Id of the user who last published the version; absent in documents stored before publishers were recorded. */
   publishedBy?: string | null;
   frozenAt: string | null;
 }
