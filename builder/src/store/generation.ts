@@ -10,7 +10,7 @@ import type { NewTask, TaskState } from '../api/types';
 
 /** Time between two reads of a running task without run events, in milliseconds. */
 export const POLL_INTERVAL_MS = 500;
-/** Time between two reads while the run's events are followed, in case the socket stays silent. */
+/** Time between two reads while the run's events are followed, in ms, in case the socket stays silent. */
 export const FALLBACK_POLL_INTERVAL_MS = 5000;
 
 /** The calls a generator makes. */
