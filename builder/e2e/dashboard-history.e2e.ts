@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { openApp, waitForSaved } from './support/app';
+import { FIRST_USER, openApp, waitForSaved } from './support/app';
 import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 
@@ -55,6 +55,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('dashboard, templates, versions, triggers a
     const versions = page.getByTestId('versions-panel');
     await versions.locator('[data-version="2"]').waitFor();
     expect(await versions.locator('[data-version="1"]').textContent()).toContain('published: triggers run it');
+    expect(await versions.locator('[data-version="1"]').textContent()).toContain(`by ${FIRST_USER.email}`);
     await versions.getByRole('button', { name: 'View v1' }).click();
     const viewDialog = page.locator('dialog[open]');
     expect(await viewDialog.getByRole('heading').textContent()).toBe(`Version 1 of ${TEMPLATE_NAME} (read-only)`);

@@ -68,6 +68,8 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.waitForSelector('[data-testid="generator-chat"]');
 
+    const sockets: string[] = [];
+    page.on('websocket', (socket) => sockets.push(new URL(socket.url()).pathname));
     const chat = page.getByTestId('generator-chat');
     expect(await chat.locator('select[name="provider"]').inputValue()).toBe('openai');
     expect(await chat.locator('input[name="model"]').inputValue()).toBe('gpt-4o-mini');
@@ -78,6 +80,8 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
     // 1,000 tokens at the default 0.002 credits per token.
     expect(await chat.getByTestId('credit-cost').getAttribute('data-credits')).toBe('2');
     expect(fake.requests[0].body.messages).toEqual([{ role: 'user', content: 'Escreva uma legenda sobre um farol 🌅' }]);
+    // The generator follows the task's run over the WebSocket instead of polling alone.
+    expect(sockets).toContain('/v1/ws');
     await saveScreenshot(page, 'playground-chat');
 
     await page.getByRole('tab', { name: 'Image' }).click();

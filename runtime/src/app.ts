@@ -51,6 +51,7 @@ import { runRoutes } from './routes/runs.js';
 import { scheduleRoutes } from './routes/schedule.js';
 import { statsRoutes } from './routes/stats.js';
 import { templateRoutes } from './routes/templates.js';
+import { billingRoutes } from './routes/billing.js';
 import { taskRoutes } from './routes/tasks.js';
 import { wsRoutes } from './routes/ws.js';
 import type { Sandbox } from './sandbox/types.js';
@@ -277,6 +278,7 @@ export async function createStudio(options: StudioOptions): Promise<Studio> {
   await app.register(async (scope) => statsRoutes(scope, ctx));
   await app.register(async (scope) => templateRoutes(scope, ctx));
   await app.register(async (scope) => taskRoutes(scope, ctx));
+  await app.register(async (scope) => billingRoutes(scope, ctx));
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {

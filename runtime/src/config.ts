@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { loadAiSettings, type AiSettings } from './ai/settings.js';
 import { loadArtifactSettings, type ArtifactSettings } from './artifacts/settings.js';
 import { loadAuthSettings, loadSecretSettings, type AuthSettings, type SecretSettings } from './auth/settings.js';
+import { loadBillingSettings, type BillingSettings } from './billing/settings.js';
 import { loadCreditSettings, type CreditSettings } from './credits/settings.js';
 import { readPlatformEnv } from './plugins/platform-credentials.js';
 import { loadOAuth2Config, type OAuth2Config } from './vault/oauth2/settings.js';
@@ -43,6 +44,8 @@ export interface RuntimeConfig {
   oauth2: OAuth2Config;
   /** Whether tasks are charged, and the operator's prices (`CREDITS_*`). */
   credits: CreditSettings;
+  /** Credit packages and the Asaas credential that sells them (`BILLING_*`). */
+  billing: BillingSettings;
   /** Process role, Agenda job store, cron triggers and cross-process events. */
   scheduling: SchedulingSettings;
   /** Providers, platform keys and the result cache of the AI nodes (`OPENAI_*`, `GOOGLE_API_KEY`, `AI_*`). */
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     secrets: loadSecretSettings(env),
     oauth2: loadOAuth2Config(env),
     credits: loadCreditSettings(env),
+    billing: loadBillingSettings(env),
     scheduling: loadSchedulingSettings(env, path.resolve(env.DATA_DIR ?? DEFAULTS.DATA_DIR)),
     ai: loadAiSettings(env),
     artifacts: loadArtifactSettings(env),

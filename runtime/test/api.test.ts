@@ -99,6 +99,7 @@ describe('graph API', () => {
     expect(reply.body.items[0].version).toBe(1);
     expect(reply.body.items[0].state).toBe('draft');
     expect(reply.body.items[0].publishedAt).toBeNull();
+    expect(reply.body.items[0].publishedBy).toBeNull();
   });
 
   it('publish marks the latest version', async () => {
@@ -111,6 +112,7 @@ describe('graph API', () => {
     expect(reply.body).toEqual({ id, publishedVersion: 1 });
     expect(versions.body.items[0].state).toBe('published');
     expect(typeof versions.body.items[0].publishedAt).toBe('string');
+    expect(versions.body.items[0].publishedBy).toEqual({ id: test.user!.id, email: test.user!.email });
   });
 
   it('put after publish adds a draft', async () => {

@@ -357,6 +357,8 @@ const EXEMPT: Record<string, string> = {
   'GET /': 'the builder app page; public and free of user data',
   'GET /graphs/*': 'the builder app page for its own paths; public and free of user data',
   'GET /runs/*': 'the builder app page for its own paths; public and free of user data',
+  'GET /v1/billing/packages': "the operator's credit packages, the same for every user; takes no id",
+  'POST /v1/billing/checkout': "charges the caller's own account; takes no id, and its run belongs to the billing admin",
   'GET /v1/templates': "the bundled example graphs, the same for every user; filtered by the caller's own node types",
   'GET /assets/*': "the builder app's scripts and styles; public",
   'GET /:file': "the builder app's top-level files; public",

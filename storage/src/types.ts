@@ -47,9 +47,10 @@ export type AttemptStatus = (typeof ATTEMPT_STATUSES)[number];
 
 /**
  * Trigger kinds that start a run. `playground` runs are the one-node runs of `POST /v1/tasks`,
- * which no stored graph contains.
+ * and `billing` runs create the Asaas charge of `POST /v1/billing/checkout`. No stored graph
+ * contains either: the run's input carries what its document is built from.
  */
-export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground'] as const;
+export const TRIGGER_KINDS = ['manual', 'webhook', 'webhook-test', 'cron', 'resume', 'playground', 'billing'] as const;
 /** Trigger kinds that start a run. */
 export type TriggerKind = (typeof TRIGGER_KINDS)[number];
 
@@ -83,6 +84,11 @@ export interface GraphVersionRecord {
   updatedAt: string;
   /** When this version was last published; null for a version never published. */
   publishedAt: string | null;
+  /**
+   * Id of the user who last published this version. Null for a version never published, or
+   * published by the studio itself (seeded examples) or before publishers were recorded.
+   */
+  publishedBy: string | null;
   /** When this version was first published or run; a frozen version is never modified. */
   frozenAt: string | null;
 }
@@ -119,8 +125,11 @@ export interface GraphRepository {
    * false when the version does not exist. Freezing a frozen version changes nothing.
    */
   freeze(id: string, version: number): Promise<boolean>;
-  /** Marks `version` as the one triggers run, and freezes it. Null when graph or version is missing. */
-  publish(id: string, version: number): Promise<GraphRecord | null>;
+  /**
+   * Marks `version` as the one triggers run, freezes it, and records `publishedBy` (a user id,
+   * null by default) as its publisher. Null when graph or version is missing.
+   */
+  publish(id: string, version: number, publishedBy?: string | null): Promise<GraphRecord | null>;
   /** Deletes the graph and its versions. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;
   /** Counts graphs, only those of `query.ownerId` when given. */

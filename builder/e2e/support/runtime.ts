@@ -15,11 +15,13 @@ export interface RuntimeProcess {
   dataDir: string;
   /** The runtime's log lines so far, for failure messages. */
   log: string[];
-  stop(): Promise<void>;
+  /** Stops the runtime and deletes its data folder unless `keepData` is set, for a restart. */
+  stop(options?: { keepData?: boolean }): Promise<void>;
 }
 
-export async function startRuntime(builderDir: string, env: Record<string, string> = {}): Promise<RuntimeProcess> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-e2e-'));
+/** Starts the runtime on a fresh data folder, or on `options.dataDir` of a stopped runtime. */
+export async function startRuntime(builderDir: string, env: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<RuntimeProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'gestorlead-e2e-'));
   const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'runtime/src/main.ts'], {
     cwd: repoRoot,
     env: {
@@ -63,13 +65,13 @@ export async function startRuntime(builderDir: string, env: Record<string, strin
     url,
     dataDir,
     log,
-    async stop() {
+    async stop(stopOptions = {}) {
       if (child.exitCode === null) {
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      if (stopOptions.keepData !== true) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

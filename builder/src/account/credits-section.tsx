@@ -98,7 +98,7 @@ export function CreditsSection({ user }: { user: UserView | null }) {
           )}
         </>
       )}
-      {dialog === 'topUp' && <TopUpDialog onClose={() => setDialog(null)} />}
+      {dialog === 'topUp' && <TopUpDialog onClose={() => setDialog(null)} onPaid={() => void reload()} />}
       {dialog === 'grant' && user !== null && (
         <GrantDialog
           self={user}

@@ -93,7 +93,7 @@ export interface CredentialView {
   oauth2?: { expiresAt: string | null; scopes: string[] | null; refreshable: boolean };
 }
 
-/** A credit package that the billing plugin sells. */
+/** A credit package that the studio sells through Asaas. */
 export interface CreditPackage {
   id: string;
   displayName: string;
@@ -101,6 +101,24 @@ export interface CreditPackage {
   /** Price in the smallest unit of `currency` (cents). */
   priceCents: number;
   currency: string;
+}
+
+/** Payment methods of `POST /v1/billing/checkout`, as Asaas names its billing types. */
+export const PAYMENT_METHODS = ['PIX', 'BOLETO', 'CREDIT_CARD'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** The charge of a checkout: where to pay it and, for PIX, the code and QR image. */
+export interface CheckoutResult {
+  paymentId: string;
+  status: string;
+  method: PaymentMethod;
+  packageId: string;
+  credits: number;
+  value: number;
+  dueDate: string;
+  invoiceUrl: string | null;
+  bankSlipUrl: string | null;
+  pix: { payload: string; expirationDate: string | null; image: string | null } | null;
 }
 
 export interface AdminUserView {
@@ -111,6 +129,10 @@ export interface AdminUserView {
 
 function isRouteMissing(error: unknown): boolean {
   return error instanceof ApiError && error.status === 404 && error.code === 'ROUTE_NOT_FOUND';
+}
+
+function isBillingMissing(error: unknown): boolean {
+  return isRouteMissing(error) || (error instanceof ApiError && error.code === 'BILLING_NOT_CONFIGURED');
 }
 
 const path = encodeURIComponent;
@@ -134,23 +156,19 @@ export class AccountApi {
     }
   }
 
-  /**
-   * Fetches the credit packages of the billing plugin, or null when no billing route exists.
-   * NOTE: `/v1/billing/packages` and `/v1/billing/checkout` are assumed names of the billing
-   * plugin's routes. No billing plugin in this repository serves them yet.
-   */
+  /** Fetches the credit packages on sale, or null when the studio does not sell credits. */
   async creditPackages(): Promise<CreditPackage[] | null> {
     try {
       return (await this.client.request<{ items: CreditPackage[] }>('/v1/billing/packages')).items;
     } catch (error) {
-      if (isRouteMissing(error)) return null;
+      if (isBillingMissing(error)) return null;
       throw error;
     }
   }
 
-  /** Starts paying for a package and returns the payment page to open. */
-  checkout(packageId: string): Promise<{ paymentUrl: string }> {
-    return this.client.request('/v1/billing/checkout', { method: 'POST', body: { packageId } });
+  /** Creates the Asaas charge of a package for the signed-in user. */
+  checkout(input: { packageId: string; method: PaymentMethod; cpfCnpj: string }): Promise<CheckoutResult> {
+    return this.client.request('/v1/billing/checkout', { method: 'POST', body: input });
   }
 
   async adminUsers(): Promise<AdminUserView[]> {

@@ -33,6 +33,8 @@ export interface VersionSummary {
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
+  /** The user who last published the version; `email` is null for a deleted account. */
+  publishedBy?: { id: string; email: string | null } | null;
   frozenAt: string | null;
 }
 

@@ -2,6 +2,7 @@
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import { ApiError } from './api-error';
 import type { ApiClient } from './client';
+import { RunStream, webSocketUrl } from './run-stream';
 import type {
   GraphDetail,
   GraphSummary,
@@ -160,6 +161,16 @@ export class StudioApi {
 
   taskState(id: string): Promise<TaskState> {
     return this.client.request(`/v1/tasks/${encodeURIComponent(id)}`);
+  }
+
+  /** Follows a run's events over `GET /v1/ws`; returns a function that closes the stream. */
+  followRun(runId: string, onEvent: (type: string) => void): () => void {
+    const stream = new RunStream({
+      runId,
+      url: async () => webSocketUrl(window.location, await this.client.accessToken()),
+      onEvent: (event) => onEvent(event.type),
+    });
+    return () => stream.close();
   }
 
   /** Downloads an artifact with the session's token, which an `<img src>` could not send. */

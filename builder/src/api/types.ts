@@ -167,6 +167,8 @@ export interface TaskArtifactRef {
 /** The task API fields of `GET /v1/tasks/:id`. */
 export interface TaskState {
   task_id: string;
+  /** The one-node run of the task, whose events `GET /v1/ws` streams. */
+  runId?: string;
   status: TaskStatus;
   credit_cost: number;
   result: { output: unknown; artifacts: TaskArtifactRef[] } | null;

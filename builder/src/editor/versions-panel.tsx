@@ -5,7 +5,7 @@ import type { StudioApi } from '../api/studio-api';
 import type { GraphDocument } from '../api/types';
 import { Dialog } from '../components/dialog';
 import { ErrorNotice } from '../components/error-notice';
-import { useI18n } from '../i18n/i18n';
+import { useI18n, type Translate } from '../i18n/i18n';
 
 export interface VersionsPanelProps {
   api: StudioApi;
@@ -16,6 +16,15 @@ export interface VersionsPanelProps {
   onRestore: (version: number, document: GraphDocument) => void;
   onPublish: (version: number) => Promise<void>;
   onClose: () => void;
+}
+
+/** Returns the date a version was saved, or the date and publisher of its last publish. */
+function versionDate(item: VersionSummary, dateFormat: Intl.DateTimeFormat, t: Translate): string {
+  if (item.publishedAt === null) return t('versions.savedAt', { date: dateFormat.format(new Date(item.updatedAt)) });
+  const date = dateFormat.format(new Date(item.publishedAt));
+  const publisher = item.publishedBy ?? null;
+  if (publisher === null) return t('versions.publishedAt', { date });
+  return t('versions.publishedBy', { date, user: publisher.email ?? publisher.id });
 }
 
 /** The version history of the open graph: when each version was saved and published, with view, restore and publish. */
@@ -59,9 +68,7 @@ export function VersionsPanel({ api, graphId, versions, publishedVersion, onRest
                 ) : null}
               </div>
               <div className="muted">
-                {item.publishedAt !== null
-                  ? t('versions.publishedAt', { date: dateFormat.format(new Date(item.publishedAt)) })
-                  : t('versions.savedAt', { date: dateFormat.format(new Date(item.updatedAt)) })}
+                {versionDate(item, dateFormat, t)}
               </div>
               <div className="versions__actions">
                 <button type="button" onClick={() => void withDocument(item.version, (document) => setViewing({ version: item.version, document }))}>

@@ -1,4 +1,6 @@
 import { accountEn } from './account.en';
+import { billingEn } from './billing.en';
+import { publisherEn } from './publisher.en';
 import { runViewEn } from './run-view.en';
 import { historyEn } from './history.en';
 import { notesEn } from './notes.en';
@@ -205,6 +207,8 @@ export const en = {
   'status.skipped': 'skipped',
   'status.cancelled': 'cancelled',
   ...accountEn,
+  ...billingEn,
+  ...publisherEn,
   ...runViewEn,
 } as const;
 

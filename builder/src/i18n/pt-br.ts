@@ -1,5 +1,7 @@
 /** Textos em português do Brasil. */
 import { accountPtBR } from './account.pt-br';
+import { billingPtBR } from './billing.pt-br';
+import { publisherPtBR } from './publisher.pt-br';
 import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 import { historyPtBR } from './history.pt-br';
@@ -206,5 +208,7 @@ export const ptBR = {
   'status.skipped': 'ignorado',
   'status.cancelled': 'cancelado',
   ...accountPtBR,
+  ...billingPtBR,
+  ...publisherPtBR,
   ...runViewPtBR,
 } as const satisfies Messages;

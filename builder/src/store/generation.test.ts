@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../api/api-error';
 import type { NewTask, TaskState } from '../api/types';
-import { createGenerationStore, POLL_INTERVAL_MS, type GenerationApi } from './generation';
+import { createGenerationStore, FALLBACK_POLL_INTERVAL_MS, POLL_INTERVAL_MS, type GenerationApi } from './generation';
 
 const TASK: NewTask = { task_type: 'chat_completion', provider: 'openai', model: 'gpt-4o-mini', input: { prompt: 'Olá 👋' } };
 
@@ -87,5 +87,68 @@ describe('generation store', () => {
 
     expect(reads).toHaveLength(1);
     expect(store.getState().generation).toEqual({ phase: 'running', taskId: 'task_1', status: 'IN_PROGRESS' });
+  });
+
+  it('reads again on each run event', async () => {
+    const completed = state('COMPLETED', { runId: 'run_1', result: { output: { text: 'Oi' }, artifacts: [] } });
+    const { api, reads } = fakeApi([state('PENDING', { runId: 'run_1' }), state('IN_PROGRESS', { runId: 'run_1' }), completed]);
+    const followed: string[] = [];
+    let emit: (type: string) => void = () => {};
+    let closed = 0;
+    api.followRun = (runId, onEvent) => {
+      followed.push(runId);
+      emit = onEvent;
+      return () => (closed += 1);
+    };
+    const store = createGenerationStore(api);
+
+    const done = store.getState().generate(TASK);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(followed).toEqual(['run_1']);
+    // Without an event, no read happens before the fallback interval.
+    await vi.advanceTimersByTimeAsync(POLL_INTERVAL_MS * 2);
+    expect(reads).toHaveLength(1);
+    emit('task.started');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(store.getState().generation).toEqual({ phase: 'running', taskId: 'task_1', status: 'IN_PROGRESS' });
+    emit('task.completed');
+    await vi.advanceTimersByTimeAsync(0);
+    await done;
+
+    expect(store.getState().generation).toEqual({ phase: 'completed', taskId: 'task_1', task: completed });
+    expect(reads).toHaveLength(3);
+    expect(followed).toEqual(['run_1']);
+    expect(closed).toBe(1);
+  });
+
+  it('polls slowly while events are silent', async () => {
+    const completed = state('COMPLETED', { runId: 'run_1' });
+    const { api, reads } = fakeApi([state('PENDING', { runId: 'run_1' }), completed]);
+    api.followRun = () => () => {};
+    const store = createGenerationStore(api);
+
+    const done = store.getState().generate(TASK);
+    await vi.advanceTimersByTimeAsync(FALLBACK_POLL_INTERVAL_MS - 1);
+    expect(reads).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+
+    expect(reads).toHaveLength(2);
+    expect(store.getState().generation.phase).toBe('completed');
+  });
+
+  it('keeps an event between two reads', async () => {
+    const { api, reads } = fakeApi([state('PENDING', { runId: 'run_1' }), state('COMPLETED', { runId: 'run_1' })]);
+    // The event arrives while the first read is in flight, before the store waits.
+    api.followRun = (_runId, onEvent) => {
+      onEvent('task.completed');
+      return () => {};
+    };
+    const store = createGenerationStore(api);
+
+    await store.getState().generate(TASK);
+
+    expect(reads).toHaveLength(2);
+    expect(store.getState().generation.phase).toBe('completed');
   });
 });

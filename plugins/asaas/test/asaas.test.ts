@@ -1,5 +1,6 @@
 import { ActionFailedError, runAction } from '@gestorlead/sdk-plugin/testing';
 import { describe, expect, it } from 'vitest';
+import { parseExternalReference } from '../src/actions/top-up.js';
 import plugin from '../src/index.js';
 
 const ACCOUNT = { apiKey: '$aact_unit_key_0001', environment: 'sandbox', webhookToken: 'whk-unit-token' };
@@ -52,6 +53,23 @@ describe('asaas top-up', () => {
 
     expect(result.outputs.out).toEqual({ paymentId: 'pay_1', userId: 'user_1', credits: 199, created: true, balance: 199 });
     expect(result.requests[0].headers.access_token).toBe(ACCOUNT.apiKey);
+  });
+
+  it('credits a package reference', async () => {
+    const http = { [PAYMENT_URL]: payment({ value: 49.9, externalReference: 'user_1:starter:600' }) };
+    const options = { credentials: { asaas: ACCOUNT }, config: { paymentId: 'pay_1' }, http, topUpCredits: true };
+
+    const result = await runAction(plugin, 'top-up-credits', options);
+
+    expect(result.outputs.out).toEqual({ paymentId: 'pay_1', userId: 'user_1', credits: 600, created: true, balance: 600 });
+  });
+
+  it('parses external references', () => {
+    expect(parseExternalReference('usr_AbC-1:starter:600')).toEqual({ userId: 'usr_AbC-1', packageId: 'starter', credits: 600 });
+    expect(parseExternalReference(' user_1 ')).toEqual({ userId: 'user_1', packageId: null, credits: null });
+    expect(parseExternalReference('user_1:starter:0')).toEqual({ userId: 'user_1:starter:0', packageId: null, credits: null });
+    expect(parseExternalReference('')).toBeNull();
+    expect(parseExternalReference(null)).toBeNull();
   });
 
   it('rejects a payment without a user', async () => {

@@ -18,7 +18,7 @@ import { InProcessDispatcher, type RunDispatcher } from './dispatcher.js';
 import type { NodeTypeRegistry } from './node-type.js';
 import { CANCELLED_ERROR, LEASE_LOST, RunExecution } from './run-execution.js';
 import { buildRunPlan, type RunPlan } from './run-plan.js';
-import { isPlaygroundRun, runDocumentOf } from '../tasks/run-document.js';
+import { hasInputDocument, runDocumentOf } from '../tasks/run-document.js';
 
 /** Settings of the executor. */
 export interface ExecutorOptions {
@@ -188,7 +188,7 @@ export class Executor {
    * document built from its input, so it has no version to freeze.
    */
   async #freezeVersion(newRun: NewRun): Promise<void> {
-    if (newRun.trigger === 'webhook' || newRun.trigger === 'cron' || isPlaygroundRun(newRun)) return;
+    if (newRun.trigger === 'webhook' || newRun.trigger === 'cron' || hasInputDocument(newRun)) return;
     await this.#options.storage.graphs.freeze(newRun.graphId, newRun.version);
   }
 
@@ -401,7 +401,7 @@ export class Executor {
   }
 
   async #planOf(run: RunRecord): Promise<RunPlan | null> {
-    if (isPlaygroundRun(run)) {
+    if (hasInputDocument(run)) {
       const document = await runDocumentOf(this.#options.storage, run);
       return document === null ? null : buildRunPlan(run.graphId, run.graphVersion, document);
     }

@@ -35,7 +35,7 @@ import {
   type PluginNodeType,
 } from './plugin-node-type.js';
 import { PluginTriggers, triggersOf, type ProvidedTrigger } from './plugin-triggers.js';
-import { isPlaygroundRun, runDocumentOf } from '../tasks/run-document.js';
+import { hasInputDocument, runDocumentOf } from '../tasks/run-document.js';
 
 /** The studio version that manifests' `runtime` ranges are checked against. */
 export const STUDIO_VERSION: string = (
@@ -597,8 +597,8 @@ export class PluginHost {
 
     const run = await this.#storage.runs.get(ctx.runId);
     if (run === null) return { ownerId: null, chosen: {} };
-    // Every playground run has its own document, so it is not cached by graph version.
-    if (isPlaygroundRun(run)) {
+    // Every playground and billing run has its own document, so it is not cached by graph version.
+    if (hasInputDocument(run)) {
       const document = await runDocumentOf(this.#storage, run);
       const node = document?.nodes.find((candidate) => candidate.id === ctx.nodeId);
       return { ownerId: run.ownerId, chosen: node?.credentials ?? {} };

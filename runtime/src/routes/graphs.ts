@@ -31,15 +31,30 @@ const GRAPH_CREATED_REPLY = {
   properties: { id: { type: 'string' }, version: { type: 'integer' } },
 } as const;
 
-function describeVersion(record: GraphVersionRecord, graph: GraphRecord) {
+/** A version's publisher as the versions list shows it; null when none was recorded. */
+type Publisher = { id: string; email: string | null } | null;
+
+function describeVersion(record: GraphVersionRecord, graph: GraphRecord, publishers: ReadonlyMap<string, Publisher>) {
   return {
     version: record.version,
     state: record.version === graph.publishedVersion ? 'published' : 'draft',
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
     publishedAt: record.publishedAt,
+    publishedBy: record.publishedBy === null ? null : (publishers.get(record.publishedBy) ?? { id: record.publishedBy, email: null }),
     frozenAt: record.frozenAt,
   };
+}
+
+/** Reads the email of each publisher once; a deleted user keeps the id with a null email. */
+async function loadPublishers(ctx: StudioContext, versions: GraphVersionRecord[]): Promise<Map<string, Publisher>> {
+  const ids = new Set(versions.flatMap((record) => (record.publishedBy === null ? [] : [record.publishedBy])));
+  const publishers = new Map<string, Publisher>();
+  for (const id of ids) {
+    const user = await ctx.storage.users.get(id);
+    publishers.set(id, { id, email: user?.email ?? null });
+  }
+  return publishers;
 }
 
 /**
@@ -153,7 +168,8 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const { id } = request.params as { id: string };
     const graph = await loadOwnedGraph(ctx, request, id);
     const versions = await ctx.storage.graphs.listVersions(id);
-    return { items: versions.map((record) => describeVersion(record, graph)) };
+    const publishers = await loadPublishers(ctx, versions);
+    return { items: versions.map((record) => describeVersion(record, graph, publishers)) };
   });
 
   app.post('/v1/graphs/:id/publish', {
@@ -172,7 +188,7 @@ export async function graphRoutes(app: FastifyInstance, ctx: StudioContext): Pro
     const body = (request.body ?? {}) as { version?: number };
     const { record } = await loadOwnedVersion(ctx, request, id, body.version, '/body/version');
     checkDocument(request, record.document);
-    const published = await ctx.storage.graphs.publish(id, record.version);
+    const published = await ctx.storage.graphs.publish(id, record.version, requirePrincipal(request).userId);
     if (!published) throw versionNotFound(id, record.version, '/body/version');
     ctx.graphs.invalidate(id);
     await ctx.scheduling.schedules.sync(id);

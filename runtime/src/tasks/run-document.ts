@@ -5,6 +5,7 @@
  */
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { RunRecord, Storage } from '@gestorlead/storage';
+import { checkoutDocumentOf } from '../billing/checkout-document.js';
 import { findTaskProvider, TASK_TYPES, type TaskRequest, type TaskType } from './task-types.js';
 
 /** The `graphId` of every playground run. Graphs that the API creates have `graph_` ids instead. */
@@ -15,6 +16,14 @@ export const PLAYGROUND_VERSION = 1;
 /** Returns whether a run is the one-node run of a playground task. */
 export function isPlaygroundRun(run: Pick<RunRecord, 'trigger'>): boolean {
   return run.trigger === 'playground';
+}
+
+/**
+ * Returns whether a run executes a document built from its input instead of a stored graph
+ * version: a playground task, or a billing checkout.
+ */
+export function hasInputDocument(run: Pick<RunRecord, 'trigger'>): boolean {
+  return run.trigger === 'playground' || run.trigger === 'billing';
 }
 
 /** Reads the task request from a playground run's input, or returns null when it is not one. */
@@ -53,6 +62,7 @@ export function taskDocument(request: TaskRequest): GraphDocument | null {
 
 /** Returns the document a run executes, or null when its graph version no longer exists. */
 export async function runDocumentOf(storage: Storage, run: RunRecord): Promise<GraphDocument | null> {
+  if (run.trigger === 'billing') return checkoutDocumentOf(run);
   if (isPlaygroundRun(run)) {
     const request = taskRequestOf(run);
     return request === null ? null : taskDocument(request);

@@ -70,6 +70,7 @@ const graphVersions: TableMapping = {
     createdAt: text(row, 'created_at'),
     updatedAt: text(row, 'updated_at'),
     publishedAt: nullableText(row, 'published_at'),
+    publishedBy: nullableText(row, 'published_by'),
     frozenAt: nullableText(row, 'frozen_at'),
   }),
 };

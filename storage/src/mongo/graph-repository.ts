@@ -123,14 +123,14 @@ export class MongoGraphRepository implements GraphRepository {
     return (await this.#models.graphVersions.exists({ graphId: id, version })) !== null;
   }
 
-  async publish(id: string, version: number): Promise<GraphRecord | null> {
+  async publish(id: string, version: number, publishedBy: string | null = null): Promise<GraphRecord | null> {
     return inTransaction(this.#connection, async (session) => {
       const stored = await this.#models.graphVersions.findOne({ graphId: id, version }).session(session).lean();
       if (stored === null) return null;
       const now = new Date().toISOString();
       await this.#models.graphVersions.updateOne(
         { graphId: id, version },
-        { $set: { publishedAt: now, frozenAt: stored.frozenAt ?? now } },
+        { $set: { publishedAt: now, publishedBy, frozenAt: stored.frozenAt ?? now } },
         { session },
       );
       const graph = await this.#models.graphs
@@ -174,6 +174,7 @@ function newVersion(graphId: string, version: number, document: GraphDocument, n
     createdAt: now,
     updatedAt: now,
     publishedAt: null,
+    publishedBy: null,
     frozenAt: null,
   };
 }

@@ -43,6 +43,8 @@ export interface GraphVersionDoc {
   createdAt: string;
   updatedAt: string;
   publishedAt: string | null;
+  /** Id of the user who last published the version; absent in documents stored before publishers were recorded. */
+  publishedBy?: string | null;
   frozenAt: string | null;
 }
 
@@ -172,6 +174,7 @@ export function fromGraphVersionDoc(doc: GraphVersionDoc): GraphVersionRecord {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
     publishedAt: doc.publishedAt,
+    publishedBy: doc.publishedBy ?? null,
     frozenAt: doc.frozenAt,
   };
 }

@@ -48,6 +48,7 @@ export const graphVersionSchema = new Schema<docs.GraphVersionDoc>(
     createdAt: String,
     updatedAt: String,
     publishedAt: nullableString,
+    publishedBy: nullableString,
     frozenAt: nullableString,
   },
   options('graphVersions'),

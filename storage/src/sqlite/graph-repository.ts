@@ -22,6 +22,7 @@ interface GraphVersionRow {
   created_at: string;
   updated_at: string;
   published_at: string | null;
+  published_by: string | null;
   frozen_at: string | null;
 }
 
@@ -35,7 +36,7 @@ interface GraphPageParameters {
 
 const GRAPH_COLUMNS =
   'id, owner_id, name, description, latest_version, published_version, created_at, updated_at';
-const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at, frozen_at';
+const VERSION_COLUMNS = 'graph_id, version, document, created_at, updated_at, published_at, published_by, frozen_at';
 
 function toGraphRecord(row: GraphRow): GraphRecord {
   return {
@@ -58,6 +59,7 @@ function toVersionRecord(row: GraphVersionRow): GraphVersionRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     publishedAt: row.published_at,
+    publishedBy: row.published_by,
     frozenAt: row.frozen_at,
   };
 }
@@ -86,7 +88,7 @@ export class SqliteGraphRepository implements GraphRepository {
     [{ graph_id: string; version: number; document: string; updated_at: string }]
   >;
   private readonly updateVersionPublishedAt: Database.Statement<
-    [{ graph_id: string; version: number; published_at: string }]
+    [{ graph_id: string; version: number; published_at: string; published_by: string | null }]
   >;
   private readonly deleteVersions: Database.Statement<[string]>;
   private readonly freezeVersion: Database.Statement<[{ graph_id: string; version: number; frozen_at: string }]>;
@@ -97,7 +99,7 @@ export class SqliteGraphRepository implements GraphRepository {
     ownerId: string | null,
   ) => { graph: GraphRecord; version: GraphVersionRecord };
   private readonly saveDraftTransaction: (id: string, document: GraphDocument) => GraphVersionRecord | null;
-  private readonly publishTransaction: (id: string, version: number) => GraphRecord | null;
+  private readonly publishTransaction: (id: string, version: number, publishedBy: string | null) => GraphRecord | null;
   private readonly deleteTransaction: (id: string) => boolean;
   private readonly claimTransaction: (ownerId: string) => number;
 
@@ -144,7 +146,7 @@ export class SqliteGraphRepository implements GraphRepository {
     this.claimGraphs = db.prepare('update graphs set owner_id = ? where owner_id is null');
     this.insertVersion = db.prepare(
       `insert into graph_versions (${VERSION_COLUMNS})
-       values (@graph_id, @version, @document, @created_at, @updated_at, @published_at, @frozen_at)`,
+       values (@graph_id, @version, @document, @created_at, @updated_at, @published_at, @published_by, @frozen_at)`,
     );
     this.selectVersion = db.prepare(
       `select ${VERSION_COLUMNS} from graph_versions where graph_id = ? and version = ?`,
@@ -157,7 +159,8 @@ export class SqliteGraphRepository implements GraphRepository {
        where graph_id = @graph_id and version = @version`,
     );
     this.updateVersionPublishedAt = db.prepare(
-      `update graph_versions set published_at = @published_at, frozen_at = coalesce(frozen_at, @published_at)
+      `update graph_versions set published_at = @published_at, published_by = @published_by,
+       frozen_at = coalesce(frozen_at, @published_at)
        where graph_id = @graph_id and version = @version`,
     );
     this.freezeVersion = db.prepare(
@@ -172,7 +175,9 @@ export class SqliteGraphRepository implements GraphRepository {
     this.saveDraftTransaction = db.transaction((id: string, document: GraphDocument) =>
       this.storeDraft(id, document),
     );
-    this.publishTransaction = db.transaction((id: string, version: number) => this.markPublished(id, version));
+    this.publishTransaction = db.transaction((id: string, version: number, publishedBy: string | null) =>
+      this.markPublished(id, version, publishedBy),
+    );
     this.deleteTransaction = db.transaction((id: string) => {
       this.deleteVersions.run(id);
       return this.deleteGraphRow.run(id).changes > 0;
@@ -229,8 +234,8 @@ export class SqliteGraphRepository implements GraphRepository {
     return changed > 0 || this.selectVersion.get(id, version) !== undefined;
   }
 
-  async publish(id: string, version: number): Promise<GraphRecord | null> {
-    return this.publishTransaction(id, version);
+  async publish(id: string, version: number, publishedBy: string | null = null): Promise<GraphRecord | null> {
+    return this.publishTransaction(id, version, publishedBy);
   }
 
   async delete(id: string): Promise<boolean> {
@@ -273,6 +278,7 @@ export class SqliteGraphRepository implements GraphRepository {
       created_at: now,
       updated_at: now,
       published_at: null,
+      published_by: null,
       frozen_at: null,
     };
     this.insertVersion.run(versionRow);
@@ -301,6 +307,7 @@ export class SqliteGraphRepository implements GraphRepository {
         created_at: now,
         updated_at: now,
         published_at: null,
+        published_by: null,
         frozen_at: null,
       });
     }
@@ -316,12 +323,12 @@ export class SqliteGraphRepository implements GraphRepository {
     return toVersionRecord(this.selectVersion.get(id, draftVersion)!);
   }
 
-  private markPublished(id: string, version: number): GraphRecord | null {
+  private markPublished(id: string, version: number, publishedBy: string | null): GraphRecord | null {
     if (this.selectVersion.get(id, version) === undefined) {
       return null;
     }
     const now = new Date().toISOString();
-    this.updateVersionPublishedAt.run({ graph_id: id, version, published_at: now });
+    this.updateVersionPublishedAt.run({ graph_id: id, version, published_at: now, published_by: publishedBy });
     this.updatePublishedVersion.run({ id, version, updated_at: now });
     return toGraphRecord(this.selectGraph.get(id)!);
   }

@@ -351,6 +351,14 @@ export const MIGRATIONS: readonly Migration[] = [
       alter table runs add column cancel_requested_at text;
     `,
   },
+  {
+    version: 10,
+    name: 'record-version-publisher',
+    sql: `
+      -- The user id of who last published a version; versions published before stay null.
+      alter table graph_versions add column published_by text;
+    `,
+  },
 ];
 
 /** The version of the last entry in MIGRATIONS, the newest schema this code can create. */

@@ -34,7 +34,25 @@ export function defineGraphContract(context: ContractContext): void {
       expect(version.version).toBe(1);
       expect(version.document).toEqual(document);
       expect(version.publishedAt).toBeNull();
+      expect(version.publishedBy).toBeNull();
       expect(version.createdAt).toBe(graph.createdAt);
+    });
+
+    it('publish records the publisher', async () => {
+      await context.storage().graphs.create('graph-1', buildGraphDocument());
+
+      await context.storage().graphs.publish('graph-1', 1, 'user-ana');
+      const first = await context.storage().graphs.getVersion('graph-1', 1);
+      await context.storage().graphs.publish('graph-1', 1, 'user-bia');
+      const again = await context.storage().graphs.getVersion('graph-1', 1);
+      await context.storage().graphs.saveDraft('graph-1', buildGraphDocument({ name: 'Next' }));
+      await context.storage().graphs.publish('graph-1', 2);
+      const [latest] = await context.storage().graphs.listVersions('graph-1');
+
+      expect(first?.publishedBy).toBe('user-ana');
+      expect(again?.publishedBy).toBe('user-bia');
+      expect(latest.version).toBe(2);
+      expect(latest.publishedBy).toBeNull();
     });
 
     it('create returns the stored records', async () => {

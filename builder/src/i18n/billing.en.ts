@@ -1,0 +1,20 @@
+/** English texts of the credit checkout dialog. */
+export const billingEn = {
+  'billing.package': 'Package',
+  'billing.method': 'Payment method',
+  'billing.method.PIX': 'PIX',
+  'billing.method.BOLETO': 'Boleto',
+  'billing.method.CREDIT_CARD': 'Credit card',
+  'billing.cpfCnpj': 'CPF or CNPJ',
+  'billing.cpfCnpjHelp': 'Asaas needs it to issue the charge: 11 digits (CPF) or 14 digits (CNPJ).',
+  'billing.pay': 'Create charge',
+  'billing.pixQr': 'PIX QR code',
+  'billing.pixCode': 'PIX copy-and-paste code',
+  'billing.copy': 'Copy',
+  'billing.copied': 'Copied.',
+  'billing.invoice': 'Open the invoice',
+  'billing.bankSlip': 'Open the boleto',
+  'billing.chargeText': 'Charge of {price} for {credits} credits, due {dueDate}.',
+  'billing.waiting': 'Waiting for the payment. Your balance updates here when Asaas reports it.',
+  'billing.paid': 'Payment received: your balance is now {balance} credits.',
+} as const;
