@@ -184,8 +184,8 @@ export class Executor {
   /**
    * Freezes the version a run executes. A run and its resume must execute the same document,
    * so a draft that runs is frozen and later saves add a new version. Webhook and cron runs use
-   * the published version, which publishing already froze. A playground run executes a
-   * document built from its input, so it has no version to freeze.
+   * the published version, which publishing already froze. Playground and billing runs execute
+   * a document built from their input, so they have no version to freeze.
    */
   async #freezeVersion(newRun: NewRun): Promise<void> {
     if (newRun.trigger === 'webhook' || newRun.trigger === 'cron' || hasInputDocument(newRun)) return;
