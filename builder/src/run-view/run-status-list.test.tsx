@@ -20,8 +20,11 @@ function taskEvent(seq: number, nodeId: string, type: string): RunEvent {
   return { runId: 'r1', seq, type, at: '2026-12-04T10:00:00.000Z', taskId: `t-${nodeId}`, nodeId, data: {} };
 }
 
+/** happy-dom's control of the window, which `matchMedia` follows. */
+const happyDom = (window as unknown as { happyDOM: { setViewport(viewport: { width: number; height: number }): void } }).happyDOM;
+
 function setWidth(width: number): void {
-  act(() => window.happyDOM.setViewport({ width, height: 800 }));
+  act(() => happyDom.setViewport({ width, height: 800 }));
 }
 
 function renderList(): { store: EditorStore; runStore: RunStore } {
@@ -47,7 +50,7 @@ beforeEach(() => {
 afterEach(() => {
   cleanup();
   globalThis.__gestorleadRenderCounts = undefined;
-  window.happyDOM.setViewport({ width: 1024, height: 768 });
+  happyDom.setViewport({ width: 1024, height: 768 });
 });
 
 describe('run status list', () => {
