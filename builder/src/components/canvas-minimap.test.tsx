@@ -1,20 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { boundsOf, MINIMAP_SIZE_PX, miniMapView } from './canvas-minimap';
+import { MINIMAP_SIZE_PX, miniMapView } from './canvas-minimap';
 
 describe('mini map geometry', () => {
-  it('boundsOf covers every rectangle', () => {
-    const bounds = boundsOf([
-      { x: 0, y: 0, width: 100, height: 50 },
-      { x: -20, y: 40, width: 10, height: 100 },
-    ]);
-
-    expect(bounds).toEqual({ x: -20, y: 0, width: 120, height: 140 });
-  });
-
-  it('boundsOf of nothing is null', () => {
-    expect(boundsOf([])).toBeNull();
-  });
-
   it('fits wide content to the map width', () => {
     const content = { x: 0, y: 0, width: 1900, height: 100 };
     const viewport = { x: 0, y: 0, width: 400, height: 100 };

@@ -2,7 +2,7 @@
  * The canvas's mini map, drawn on a `<canvas>` from the editor store. React Flow's `<MiniMap>`
  * renders an SVG element per node, each subscribed to React Flow's store, so every drag step ran
  * one selector per node and repainted the whole SVG. This map runs one subscription and redraws
- * its bitmap when the nodes, their sizes or the viewport change.
+ * its bitmap, at most every `MINIMAP_REDRAW_MS`, when the nodes, their sizes or the viewport change.
  */
 import { Panel, useReactFlow, useStore as useFlowStore, type ReactFlowState } from '@xyflow/react';
 import { useEffect, useRef, type PointerEvent, type WheelEvent } from 'react';
@@ -17,6 +17,8 @@ export const MINIMAP_SIZE_PX = { width: 200, height: 150 };
 const MARGIN_PX = 5;
 /** Size drawn for a node that React Flow has not measured yet, in flow units. */
 const UNMEASURED_NODE_SIZE: Size = { width: 200, height: 90 };
+/** Shortest time between two redraws of the mini map, in milliseconds. */
+const MINIMAP_REDRAW_MS = 100;
 /** Zoom factor of one wheel notch over the mini map. */
 const WHEEL_ZOOM_FACTOR = 1.2;
 
@@ -41,24 +43,16 @@ export interface MiniMapView {
   scale: number;
 }
 
-/** Returns the smallest rectangle that contains all `rects`, or null when there are none. */
-export function boundsOf(rects: Iterable<Rect>): Rect | null {
-  let minX = Infinity;
-  let minY = Infinity;
-  let maxX = -Infinity;
-  let maxY = -Infinity;
-  for (const rect of rects) {
-    minX = Math.min(minX, rect.x);
-    minY = Math.min(minY, rect.y);
-    maxX = Math.max(maxX, rect.x + rect.width);
-    maxY = Math.max(maxY, rect.y + rect.height);
-  }
-  return minX === Infinity ? null : { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
+/** Returns the smallest rectangle that contains both `a` and `b`. */
+function union(a: Rect, b: Rect): Rect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 /** Fits the content and the viewport, both in flow coordinates, into the mini map, centred. */
 export function miniMapView(content: Rect | null, viewport: Rect, size: Size = MINIMAP_SIZE_PX): MiniMapView {
-  const bounds = boundsOf(content === null ? [viewport] : [content, viewport])!;
+  const bounds = content === null ? viewport : union(content, viewport);
   const drawable = { width: size.width - 2 * MARGIN_PX, height: size.height - 2 * MARGIN_PX };
   const scale = Math.max(bounds.width / drawable.width, bounds.height / drawable.height) || 1;
   return {
@@ -78,26 +72,37 @@ function sameViewport(a: Rect, b: Rect): boolean {
   return a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
 }
 
-interface DrawnRect extends Rect {
-  color: string;
-}
+type EditorState = ReturnType<EditorStore['getState']>;
 
-function rectsOf(state: ReturnType<EditorStore['getState']>): DrawnRect[] {
+/** Calls `visit` with the rectangle of every note and node, in flow coordinates, without allocating. */
+function forEachRect(state: EditorState, visit: (x: number, y: number, width: number, height: number, color: string) => void): void {
+  for (const note of state.content.notes) {
+    const size = note.size ?? DEFAULT_NOTE_SIZE;
+    visit(note.position.x, note.position.y, size.width, size.height, NOTE_COLOR);
+  }
   const selected = new Set(state.selectedNodes);
-  const rects: DrawnRect[] = state.content.notes.map((note) => ({
-    ...note.position,
-    ...(note.size ?? DEFAULT_NOTE_SIZE),
-    color: NOTE_COLOR,
-  }));
   for (const node of state.content.nodes) {
     const size = state.sizes[node.id] ?? UNMEASURED_NODE_SIZE;
-    rects.push({ ...node.position, ...size, color: selected.has(node.id) ? SELECTED_NODE_COLOR : NODE_COLOR });
+    visit(node.position.x, node.position.y, size.width, size.height, selected.has(node.id) ? SELECTED_NODE_COLOR : NODE_COLOR);
   }
-  return rects;
 }
 
-function draw(canvas: HTMLCanvasElement, rects: DrawnRect[], viewport: Rect): MiniMapView {
-  const view = miniMapView(boundsOf(rects), viewport);
+function contentBounds(state: EditorState): Rect | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  forEachRect(state, (x, y, width, height) => {
+    minX = Math.min(minX, x);
+    minY = Math.min(minY, y);
+    maxX = Math.max(maxX, x + width);
+    maxY = Math.max(maxY, y + height);
+  });
+  return minX === Infinity ? null : { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
+}
+
+function draw(canvas: HTMLCanvasElement, state: EditorState, viewport: Rect): MiniMapView {
+  const view = miniMapView(contentBounds(state), viewport);
   const context = canvas.getContext('2d');
   if (context === null) return view;
   const ratio = canvas.width / MINIMAP_SIZE_PX.width;
@@ -105,10 +110,10 @@ function draw(canvas: HTMLCanvasElement, rects: DrawnRect[], viewport: Rect): Mi
   context.setTransform(1, 0, 0, 1, 0, 0);
   context.clearRect(0, 0, canvas.width, canvas.height);
   context.setTransform(toPixels, 0, 0, toPixels, -view.x * toPixels, -view.y * toPixels);
-  for (const rect of rects) {
-    context.fillStyle = rect.color;
-    context.fillRect(rect.x, rect.y, rect.width, rect.height);
-  }
+  forEachRect(state, (x, y, width, height, color) => {
+    if (context.fillStyle !== color) context.fillStyle = color;
+    context.fillRect(x, y, width, height);
+  });
   // Everything outside the viewport is veiled, as React Flow's mini map does.
   context.fillStyle = MASK_COLOR;
   context.beginPath();
@@ -141,8 +146,16 @@ export function CanvasMiniMap({ store }: { store: EditorStore }) {
   const sizes = useStore(store, (state) => state.sizes);
   const selectedNodes = useStore(store, (state) => state.selectedNodes);
 
+  // Redraws at most once per MINIMAP_REDRAW_MS, with the latest state: a drag step changes the
+  // nodes, and drawing 5,000 of them takes several milliseconds.
+  const lastDraw = useRef(-Infinity);
   useEffect(() => {
-    if (canvas.current !== null) view.current = draw(canvas.current, rectsOf(store.getState()), viewport);
+    const wait = Math.max(0, lastDraw.current + MINIMAP_REDRAW_MS - performance.now());
+    const timer = setTimeout(() => {
+      lastDraw.current = performance.now();
+      if (canvas.current !== null) view.current = draw(canvas.current, store.getState(), viewport);
+    }, wait);
+    return () => clearTimeout(timer);
   }, [store, content, sizes, selectedNodes, viewport]);
 
   const centreOn = (event: PointerEvent<HTMLCanvasElement>) => {
