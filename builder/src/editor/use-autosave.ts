@@ -71,9 +71,9 @@ export function useAutosave(
 
 /**
  * Calls `onChange` with the document after each change of the editor store's document. The steps
- * of a drag count as one change when the drag ends: each would otherwise restart the autosave's
- * timers, and on a large graph the steps come slower than its 150 ms local write, so every step
- * serialised the whole document into `localStorage`.
+ * of a drag count as one change, when the drag ends. On a large graph the steps come slower than
+ * the autosave's 150 ms local write, so otherwise every step serialised the whole document into
+ * `localStorage`.
  */
 export function watchDocumentChanges(store: EditorStore, onChange: (document: GraphDocument) => void): () => void {
   return store.subscribe((state, previous) => {
