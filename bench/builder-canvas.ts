@@ -10,11 +10,11 @@
  * and adds the synthetic `task.*` events for the run that the page started. That run's first node
  * is a one-hour `core/delay`, so the studio itself stays idle during the measurement.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { GraphDocument, GraphEdge, GraphNode } from '@gestorlead/sdk-plugin';
-import { chromium, type Page, type WebSocketRoute } from 'playwright-core';
+import { chromium, type CDPSession, type Page, type WebSocketRoute } from 'playwright-core';
 import { build } from 'vite';
 import { openApp, FIRST_USER } from '../builder/e2e/support/app.js';
 import { createDataDir } from './lib/data-dir.js';
@@ -31,6 +31,13 @@ const DRAG_STEP_MS = 16;
 const COLUMNS = 50;
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const AIMS_MS: Record<number, number> = { 500: 16.7, 1000: 33 };
+/**
+ * Folder for a Chromium CPU profile and trace of each measured phase and of the opening
+ * (`<nodes>-<phase>.cpuprofile`, `<nodes>-<phase>.trace.json`); unset records none.
+ */
+const PROFILE_DIR = process.env.BENCH_CANVAS_PROFILE_DIR;
+/** Sampling interval of those profiles, in microseconds. */
+const PROFILE_SAMPLING_US = 200;
 
 interface FrameStats {
   frames: number;
@@ -132,10 +139,54 @@ function frameStats(deltas: number[]): FrameStats {
   return { frames: values.length, p50: percentile(values, 50), p95: percentile(values, 95), max: Math.max(...values) };
 }
 
-async function measureFrames(page: Page, during: () => Promise<void>): Promise<FrameStats> {
+/** A CPU profile and a trace of the page in progress, recorded through the Chrome DevTools Protocol. */
+interface Recording {
+  cdp: CDPSession;
+  traceEvents: unknown[];
+}
+
+/**
+ * Starts a CPU profile and a `devtools.timeline` trace of the page when `BENCH_CANVAS_PROFILE_DIR`
+ * is set, and returns null otherwise. The trace shows the style, layout and paint time that a CPU
+ * profile reports only as `(program)`.
+ */
+async function startRecording(page: Page): Promise<Recording | null> {
+  if (PROFILE_DIR === undefined) return null;
+  const cdp = await page.context().newCDPSession(page);
+  const recording: Recording = { cdp, traceEvents: [] };
+  cdp.on('Tracing.dataCollected', ({ value }) => recording.traceEvents.push(...value));
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: PROFILE_SAMPLING_US });
+  await cdp.send('Tracing.start', { traceConfig: { includedCategories: ['toplevel', 'devtools.timeline'] }, transferMode: 'ReportEvents' });
+  await cdp.send('Profiler.start');
+  return recording;
+}
+
+/**
+ * Stops what `startRecording` started and writes `<name>.cpuprofile` and `<name>.trace.json`
+ * (Chrome's trace event format, which `bench/tools/summarize-trace.ts` reads).
+ */
+async function stopRecording(recording: Recording | null, name: string): Promise<void> {
+  if (recording === null || PROFILE_DIR === undefined) return;
+  const { cdp, traceEvents } = recording;
+  const { profile } = await cdp.send('Profiler.stop');
+  const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
+  await cdp.send('Tracing.end');
+  await complete;
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  writeFileSync(path.join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+  writeFileSync(path.join(PROFILE_DIR, `${name}.trace.json`), JSON.stringify({ traceEvents }));
+  await cdp.detach();
+}
+
+/** Records frame deltas, and a recording named `profileName` when recordings are on, while `during` runs. */
+async function measureFrames(page: Page, profileName: string, during: () => Promise<void>): Promise<FrameStats> {
+  const recording = await startRecording(page);
   await page.evaluate('window.__benchStartFrames()');
   await during();
-  return frameStats((await page.evaluate('window.__benchStopFrames()')) as number[]);
+  const deltas = (await page.evaluate('window.__benchStopFrames()')) as number[];
+  await stopRecording(recording, profileName);
+  return frameStats(deltas);
 }
 
 /** Returns the node renders counted so far, and empties the counter. */
@@ -155,15 +206,17 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 async function measureSize(studio: ServerProcess, token: string, builderPage: Page, count: number, sockets: RunSocket[]): Promise<SizeResult> {
   const page = builderPage;
   const created = await api<{ id: string }>(studio, token, 'POST', '/v1/graphs', makeGraph(count));
+  const openRecording = await startRecording(page);
   const opened = performance.now();
   await page.goto(`${studio.url}/graphs/${created.id}`);
   // A wide graph does not fit at the minimum zoom, so the node dragged is the one in the middle.
   const dragged = `n${Math.floor((count - 1) / COLUMNS / 2) * COLUMNS + COLUMNS / 2}`;
   await page.waitForSelector(`[data-testid="node-${dragged}"]`, { timeout: 120_000 });
   const openMs = performance.now() - opened;
+  await stopRecording(openRecording, `${count}-open`);
   await sleep(1000);
 
-  const idle = await measureFrames(page, () => sleep(PHASE_MS));
+  const idle = await measureFrames(page, `${count}-idle`, () => sleep(PHASE_MS));
 
   // Drag the node right and down in small steps.
   const wrapper = page.locator(`.react-flow__node:has([data-testid="node-${dragged}"])`);
@@ -184,7 +237,7 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   await sleep(200);
   await takeRenderCounts(page);
   let dragSteps = 0;
-  const drag = await measureFrames(page, async () => {
+  const drag = await measureFrames(page, `${count}-drag`, async () => {
     const end = Date.now() + PHASE_MS;
     while (Date.now() < end) {
       dragSteps += 1;
@@ -222,7 +275,7 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
     const event = { runId, seq, type, at: new Date().toISOString(), taskId: `bench-${nodeId}`, nodeId, data: {} };
     socket.send(JSON.stringify({ type: 'event', event }));
   };
-  const status = await measureFrames(page, async () => {
+  const status = await measureFrames(page, `${count}-status`, async () => {
     const started = Date.now();
     let sent = 0;
     while (Date.now() - started < PHASE_MS) {

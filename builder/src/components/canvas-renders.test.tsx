@@ -96,6 +96,15 @@ describe('canvas renders', () => {
     expect(rendered['node:c']).toBeUndefined();
   });
 
+  it('draws the mini map as one element', () => {
+    renderCanvas();
+
+    const minimap = document.querySelector('[data-testid="minimap"] canvas');
+    expect(minimap?.getAttribute('aria-label')).toBe('Mini map of the graph');
+    // React Flow's own mini map renders, and subscribes, one SVG element per node.
+    expect(document.querySelectorAll('.react-flow__minimap-node')).toHaveLength(0);
+  });
+
   it('selecting node A re-renders only A', () => {
     const { store } = renderCanvas();
     resetCounts();

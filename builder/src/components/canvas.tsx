@@ -7,7 +7,6 @@ import { inputPortsOf, outputPortsOf, type GraphEdge, type GraphNode, type Graph
 import {
   Background,
   Controls,
-  MiniMap,
   Panel,
   ReactFlow,
   useConnection,
@@ -25,6 +24,7 @@ import { checkConnection, ERROR_PORT, type ConnectionRejection, type ConnectionR
 import type { GraphProblems } from '../graph/problems';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore, Size } from '../store/editor-store';
+import { CanvasMiniMap } from './canvas-minimap';
 import { NODE_COMPONENTS, type CanvasNode } from './graph-node';
 import { NODE_TYPE_MIME } from './palette';
 import { useRejectionText } from './rejection-text';
@@ -73,13 +73,20 @@ interface EdgeCacheEntry {
 
 const NO_PROBLEMS: string[] = [];
 
-/** Ports that edges use on a node, so edges to undeclared ports still draw (and show a problem). */
-function edgePortsByNode(edges: readonly GraphEdge[]): Map<string, { inputs: Set<string>; outputs: Set<string> }> {
-  const ports = new Map<string, { inputs: Set<string>; outputs: Set<string> }>();
+/** Ports that edges use on a node, and a key that changes when they do. */
+interface EdgePorts {
+  inputs: Set<string>;
+  outputs: Set<string>;
+  key: string;
+}
+
+/** Ports that edges use on each node, so edges to undeclared ports still draw (and show a problem). */
+function edgePortsByNode(edges: readonly GraphEdge[]): Map<string, EdgePorts> {
+  const ports = new Map<string, EdgePorts>();
   const entry = (id: string) => {
     let value = ports.get(id);
     if (value === undefined) {
-      value = { inputs: new Set(), outputs: new Set() };
+      value = { inputs: new Set(), outputs: new Set(), key: '' };
       ports.set(id, value);
     }
     return value;
@@ -88,7 +95,15 @@ function edgePortsByNode(edges: readonly GraphEdge[]): Map<string, { inputs: Set
     if (edge.sourcePort !== ERROR_PORT) entry(edge.source).outputs.add(edge.sourcePort);
     entry(edge.target).inputs.add(edge.targetPort);
   }
+  for (const value of ports.values()) value.key = `${[...value.inputs].join(',')}|${[...value.outputs].join(',')}`;
   return ports;
+}
+
+/** Messages of the problems on each node, built once per validation, not per node per render. */
+function problemMessagesByNode(problems: GraphProblems): Map<string, string[]> {
+  const messages = new Map<string, string[]>();
+  for (const [nodeId, list] of problems.byNode) messages.set(nodeId, list.map((problem) => problem.message));
+  return messages;
 }
 
 function toRequest(connection: Connection | Edge): ConnectionRequest {
@@ -117,8 +132,9 @@ export function Canvas({ store, problems, onRejected }: CanvasProps) {
   // added to an empty graph and move the canvas under the user's next drop.
   const fitOnOpen = useRef(content.nodes.length > 0).current;
 
-  // Edges do not change while a node is dragged, so their ports are not collected again then.
+  // Neither edges nor problems change while a node is dragged, so these are not built again then.
   const usedPorts = useMemo(() => edgePortsByNode(content.edges), [content.edges]);
+  const problemMessages = useMemo(() => problemMessagesByNode(problems), [problems]);
   const nodes = useMemo(() => {
     const selected = new Set(selectedNodes);
     const cache = new Map<string, NodeCacheEntry>();
@@ -128,10 +144,10 @@ export function Canvas({ store, problems, onRejected }: CanvasProps) {
       const entry: Omit<NodeCacheEntry, 'value'> = {
         node,
         selected: selected.has(node.id),
-        problems: problems.byNode.get(node.id)?.map((problem) => problem.message),
+        problems: problemMessages.get(node.id),
         size: sizes[node.id],
         descriptorKnown: descriptor !== undefined,
-        edgePorts: ports === undefined ? '' : `${[...ports.inputs].join(',')}|${[...ports.outputs].join(',')}`,
+        edgePorts: ports?.key ?? '',
       };
       const previous = nodeCache.current.get(node.id);
       if (
@@ -169,7 +185,7 @@ export function Canvas({ store, problems, onRejected }: CanvasProps) {
     });
     nodeCache.current = cache;
     return result;
-  }, [content.nodes, usedPorts, selectedNodes, sizes, catalog, problems]);
+  }, [content.nodes, usedPorts, selectedNodes, sizes, catalog, problemMessages]);
 
   const notes = useMemo(() => {
     const selected = new Set(selectedNotes);
@@ -366,7 +382,7 @@ export function Canvas({ store, problems, onRejected }: CanvasProps) {
       >
         <Background />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable />
+        <CanvasMiniMap store={store} />
         <ConnectionHint store={store} />
         <Panel position="top-left">
           <button type="button" className="canvas__add-note" onClick={addNote}>

@@ -39,14 +39,20 @@ export function useAutosave(
       },
     });
     current.current = autosave;
-    const unsubscribe = store.subscribe((state, previous) => {
-      if (state.revision !== previous.revision && state.revision > 0) autosave.change(state.toDocument());
-    });
-    const onPageHide = () => autosave.flushLocal();
+    const unsubscribe = watchDocumentChanges(store, (document) => autosave.change(document));
+    // A drag in progress has not reached the autosave yet.
+    const takeDragInProgress = () => {
+      if (store.getState().dragStart !== null) autosave.change(store.getState().toDocument());
+    };
+    const onPageHide = () => {
+      takeDragInProgress();
+      autosave.flushLocal();
+    };
     window.addEventListener('pagehide', onPageHide);
     return () => {
       unsubscribe();
       window.removeEventListener('pagehide', onPageHide);
+      takeDragInProgress();
       autosave.dispose();
       if (current.current === autosave) current.current = null;
     };
@@ -61,4 +67,18 @@ export function useAutosave(
     [],
   );
   return { autosave, status, error };
+}
+
+/**
+ * Calls `onChange` with the document after each change of the editor store's document. The steps
+ * of a drag count as one change, when the drag ends. On a large graph the steps come slower than
+ * the autosave's 150 ms local write, so otherwise every step serialised the whole document into
+ * `localStorage`.
+ */
+export function watchDocumentChanges(store: EditorStore, onChange: (document: GraphDocument) => void): () => void {
+  return store.subscribe((state, previous) => {
+    if (state.dragStart !== null) return;
+    const dragEnded = previous.dragStart !== null;
+    if ((state.revision !== previous.revision || dragEnded) && state.revision > 0) onChange(state.toDocument());
+  });
 }

@@ -4,11 +4,13 @@ import { publisherEn } from './publisher.en';
 import { runViewEn } from './run-view.en';
 import { historyEn } from './history.en';
 import { notesEn } from './notes.en';
+import { canvasEn } from './canvas.en';
 
 /** English texts of the builder; the keys of this object are the keys of every language. */
 export const en = {
   ...historyEn,
   ...notesEn,
+  ...canvasEn,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Loading…',
   'app.language': 'Language',

@@ -6,10 +6,12 @@ import { runViewPtBR } from './run-view.pt-br';
 import type { Messages } from './en';
 import { historyPtBR } from './history.pt-br';
 import { notesPtBr } from './notes.pt-br';
+import { canvasPtBr } from './canvas.pt-br';
 
 export const ptBR = {
   ...historyPtBR,
   ...notesPtBr,
+  ...canvasPtBr,
   'app.title': 'GestorLead Studio',
   'app.loading': 'Carregando…',
   'app.language': 'Idioma',
