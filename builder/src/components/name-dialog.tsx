@@ -12,7 +12,7 @@ export interface NameDialogProps {
   onClose: () => void;
 }
 
-/** Asks for a name of at most 200 characters; submitting closes the dialog, then passes the name on. */
+/** Asks for a name of at most 200 characters. Submitting closes the dialog, then passes the trimmed name on. */
 export function NameDialog({ title, label, submitLabel, initialName, onSubmit, onClose }: NameDialogProps) {
   const [name, setName] = useState(initialName);
   return (

@@ -82,7 +82,7 @@ export async function collectModelReply(
   return full;
 }
 
-/** The descriptor fields that every AI node type shares: group, input port, price, providers and credential slot. */
+/** Returns the descriptor fields that every AI node type shares: group, input port, price, providers and credential slot. */
 export function aiNodeTypeBase(deps: AiNodeDependencies): Pick<AiNodeType, 'group' | 'inputs' | 'credits' | 'providers' | 'credentialSlot'> {
   return {
     group: 'AI',

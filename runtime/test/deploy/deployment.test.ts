@@ -247,7 +247,7 @@ describe('Terraform', () => {
   const parseInfrastructure = () => parseTerraform('infrastructure', ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']);
   const parseStudioModule = () => parseTerraform('infrastructure/modules/studio-container', ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']);
 
-  /** The environment that the studio-container module gives a role: `concat(var.env, ["ROLE=<role>"], var.extra_env)`. */
+  /** Returns the environment that the studio-container module gives a role: `concat(var.env, ["ROLE=<role>"], var.extra_env)`. */
   const studioEnv = (studio: any, locals: any): string[] => {
     expect(studio.env).toBe('${local.studio_env}');
     return [...locals.studio_env, `ROLE=${studio.role}`, ...(studio.extra_env ?? [])];
