@@ -10,24 +10,29 @@ import { defineConfig } from 'vitest/config';
 const TIMED_SERVER_FILES = [
   'runtime/test/accounts-review.test.ts',
   'runtime/test/adversarial.test.ts',
+  'runtime/test/auth/secrets.test.ts',
   'runtime/test/auth/shared-rate-limits.test.ts',
   'runtime/test/crash.test.ts',
+  'runtime/test/credits/crash.test.ts',
+  'runtime/test/deploy/scripts.test.ts',
   'runtime/test/executor.test.ts',
   'runtime/test/plugins/http-gateway.test.ts',
+  'runtime/test/plugins/new-user.test.ts',
   'runtime/test/plugins/review.test.ts',
   'runtime/test/plugins/triggers.test.ts',
   'runtime/test/sandbox/**/*.test.ts',
   'runtime/test/scheduling/processes.test.ts',
   'storage/test/agenda/agenda.test.ts',
   'storage/test/agenda/two-processes.test.ts',
+  'storage/test/sqlite.test.ts',
 ];
 
 /**
- * Workers of the parallel group. Most server test files spend their time waiting for loopback
- * servers, child processes and timers, so one worker more than the CPU count keeps the CPUs busy.
- * Vitest's default is one worker less than the CPU count, which is a single worker on two CPUs.
+ * Workers of the parallel group: one per CPU. Most server test files spend their time waiting
+ * for loopback servers and timers, so a second worker on two CPUs runs in that time. Vitest's
+ * default is one worker less than the CPU count, which is a single worker on two CPUs.
  */
-const PARALLEL_WORKERS = os.availableParallelism() + 1;
+const PARALLEL_WORKERS = os.availableParallelism();
 
 const serverTest = {
   pool: 'forks' as const,
@@ -71,6 +76,7 @@ export default defineConfig({
           root: 'builder',
           include: ['src/**/*.test.{ts,tsx}'],
           environment: 'happy-dom',
+          setupFiles: ['src/test-support/setup.ts'],
           testTimeout: 30_000,
           maxWorkers: PARALLEL_WORKERS,
           sequence: { groupOrder: 0 },
