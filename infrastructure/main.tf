@@ -159,80 +159,43 @@ resource "docker_container" "redis" {
   wait = true
 }
 
-resource "docker_container" "api" {
-  name    = "gestorlead-api"
-  image   = var.studio_image
-  restart = "unless-stopped"
-  env     = concat(local.studio_env, ["ROLE=api"])
-  networks_advanced {
-    name    = docker_network.studio.name
-    aliases = ["api"]
-  }
-  ports {
-    internal = 8000
-    external = var.studio_port
-  }
-  volumes {
-    volume_name    = docker_volume.studio_data.name
-    container_path = "/data"
-  }
-  healthcheck {
-    test         = ["CMD", "node", "scripts/healthcheck.mjs"]
-    interval     = "15s"
-    timeout      = "5s"
-    start_period = "30s"
-    retries      = 3
-  }
-  depends_on = [docker_container.mongo, docker_container.redis, docker_container.minio_init]
+module "api" {
+  source           = "./modules/studio-container"
+  name             = "gestorlead-api"
+  role             = "api"
+  image            = var.studio_image
+  env              = local.studio_env
+  network_name     = docker_network.studio.name
+  data_volume_name = docker_volume.studio_data.name
+  published_port   = var.studio_port
+  depends_on       = [docker_container.mongo, docker_container.redis, docker_container.minio_init]
 }
 
-resource "docker_container" "worker" {
-  count   = var.worker_count
-  name    = "gestorlead-worker-${count.index + 1}"
-  image   = var.studio_image
-  restart = "unless-stopped"
-  env     = concat(local.studio_env, ["ROLE=worker", "METRICS_PORT=9464"])
-  # Every worker answers to the name `worker`, so Prometheus finds them all through DNS.
-  networks_advanced {
-    name    = docker_network.studio.name
-    aliases = ["worker"]
-  }
-  volumes {
-    volume_name    = docker_volume.studio_data.name
-    container_path = "/data"
-  }
-  healthcheck {
-    test         = ["CMD", "node", "scripts/healthcheck.mjs"]
-    interval     = "15s"
-    timeout      = "5s"
-    start_period = "30s"
-    retries      = 3
-  }
+# Every worker answers to the name `worker`, so Prometheus finds them all through DNS.
+module "worker" {
+  source                = "./modules/studio-container"
+  count                 = var.worker_count
+  name                  = "gestorlead-worker-${count.index + 1}"
+  role                  = "worker"
+  image                 = var.studio_image
+  env                   = local.studio_env
+  extra_env             = ["METRICS_PORT=9464"]
+  network_name          = docker_network.studio.name
+  data_volume_name      = docker_volume.studio_data.name
   destroy_grace_seconds = 30
-  depends_on            = [docker_container.api]
+  depends_on            = [module.api]
 }
 
-resource "docker_container" "scheduler" {
-  name    = "gestorlead-scheduler"
-  image   = var.studio_image
-  restart = "unless-stopped"
-  env     = concat(local.studio_env, ["ROLE=scheduler", "METRICS_PORT=9464"])
-  networks_advanced {
-    name    = docker_network.studio.name
-    aliases = ["scheduler"]
-  }
-  volumes {
-    volume_name    = docker_volume.studio_data.name
-    container_path = "/data"
-  }
-  healthcheck {
-    test         = ["CMD", "node", "scripts/healthcheck.mjs"]
-    interval     = "15s"
-    timeout      = "5s"
-    start_period = "30s"
-    retries      = 3
-  }
-  depends_on = [docker_container.api]
+module "scheduler" {
+  source           = "./modules/studio-container"
+  name             = "gestorlead-scheduler"
+  role             = "scheduler"
+  image            = var.studio_image
+  env              = local.studio_env
+  extra_env        = ["METRICS_PORT=9464"]
+  network_name     = docker_network.studio.name
+  data_volume_name = docker_volume.studio_data.name
+  depends_on       = [module.api]
 }
 
 resource "docker_container" "prometheus" {
@@ -255,7 +218,7 @@ resource "docker_container" "prometheus" {
     volume_name    = docker_volume.prometheus_data.name
     container_path = "/prometheus"
   }
-  depends_on = [docker_container.api]
+  depends_on = [module.api]
 }
 
 resource "docker_container" "grafana" {

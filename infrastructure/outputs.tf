@@ -10,5 +10,5 @@ output "grafana_url" {
 
 output "worker_names" {
   description = "Names of the worker containers"
-  value       = docker_container.worker[*].name
+  value       = module.worker[*].name
 }

@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { acmePlugin } from '../../runtime/test/vault/fixtures';
 import { apiRequest, sessionToken } from './support/account';
 import { openApp } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
+  const spec = useSpecSession();
 
   beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'));
-    browser = await openBrowser();
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: runtime.url });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
+    await spec.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: spec.runtime.url });
   });
 
   it('grants credits and pages the ledger', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     const balance = page.getByTestId('header-balance');
     await expect.poll(() => balance.textContent()).toBe('0 credits');
     await balance.click();
@@ -51,10 +43,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
 
     // 23 more entries make 25, one more than a page of 20 holds: the rest loads on request.
     const token = await sessionToken(page);
-    const me = (await (await apiRequest(runtime.url, token, 'GET', '/v1/me')).json()) as { id: string };
+    const me = (await (await apiRequest(spec.runtime.url, token, 'GET', '/v1/me')).json()) as { id: string };
     for (let index = 1; index <= 23; index += 1) {
       const body = { amount: 1, reason: `Bonus ${index}`, idempotencyKey: `bonus-${index}` };
-      expect((await apiRequest(runtime.url, token, 'POST', `/v1/admin/users/${me.id}/credits`, body)).status).toBe(201);
+      expect((await apiRequest(spec.runtime.url, token, 'POST', `/v1/admin/users/${me.id}/credits`, body)).status).toBe(201);
     }
     await page.reload();
     await expect.poll(() => rows.count()).toBe(20);
@@ -68,7 +60,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
   });
 
   it('creates, copies and revokes an API key', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     await page.getByRole('button', { name: 'Create API key' }).click();
     const dialog = page.locator('dialog[open]');
     await dialog.getByLabel('Name').fill('Deploy script');
@@ -85,17 +77,17 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
     await saveScreenshot(page, 'account-api-key-created');
     await page.locator('dialog[open]').getByRole('button', { name: 'Close' }).click();
 
-    expect((await apiRequest(runtime.url, key, 'GET', '/v1/me')).status).toBe(200);
+    expect((await apiRequest(spec.runtime.url, key, 'GET', '/v1/me')).status).toBe(200);
     const table = page.getByRole('table', { name: 'API keys' });
     await table.getByText('Deploy script').waitFor();
     await page.getByRole('button', { name: 'Revoke Deploy script' }).click();
     await page.locator('dialog[open]').getByRole('button', { name: 'Revoke' }).click();
     await table.getByText('Revoked').waitFor();
-    expect((await apiRequest(runtime.url, key, 'GET', '/v1/me')).status).toBe(401);
+    expect((await apiRequest(spec.runtime.url, key, 'GET', '/v1/me')).status).toBe(401);
   });
 
   it('previews, installs and uninstalls a plugin', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     const pluginPackage = acmePlugin();
     await page.getByTestId('plugin-file').setInputFiles({
       name: 'acme-1.0.0.glplugin.json',
@@ -112,20 +104,20 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('account screen', () => {
 
     // Nothing is installed before the user confirms.
     const token = await sessionToken(page);
-    expect((await apiRequest(runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(404);
+    expect((await apiRequest(spec.runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(404);
 
     await page.locator('dialog[open]').getByRole('button', { name: 'Install' }).click();
     await page.getByRole('status').getByText('Installed acme 1.0.0.').waitFor();
     const item = page.locator('[data-plugin="acme@1.0.0"]');
     await item.waitFor();
     expect(await item.getByRole('list', { name: 'Node types:' }).textContent()).toContain('acme/whoami@1');
-    expect((await apiRequest(runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(200);
+    expect((await apiRequest(spec.runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(200);
     await item.scrollIntoViewIfNeeded();
     await saveScreenshot(page, 'account-plugins');
 
     await page.getByRole('button', { name: 'Uninstall acme@1.0.0' }).click();
     await page.locator('dialog[open]').getByRole('button', { name: 'Uninstall' }).click();
     await item.waitFor({ state: 'detached' });
-    expect((await apiRequest(runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(404);
+    expect((await apiRequest(spec.runtime.url, token, 'GET', '/v1/plugins/acme')).status).toBe(404);
   });
 });

@@ -1,25 +1,14 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectPorts, createGraph, dragFromPalette, openApp, selectNode, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('build and run a graph', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'));
-    browser = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-  });
+  const spec = useSpecSession();
 
   it('drag, connect, fix, run and inspect', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     await createGraph(page, 'Greeting');
 
     await dragFromPalette(page, 'core/noop@1', { x: 60, y: 220 });
@@ -39,7 +28,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('build and run a graph', () => {
     await page.getByText('Connection refused: the edge would close a cycle').first().waitFor();
     expect(await page.locator('.react-flow__edge').count()).toBe(1);
 
-    // Run is blocked and lists the problem the runtime would reject.
+    // Run is blocked and lists the problem the spec.runtime would reject.
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const blocked = page.locator('[data-testid="run-blocked"]');
     await blocked.waitFor();
@@ -77,6 +66,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('build and run a graph', () => {
     expect(await page.locator('.react-flow__edge').count()).toBe(1);
     await selectNode(page, 'delay');
     expect(await page.inputValue('#root_ms')).toBe('300');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

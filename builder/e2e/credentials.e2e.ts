@@ -1,42 +1,38 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmePlugin, GOOD_KEY } from '../../runtime/test/vault/fixtures';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from '../../runtime/test/vault/oauth-server';
 import { apiRequest, sessionToken } from './support/account';
 import { createGraph, openApp, selectNode, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
   let oauthServer: OAuthServer;
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
 
   beforeAll(async () => {
     oauthServer = await startOAuthServer();
-    runtime = await startRuntime(inject('builderDir'), {
-      OAUTH2_CLIENTS: JSON.stringify({
-        'acme/oauth': {
-          clientId: CLIENT_ID,
-          clientSecret: CLIENT_SECRET,
-          authorizationUrl: `${oauthServer.origin}/authorize`,
-          tokenUrl: `${oauthServer.origin}/token`,
-        },
-      }),
-      HTTP_ALLOW_PRIVATE: `127.0.0.1:${oauthServer.port}`,
-    });
-    browser = await openBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
     await oauthServer?.close();
   });
 
+  const spec = useSpecSession(() => ({
+    OAUTH2_CLIENTS: JSON.stringify({
+      'acme/oauth': {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        authorizationUrl: `${oauthServer.origin}/authorize`,
+        tokenUrl: `${oauthServer.origin}/token`,
+      },
+    }),
+    HTTP_ALLOW_PRIVATE: `127.0.0.1:${oauthServer.port}`,
+  }));
+
   it('creates and tests a credential from its schema', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
-    const installed = await apiRequest(runtime.url, await sessionToken(page), 'POST', '/v1/plugins', acmePlugin());
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
+    const installed = await apiRequest(spec.runtime.url, await sessionToken(page), 'POST', '/v1/plugins', acmePlugin());
     expect(installed.status).toBe(201);
 
     await page.getByRole('link', { name: 'Credentials' }).click();
@@ -58,7 +54,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
   });
 
   it('picks and connects credentials in node settings', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     await page.locator('nav.topbar__nav').getByRole('link', { name: 'Graphs' }).click();
     await createGraph(page, 'Acme calls');
     await page.fill('input[aria-label="Search nodes"]', 'Action show');
@@ -78,7 +74,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
   });
 
   it('connects an OAuth2 credential in a pop-up', async () => {
-    const { page, context } = browser;
+    const { page, context } = spec.browser;
     await page.locator('[data-testid="canvas"] .react-flow__pane').click({ position: { x: 20, y: 200 } });
     await page.fill('input[aria-label="Search nodes"]', 'Action call');
     await page.press('input[aria-label="Search nodes"]', 'Enter');
@@ -98,7 +94,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
     await expect.poll(async () => (await page.getByLabel('Credential "acme"').locator('option:checked').textContent())).toBe('Acme workspace');
     await saveScreenshot(page, 'credentials-oauth2-connected');
 
-    const credentials = await apiRequest(runtime.url, await sessionToken(page), 'GET', '/v1/credentials?type=acme/oauth');
+    const credentials = await apiRequest(spec.runtime.url, await sessionToken(page), 'GET', '/v1/credentials?type=acme/oauth');
     const body = (await credentials.json()) as { items: { id: string; name: string; oauth2?: { scopes: string[] } }[] };
     expect(body.items.map((item) => item.name)).toEqual(['Acme workspace']);
     expect(body.items[0].oauth2?.scopes).toEqual(['read', 'write']);
@@ -107,7 +103,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('credentials', () => {
     // The picks are saved in the nodes' `credentials`.
     await waitForSaved(page);
     const graphId = page.url().split('/graphs/')[1];
-    const graph = (await (await apiRequest(runtime.url, await sessionToken(page), 'GET', `/v1/graphs/${graphId}`)).json()) as {
+    const graph = (await (await apiRequest(spec.runtime.url, await sessionToken(page), 'GET', `/v1/graphs/${graphId}`)).json()) as {
       document: { nodes: { id: string; credentials?: Record<string, string> }[] };
     };
     const credentialsOf = (nodeId: string) => graph.document.nodes.find((node) => node.id === nodeId)?.credentials;

@@ -1,30 +1,22 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FIRST_USER, openApp, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 const TEMPLATE_NAME = 'Lead qualification';
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('dashboard, templates, versions, triggers and run history', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
+  const spec = useSpecSession();
 
   beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'));
-    browser = await openBrowser();
-    await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: runtime.url });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
+    await spec.browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: spec.runtime.url });
   });
 
   it('goes from the dashboard to a run timeline', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
 
     // The dashboard is the landing screen, with 30 days of bars and the graphs one click away.
-    await openApp(page, runtime.url, '/', 'main.dashboard');
+    await openApp(page, spec.runtime.url, '/', 'main.dashboard');
     const runsChart = page.getByRole('img', { name: 'Runs per day' });
     await runsChart.waitFor();
     expect(await runsChart.locator('rect').count()).toBe(30);
@@ -83,9 +75,9 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('dashboard, templates, versions, triggers a
     await page.waitForSelector('[data-testid="run-bar"][data-run-status="succeeded"]');
 
     // Webhook URLs with copy buttons.
-    const testUrl = `${runtime.url}/hooks/${graphId}/test`;
+    const testUrl = `${spec.runtime.url}/hooks/${graphId}/test`;
     expect(await triggers.getByRole('textbox', { name: 'Test URL' }).inputValue()).toBe(testUrl);
-    expect(await triggers.getByRole('textbox', { name: 'Production URL' }).inputValue()).toBe(`${runtime.url}/hooks/${graphId}`);
+    expect(await triggers.getByRole('textbox', { name: 'Production URL' }).inputValue()).toBe(`${spec.runtime.url}/hooks/${graphId}`);
     await triggers.getByRole('button', { name: 'Copy Test URL' }).click();
     await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(testUrl);
 
@@ -160,6 +152,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('dashboard, templates, versions, triggers a
     await expect.poll(() => page.locator('main.dashboard tr[data-run-id]').count()).toBe(2);
     expect(await runsChart.locator('rect').last().getAttribute('data-value')).toBe('2');
     await saveScreenshot(page, 'dashboard');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

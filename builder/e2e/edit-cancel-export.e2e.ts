@@ -1,26 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { connectPorts, createGraph, openApp, selectNode, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'));
-    browser = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-  });
+  const spec = useSpecSession();
 
   it('keyboard palette, undo, redo, copy and paste', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     await createGraph(page, 'Slow lane');
 
     // The palette works from the keyboard: search, then Enter adds the highlighted type.
@@ -53,7 +42,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
   });
 
   it('cancels a slow run', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     await selectNode(page, 'delay');
     await page.locator('#root_ms').fill('60000');
     await waitForSaved(page);
@@ -70,7 +59,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
   });
 
   it('exports and re-imports the graph', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     await page.getByRole('button', { name: 'Close run view' }).click();
     const downloadPromise = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export' }).click();
@@ -84,7 +73,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     expect(exported.nodes[1].config).toEqual({ ms: 60000 });
     expect(exported.edges).toHaveLength(1);
 
-    await page.goto(new URL('/graphs', runtime.url).toString());
+    await page.goto(new URL('/graphs', spec.runtime.url).toString());
     await page.waitForSelector('main.list');
     await page.setInputFiles('[data-testid="import-file"]', file);
     await page.waitForSelector('[data-testid="node-delay"]');
@@ -93,7 +82,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     expect(await page.locator('.react-flow__node').count()).toBe(2);
     expect(await page.locator('.react-flow__edge').count()).toBe(1);
 
-    await page.goto(new URL('/graphs', runtime.url).toString());
+    await page.goto(new URL('/graphs', spec.runtime.url).toString());
     await page.waitForSelector('main.list');
     await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
 
@@ -103,6 +92,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('edit, cancel and export', () => {
     await page.reload();
     await page.getByRole('button', { name: 'Novo grafo' }).waitFor();
     await saveScreenshot(page, 'graph-list-pt-br');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

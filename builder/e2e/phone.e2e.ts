@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apiRequest, sessionToken } from './support/account';
 import { openApp } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 import { mediaPlugin } from './support/run-fixtures';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
 
 /** Returns how many pixels the page is wider than the viewport. */
 function horizontalOverflow(): number {
@@ -11,25 +11,17 @@ function horizontalOverflow(): number {
 }
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('run view on a phone', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
+  const spec = useSpecSession(() => ({ CREDITS_ENABLED: 'false' }));
 
   beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'), { CREDITS_ENABLED: 'false' });
-    browser = await openBrowser();
-    await browser.page.setViewportSize({ width: 390, height: 844 });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
+    await spec.browser.page.setViewportSize({ width: 390, height: 844 });
   });
 
   it('opens a finished run at 390 px', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     const token = await sessionToken(page);
-    expect((await apiRequest(runtime.url, token, 'POST', '/v1/plugins', mediaPlugin())).status).toBe(201);
+    expect((await apiRequest(spec.runtime.url, token, 'POST', '/v1/plugins', mediaPlugin())).status).toBe(201);
     const document = {
       name: 'Media on a long-named graph for phones',
       nodes: [
@@ -38,16 +30,16 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('run view on a phone', () => {
       ],
       edges: [{ id: 'e1', source: 'render', sourcePort: 'out', target: 'wait', targetPort: 'in' }],
     };
-    const created = await apiRequest(runtime.url, token, 'POST', '/v1/graphs', document);
+    const created = await apiRequest(spec.runtime.url, token, 'POST', '/v1/graphs', document);
     expect(created.status, await created.clone().text()).toBe(201);
     const graphId = ((await created.json()) as { id: string }).id;
-    const started = await apiRequest(runtime.url, token, 'POST', `/v1/graphs/${graphId}/runs`, { input: null });
+    const started = await apiRequest(spec.runtime.url, token, 'POST', `/v1/graphs/${graphId}/runs`, { input: null });
     const { runId } = (await started.json()) as { runId: string };
     await expect
-      .poll(async () => ((await (await apiRequest(runtime.url, token, 'GET', `/v1/runs/${runId}`)).json()) as { status: string }).status, { timeout: 30_000 })
+      .poll(async () => ((await (await apiRequest(spec.runtime.url, token, 'GET', `/v1/runs/${runId}`)).json()) as { status: string }).status, { timeout: 30_000 })
       .toBe('succeeded');
 
-    await page.goto(`${runtime.url}/graphs/${graphId}?run=${runId}`);
+    await page.goto(`${spec.runtime.url}/graphs/${graphId}?run=${runId}`);
     const list = page.getByRole('navigation', { name: 'Nodes of the run' });
     await list.waitFor();
     await expect.poll(() => list.getByText('succeeded').count()).toBe(2);

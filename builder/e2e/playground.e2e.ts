@@ -1,10 +1,11 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAi, type FakeOpenAi } from '../../runtime/test/ai/support/fake-openai';
 import { openaiImageBytes, startFakeOpenAiMedia, type FakeOpenAiMedia } from '../../runtime/test/support/fake-providers/openai';
 import { allowPrivatePorts, startOpenAiRouter, type OpenAiRouter } from '../../runtime/test/tasks/support/provider-plugins';
 import { FIRST_USER, openApp } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import type { RuntimeProcess } from './support/runtime';
+import { useSpecSession } from './support/spec-session';
 
 /** The platform key that the fake OpenAI servers accept. */
 const PLATFORM_KEY = 'sk-e2e-platform-key-0123456789';
@@ -25,8 +26,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
   let fake: FakeOpenAi;
   let media: FakeOpenAiMedia;
   let router: OpenAiRouter;
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
 
   beforeAll(async () => {
     fake = await startFakeOpenAi(PLATFORM_KEY);
@@ -34,37 +33,38 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
     // The chat node and the bundled `openai` plugin share OPENAI_BASE_URL, so one base URL
     // forwards chat completions to the chat fake and image requests to the media fake.
     router = await startOpenAiRouter(fake.origin, media.origin);
-    runtime = await startRuntime(inject('builderDir'), {
-      OPENAI_API_KEY: PLATFORM_KEY,
-      OPENAI_BASE_URL: router.baseUrl,
-      OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
-      HTTP_ALLOW_PRIVATE: allowPrivatePorts([router.port]),
-    });
-    // The first account is an admin, so it may add credits.
-    const session = await api(runtime, '/v1/auth/register', FIRST_USER, null, 201);
-    await api(
-      runtime,
-      `/v1/admin/users/${session.user.id}/credits`,
-      { amount: 500, reason: 'playground spec', idempotencyKey: 'playground-spec' },
-      session.accessToken,
-      201,
-    );
-    browser = await openBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
     await router?.close();
     await media?.close();
     await fake?.close();
   });
 
+  const spec = useSpecSession(() => ({
+    OPENAI_API_KEY: PLATFORM_KEY,
+    OPENAI_BASE_URL: router.baseUrl,
+    OPENAI_MODELS: 'gpt-4o-mini,gpt-4o',
+    HTTP_ALLOW_PRIVATE: allowPrivatePorts([router.port]),
+  }));
+
+  beforeAll(async () => {
+    // The first account is an admin, so it may add credits.
+    const session = await api(spec.runtime, '/v1/auth/register', FIRST_USER, null, 201);
+    await api(
+      spec.runtime,
+      `/v1/admin/users/${session.user.id}/credits`,
+      { amount: 500, reason: 'playground spec', idempotencyKey: 'playground-spec' },
+      session.accessToken,
+      201,
+    );
+  });
+
   it('generates chat text and an image', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
     const reply = 'Um farol ao entardecer 🌅 — منارة — מגדלור';
     fake.enqueue({ text: reply, usage: { prompt_tokens: 600, completion_tokens: 400 } });
-    await openApp(page, runtime.url);
+    await openApp(page, spec.runtime.url);
     await page.getByRole('link', { name: 'Playground' }).click();
     await page.waitForSelector('[data-testid="generator-chat"]');
 
@@ -107,6 +107,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
     expect(await image.getByTestId('credit-cost').getAttribute('data-credits')).toBe('4');
 
     await saveScreenshot(page, 'playground-image');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

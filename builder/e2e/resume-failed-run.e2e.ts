@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectPorts, createGraph, dragFromPalette, openApp, selectNode, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 /** A local API that replies 503 until `healthy` is set, then 200 with JSON. */
 interface FlakyServer {
@@ -33,26 +33,21 @@ async function startFlakyServer(): Promise<FlakyServer> {
 }
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('resume a failed run', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
   let api: FlakyServer;
 
   beforeAll(async () => {
     api = await startFlakyServer();
-    const { host } = new URL(api.url);
-    runtime = await startRuntime(inject('builderDir'), { HTTP_ALLOW_PRIVATE: host });
-    browser = await openBrowser();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
     await api?.close();
   });
 
+  const spec = useSpecSession(() => ({ HTTP_ALLOW_PRIVATE: new URL(api.url).host }));
+
   it('fails on the HTTP node, then resumes from it', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     await createGraph(page, 'Order status');
 
     await dragFromPalette(page, 'core/noop@1', { x: 60, y: 220 });
@@ -94,6 +89,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('resume a failed run', () => {
     expect(shown.out?.status).toBe(200);
     expect(shown.out?.body).toEqual({ order: 42, state: 'paid' });
     await saveScreenshot(page, 'resume-failed-run');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

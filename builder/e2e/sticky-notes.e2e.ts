@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createGraph, dragFromPalette, openApp, waitForSaved } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 /** Returns the on-screen box of a note's React Flow wrapper. */
 async function noteBox(page: Page, id: string) {
@@ -21,22 +21,11 @@ async function drag(page: Page, from: { x: number; y: number }, to: { x: number;
 }
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('sticky notes', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'));
-    browser = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-  });
+  const spec = useSpecSession();
 
   it('add, edit, colour, move, resize, delete, undo and keep', async () => {
-    const { page } = browser;
-    await openApp(page, runtime.url);
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
     await createGraph(page, 'Annotated');
     await dragFromPalette(page, 'core/noop@1', { x: 80, y: 420 });
     await page.waitForSelector('[data-testid="node-noop"]');
@@ -107,6 +96,6 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('sticky notes', () => {
     await page.locator('dialog[open]').getByRole('button', { name: 'Start run' }).click();
     await page.waitForSelector('[data-testid="run-bar"][data-run-status="succeeded"]');
     expect(await page.getAttribute('[data-testid="node-noop"]', 'data-status')).toBe('succeeded');
-    expect(browser.pageErrors).toEqual([]);
+    expect(spec.browser.pageErrors).toEqual([]);
   });
 });

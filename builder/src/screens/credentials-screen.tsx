@@ -4,13 +4,13 @@ import type { CredentialView } from '../api/account-api';
 import { useAccountApi } from '../account/use-account-api';
 import { useAction } from '../account/use-action';
 import { ConfirmDialog } from '../components/confirm-dialog';
-import { Dialog } from '../components/dialog';
+import { NameDialog } from '../components/name-dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { CredentialForm } from '../credentials/credential-form';
 import { useCredentialCatalog } from '../credentials/use-credential-catalog';
 import { useI18n } from '../i18n/i18n';
 
-type Pending = { kind: 'rename'; item: CredentialView; name: string } | { kind: 'delete'; item: CredentialView };
+type Pending = { kind: 'rename' | 'delete'; item: CredentialView };
 
 export function CredentialsScreen() {
   const api = useAccountApi();
@@ -87,7 +87,7 @@ export function CredentialsScreen() {
                   </td>
                   <td>{dateFormat.format(new Date(item.updatedAt))}</td>
                   <td className="list__actions">
-                    <button type="button" onClick={() => setPending({ kind: 'rename', item, name: item.name })}>
+                    <button type="button" onClick={() => setPending({ kind: 'rename', item })}>
                       {t('list.rename')}
                     </button>
                     {typeOf(item.type)?.testable === true && (
@@ -106,23 +106,18 @@ export function CredentialsScreen() {
         </div>
       )}
       {pending?.kind === 'rename' && (
-        <Dialog
+        <NameDialog
           title={t('credentials.renameTitle')}
+          label={t('credentials.name')}
           submitLabel={t('dialog.save')}
-          submitDisabled={pending.name.trim() === ''}
+          initialName={pending.item.name}
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            setPending(null);
+          onSubmit={(name) =>
             void act(async () => {
-              await api.renameCredential(pending.item.id, pending.name.trim());
-            });
-          }}
-        >
-          <label>
-            {t('credentials.name')}
-            <input autoFocus maxLength={200} value={pending.name} onChange={(event) => setPending({ ...pending, name: event.target.value })} />
-          </label>
-        </Dialog>
+              await api.renameCredential(pending.item.id, name);
+            })
+          }
+        />
       )}
       {pending?.kind === 'delete' && (
         <ConfirmDialog

@@ -4,7 +4,8 @@ import { ApiError, toApiError } from '../api/api-error';
 import type { GraphSummary } from '../api/types';
 import { useApi } from '../api-context';
 import { AppLink } from '../components/app-link';
-import { Dialog } from '../components/dialog';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { NameDialog } from '../components/name-dialog';
 import { TemplateDialog } from '../components/template-dialog';
 import { ErrorNotice } from '../components/error-notice';
 import { downloadBlob, graphFileName } from '../graph/file-io';
@@ -12,9 +13,8 @@ import { useI18n } from '../i18n/i18n';
 import { graphPath, navigate, PLAYGROUND_PATH, runsPath } from '../router';
 
 type Pending =
-  | { kind: 'create'; name: string }
-  | { kind: 'rename'; graph: GraphSummary; name: string }
-  | { kind: 'delete'; graph: GraphSummary }
+  | { kind: 'create' }
+  | { kind: 'rename' | 'delete'; graph: GraphSummary }
   | { kind: 'template' };
 
 /** Delay between the last key in the search box and the server request, in milliseconds. */
@@ -117,7 +117,7 @@ export function GraphListScreen() {
           value={search}
           onChange={(event) => setSearch(event.target.value)}
         />
-        <button type="button" className="primary" onClick={() => setPending({ kind: 'create', name: t('list.newName') })}>
+        <button type="button" className="primary" onClick={() => setPending({ kind: 'create' })}>
           {t('list.create')}
         </button>
         <button type="button" onClick={() => setPending({ kind: 'template' })}>
@@ -177,7 +177,7 @@ export function GraphListScreen() {
                 </td>
                 <td>{dateFormat.format(new Date(graph.updatedAt))}</td>
                 <td className="list__actions">
-                  <button type="button" onClick={() => setPending({ kind: 'rename', graph, name: graph.name })}>
+                  <button type="button" onClick={() => setPending({ kind: 'rename', graph })}>
                     {t('list.rename')}
                   </button>
                   <AppLink className="button" href={runsPath(graph.id)}>
@@ -207,37 +207,34 @@ export function GraphListScreen() {
           }}
         />
       )}
-      {pending !== null && (pending.kind === 'create' || pending.kind === 'rename') && (
-        <Dialog
-          title={pending.kind === 'create' ? t('list.createTitle') : t('list.renameTitle')}
-          submitLabel={pending.kind === 'create' ? t('dialog.create') : t('dialog.save')}
-          submitDisabled={pending.name.trim() === ''}
+      {pending?.kind === 'create' && (
+        <NameDialog
+          title={t('list.createTitle')}
+          label={t('list.name')}
+          submitLabel={t('dialog.create')}
+          initialName={t('list.newName')}
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            const name = pending.name.trim();
-            setPending(null);
-            void (pending.kind === 'create' ? create(name) : rename(pending.graph, name));
-          }}
-        >
-          <label>
-            {t('list.name')}
-            <input autoFocus value={pending.name} maxLength={200} onChange={(event) => setPending({ ...pending, name: event.target.value })} />
-          </label>
-        </Dialog>
+          onSubmit={(name) => void create(name)}
+        />
+      )}
+      {pending?.kind === 'rename' && (
+        <NameDialog
+          title={t('list.renameTitle')}
+          label={t('list.name')}
+          submitLabel={t('dialog.save')}
+          initialName={pending.graph.name}
+          onClose={() => setPending(null)}
+          onSubmit={(name) => void rename(pending.graph, name)}
+        />
       )}
       {pending !== null && pending.kind === 'delete' && (
-        <Dialog
+        <ConfirmDialog
           title={t('list.deleteTitle')}
+          text={t('list.deleteText', { name: pending.graph.name })}
           submitLabel={t('dialog.delete')}
-          danger
           onClose={() => setPending(null)}
-          onSubmit={() => {
-            setPending(null);
-            void remove(pending.graph);
-          }}
-        >
-          <p>{t('list.deleteText', { name: pending.graph.name })}</p>
-        </Dialog>
+          onConfirm={() => void remove(pending.graph)}
+        />
       )}
     </main>
   );

@@ -11,21 +11,18 @@ import {
   ToolMessage,
   mapChatMessagesToStoredMessages,
   mapStoredMessagesToChatMessages,
-  type AIMessageChunk,
   type BaseMessage,
   type StoredMessage,
 } from '@langchain/core/messages';
 import { NodeError, type NodeContext, type NodeResult } from '../executor/node-type.js';
-import { IN_PORT } from '../nodes/scope.js';
 import { buildAgentTools, configProblemsOf, toolConfigOf, type AgentTool, type ToolEntry } from './agent-tools.js';
-import { renderTemplate, CHAT_PRICE } from './chat-node.js';
+import { renderTemplate } from './chat-node.js';
 import { createChatModel } from './chat-model.js';
-import { describeProviders, MODEL_SLOT, resolveConnection, type AiNodeType, type ModelConnection } from './connections.js';
+import type { AiNodeType, ModelConnection } from './connections.js';
 import { runInfoOf, type AiNodeDependencies, type NodeRunInfo } from './dependencies.js';
 import { addUsage, textOf, usageOf, type TokenUsage } from './messages.js';
-import { toProviderError } from './provider-errors.js';
-import { AI_PROVIDERS, type AiProviderName } from './settings.js';
-import { TokenLogBatcher } from './token-log.js';
+import { aiNodeTypeBase, collectModelReply, modelRequestConfigOf, resolveNodeConnection, type ModelRequestConfig } from './model-node.js';
+import { AI_PROVIDERS } from './settings.js';
 import { restoreToolTasks, runToolTask } from './tool-task.js';
 
 /** Model replies an agent may request when its config sets no `maxSteps`. */
@@ -33,13 +30,7 @@ export const DEFAULT_MAX_STEPS = 10;
 /** Upper bound of `maxSteps`. */
 export const MAX_STEPS_LIMIT = 50;
 
-interface AgentConfig {
-  provider: AiProviderName;
-  model: string;
-  prompt: string;
-  system?: string;
-  temperature?: number;
-  maxTokens?: number;
+interface AgentConfig extends ModelRequestConfig {
   maxSteps: number;
   tools: ToolEntry[];
 }
@@ -85,12 +76,7 @@ export const AGENT_CONFIG_SCHEMA = {
 
 function agentConfigOf(config: Record<string, unknown>): AgentConfig {
   return {
-    provider: (config.provider as AiProviderName | undefined) ?? 'openai',
-    model: config.model as string,
-    prompt: config.prompt as string,
-    ...(typeof config.system === 'string' ? { system: config.system } : {}),
-    ...(typeof config.temperature === 'number' ? { temperature: config.temperature } : {}),
-    ...(typeof config.maxTokens === 'number' ? { maxTokens: config.maxTokens } : {}),
+    ...modelRequestConfigOf(config),
     maxSteps: typeof config.maxSteps === 'number' ? config.maxSteps : DEFAULT_MAX_STEPS,
     tools: (config.tools as ToolEntry[] | undefined) ?? [],
   };
@@ -185,23 +171,12 @@ class AgentExecution {
   }
 
   async #askModel(): Promise<AIMessage> {
-    const { provider, model } = this.#config;
+    const { provider } = this.#config;
     const chat = createChatModel(this.#connection, { ...this.#config, timeoutMs: this.#deps.settings.requestTimeoutMs });
     const bound = chat.bindTools(this.#tools.map((tool) => tool.definition));
-    const batcher = new TokenLogBatcher((level, message, data) => this.#ctx.log(level, message, this.#connection.scrubber.scrub(data)));
-    const started = performance.now();
-    let full: AIMessageChunk | undefined;
-    try {
-      for await (const chunk of await bound.stream(this.#messages, { signal: this.#ctx.signal })) {
-        batcher.add(textOf(chunk));
-        full = full === undefined ? chunk : full.concat(chunk);
-      }
-    } catch (error) {
-      throw toProviderError(error, { provider, model, scrubber: this.#connection.scrubber, cancelled: this.#ctx.signal.aborted });
-    } finally {
-      batcher.finish();
-      this.#deps.metrics.aiRequestDuration.observe({ provider, model }, (performance.now() - started) / 1000);
-    }
+    const full = await collectModelReply(this.#deps, this.#ctx, this.#connection, this.#config, () =>
+      bound.stream(this.#messages, { signal: this.#ctx.signal }),
+    );
     if (full === undefined) throw new NodeError('AI_PROVIDER_UNAVAILABLE', `provider "${provider}" sent an empty reply`, { retryable: true });
     const usage = usageOf(full);
     this.#usage = addUsage(this.#usage, usage);
@@ -273,12 +248,7 @@ async function executeAgent(deps: AiNodeDependencies, ctx: NodeContext): Promise
   const config = agentConfigOf(ctx.config);
   const run = await runInfoOf(deps.storage, ctx);
   const tools = buildAgentTools(config.tools, deps.nodeTypesFor(run.ownerId));
-  const connection = await resolveConnection(deps.settings, deps.credentials, {
-    provider: config.provider,
-    credentialId: run.credentials[MODEL_SLOT],
-    ownerId: run.ownerId,
-    scope: { runId: ctx.runId, nodeId: ctx.nodeId, taskId: ctx.taskId },
-  });
+  const connection = await resolveNodeConnection(deps, ctx, run, config.provider);
   return new AgentExecution(deps, ctx, config, run, tools, connection).execute();
 }
 
@@ -288,13 +258,9 @@ export function createAgentNodeType(deps: AiNodeDependencies): AiNodeType {
     type: 'ai/agent@1',
     displayName: 'AI agent',
     description: 'A tool-calling agent whose tools are plugin actions; each tool call runs as a child task.',
-    group: 'AI',
+    ...aiNodeTypeBase(deps),
     configSchema: AGENT_CONFIG_SCHEMA as unknown as Record<string, unknown>,
-    inputs: [IN_PORT],
     outputs: [{ name: 'out', displayName: 'Answer' }],
-    credits: { ...CHAT_PRICE },
-    providers: describeProviders(deps.settings),
-    credentialSlot: MODEL_SLOT,
     execute: (ctx) => executeAgent(deps, ctx),
   };
 }

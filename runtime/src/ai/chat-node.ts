@@ -3,20 +3,16 @@
  * optional JSON Schema for structured output and a result cache for identical requests.
  */
 import { interpolate, PluginSchemaValidator, describeTooLarge } from '@gestorlead/sdk-plugin';
-import { HumanMessage, SystemMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
+import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { NodeError, type NodeContext, type NodeResult } from '../executor/node-type.js';
-import { IN_PORT, templateScope } from '../nodes/scope.js';
+import { templateScope } from '../nodes/scope.js';
 import { chatCacheKey, type ChatRequestIdentity } from './cache-key.js';
 import { createChatModel } from './chat-model.js';
-import { describeProviders, MODEL_SLOT, resolveConnection, type AiNodeType, type ModelConnection } from './connections.js';
+import type { AiNodeType, ModelConnection } from './connections.js';
 import { runInfoOf, type AiNodeDependencies } from './dependencies.js';
 import { textOf, usageOf, type TokenUsage } from './messages.js';
-import { toProviderError } from './provider-errors.js';
-import { AI_PROVIDERS, type AiProviderName } from './settings.js';
-import { TokenLogBatcher } from './token-log.js';
-
-/** Credits of `ai/chat@1` per token (input plus output) and the tokens reserved per call. */
-export const CHAT_PRICE = { perUnit: 0.002, unit: 'token', maxUnits: 10_000 } as const;
+import { aiNodeTypeBase, collectModelReply, modelRequestConfigOf, resolveNodeConnection, type ModelRequestConfig } from './model-node.js';
+import { AI_PROVIDERS } from './settings.js';
 
 /** Time between two deletions of expired cache entries by one storage, in milliseconds. */
 const CACHE_SWEEP_INTERVAL_MS = 3_600_000;
@@ -31,13 +27,7 @@ async function sweepExpiredEntries(deps: AiNodeDependencies, now: number): Promi
 }
 
 /** The config of an `ai/chat@1` node after defaults. */
-interface ChatConfig {
-  provider: AiProviderName;
-  model: string;
-  prompt: string;
-  system?: string;
-  temperature?: number;
-  maxTokens?: number;
+interface ChatConfig extends ModelRequestConfig {
   outputSchema?: Record<string, unknown>;
   cache: boolean;
 }
@@ -71,12 +61,7 @@ export const CHAT_CONFIG_SCHEMA = {
 
 function chatConfigOf(config: Record<string, unknown>): ChatConfig {
   return {
-    provider: (config.provider as AiProviderName | undefined) ?? 'openai',
-    model: config.model as string,
-    prompt: config.prompt as string,
-    ...(typeof config.system === 'string' ? { system: config.system } : {}),
-    ...(typeof config.temperature === 'number' ? { temperature: config.temperature } : {}),
-    ...(typeof config.maxTokens === 'number' ? { maxTokens: config.maxTokens } : {}),
+    ...modelRequestConfigOf(config),
     ...(config.outputSchema !== undefined ? { outputSchema: config.outputSchema as Record<string, unknown> } : {}),
     cache: config.cache !== false,
   };
@@ -128,25 +113,13 @@ async function streamReply(
   messages: BaseMessage[],
 ): Promise<{ text: string; usage: TokenUsage }> {
   const model = createChatModel(connection, { ...config, timeoutMs: deps.settings.requestTimeoutMs });
-  const batcher = new TokenLogBatcher((level, message, data) => ctx.log(level, message, connection.scrubber.scrub(data)));
   const responseFormat =
     config.outputSchema === undefined
       ? undefined
       : { type: 'json_schema' as const, json_schema: { name: 'output', schema: config.outputSchema, strict: false } };
-  const started = performance.now();
-  let full: AIMessageChunk | undefined;
-  try {
-    const stream = await model.stream(messages, { signal: ctx.signal, ...(responseFormat ? { response_format: responseFormat } : {}) });
-    for await (const chunk of stream) {
-      batcher.add(textOf(chunk));
-      full = full === undefined ? chunk : full.concat(chunk);
-    }
-  } catch (error) {
-    throw toProviderError(error, { provider: config.provider, model: config.model, scrubber: connection.scrubber, cancelled: ctx.signal.aborted });
-  } finally {
-    batcher.finish();
-    deps.metrics.aiRequestDuration.observe({ provider: config.provider, model: config.model }, (performance.now() - started) / 1000);
-  }
+  const full = await collectModelReply(deps, ctx, connection, config, () =>
+    model.stream(messages, { signal: ctx.signal, ...(responseFormat ? { response_format: responseFormat } : {}) }),
+  );
   return { text: full === undefined ? '' : textOf(full), usage: full === undefined ? { inputTokens: 0, outputTokens: 0 } : usageOf(full) };
 }
 
@@ -157,12 +130,7 @@ async function executeChat(deps: AiNodeDependencies, ctx: NodeContext): Promise<
   const system = config.system === undefined ? null : renderTemplate(config.system, ctx);
 
   const run = await runInfoOf(deps.storage, ctx);
-  const connection = await resolveConnection(deps.settings, deps.credentials, {
-    provider: config.provider,
-    credentialId: run.credentials[MODEL_SLOT],
-    ownerId: run.ownerId,
-    scope: { runId: ctx.runId, nodeId: ctx.nodeId, taskId: ctx.taskId },
-  });
+  const connection = await resolveNodeConnection(deps, ctx, run, config.provider);
 
   const identity: ChatRequestIdentity = {
     provider: config.provider,
@@ -218,13 +186,9 @@ export function createChatNodeType(deps: AiNodeDependencies): AiNodeType {
     type: 'ai/chat@1',
     displayName: 'AI chat',
     description: 'Sends a prompt built from the inputs to a chat model and returns its reply.',
-    group: 'AI',
+    ...aiNodeTypeBase(deps),
     configSchema: CHAT_CONFIG_SCHEMA as unknown as Record<string, unknown>,
-    inputs: [IN_PORT],
     outputs: [{ name: 'out', displayName: 'Reply' }],
-    credits: { ...CHAT_PRICE },
-    providers: describeProviders(deps.settings),
-    credentialSlot: MODEL_SLOT,
     execute: (ctx) => executeChat(deps, ctx),
   };
 }

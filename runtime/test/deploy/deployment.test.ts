@@ -233,47 +233,71 @@ describe('Makefile', () => {
 });
 
 describe('Terraform', () => {
-  /** Parses every .tf file of infrastructure/ with HashiCorp's HCL parser (compiled to WebAssembly). */
-  async function parseInfrastructure(): Promise<any> {
+  /** Parses the named .tf files of a folder with HashiCorp's HCL parser (compiled to WebAssembly) and merges their blocks. */
+  async function parseTerraform(folder: string, files: string[]): Promise<any> {
     const { parse } = await import('@cdktf/hcl2json');
     const merged: any = {};
-    for (const file of ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']) {
-      const parsed = await parse(file, readRepoFile(`infrastructure/${file}`));
+    for (const file of files) {
+      const parsed = await parse(file, readRepoFile(`${folder}/${file}`));
       for (const [block, content] of Object.entries(parsed)) merged[block] = { ...(merged[block] ?? {}), ...(content as object) };
     }
     return merged;
   }
 
-  const containerEnv = (container: any, locals: any): string[] => {
-    // `concat(local.studio_env, ["ROLE=…"])` keeps the expression as text; the parser resolves
-    // nothing, so the test reads the role list and the shared list apart.
-    const text = String(container.env);
-    const own = [...text.matchAll(/"([A-Z][A-Z0-9_]*=[^"]*)"/g)].map((match) => match[1]);
-    return text.includes('local.studio_env') ? [...locals.studio_env, ...own] : own;
+  const parseInfrastructure = () => parseTerraform('infrastructure', ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']);
+  const parseStudioModule = () => parseTerraform('infrastructure/modules/studio-container', ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf']);
+
+  /** Returns the environment that the studio-container module gives a role: `concat(var.env, ["ROLE=<role>"], var.extra_env)`. */
+  const studioEnv = (studio: any, locals: any): string[] => {
+    expect(studio.env).toBe('${local.studio_env}');
+    return [...locals.studio_env, `ROLE=${studio.role}`, ...(studio.extra_env ?? [])];
   };
 
   it('declares the same stack as compose', async () => {
     const tf = await parseInfrastructure();
     const locals = tf.locals[0];
     const containers = tf.resource.docker_container;
+    const studios = tf.module;
 
     expect(tf.terraform[0].required_providers[0].docker.source).toBe('kreuzwerker/docker');
-    expect(Object.keys(containers).sort()).toEqual(ALL_SERVICES.map((name) => name.replace('-', '_')).sort());
+    expect([...Object.keys(containers), ...Object.keys(studios)].sort()).toEqual(ALL_SERVICES.map((name) => name.replace('-', '_')).sort());
     const listed = envExampleNames();
     for (const role of STUDIO_SERVICES) {
-      const container = containers[role][0];
-      const env = containerEnv(container, locals);
-      expect(env, role).toContain(`ROLE=${role}`);
+      const studio = studios[role][0];
+      expect(studio.source, role).toBe('./modules/studio-container');
+      expect(studio.role, role).toBe(role);
+      const env = studioEnv(studio, locals);
       for (const entry of env) expect(listed.has(entry.split('=')[0]), `${role}: ${entry}`).toBe(true);
-      expect(container.healthcheck[0].test).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs']);
-      expect(container.networks_advanced[0].aliases).toEqual([role]);
     }
-    expect(containers.worker[0].count).toBe('${var.worker_count}');
-    expect(containerEnv(containers.worker[0], locals)).toContain(`METRICS_PORT=${environmentOf('worker').METRICS_PORT}`);
-    expect(containers.api[0].ports[0].internal).toBe(defaults.port);
+    expect(studios.worker[0].count).toBe('${var.worker_count}');
+    expect(studioEnv(studios.worker[0], locals)).toContain(`METRICS_PORT=${environmentOf('worker').METRICS_PORT}`);
+    expect(studios.api[0].published_port).toBe('${var.studio_port}');
+    expect(tf.output.worker_names[0].value).toBe('${module.worker[*].name}');
     expect(containers.mongo[0].command).toEqual(['mongod', '--replSet', 'rs0', '--bind_ip_all']);
     expect(locals.mongo_health).toContain("rs.initiate({ _id: 'rs0'");
     const uploads = containers.prometheus[0].upload.map((upload: any) => upload.content);
     expect(uploads.join(' ')).toContain('deploy/prometheus/prometheus.yml');
+  });
+
+  it('runs each studio role as compose does', async () => {
+    const tf = await parseInfrastructure();
+    const studioModule = await parseStudioModule();
+    const container = studioModule.resource.docker_container.studio[0];
+
+    expect(studioModule.terraform[0].required_providers[0].docker.source).toBe('kreuzwerker/docker');
+    expect(String(container.env)).toBe('${concat(var.env, ["ROLE=${var.role}"], var.extra_env)}');
+    expect(container.healthcheck[0].test).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs']);
+    expect(container.networks_advanced[0].aliases).toEqual(['${var.role}']);
+    expect(container.volumes[0].container_path).toBe('/data');
+    expect(container.dynamic.ports[0].content[0].internal).toBe(defaults.port);
+    // Every module input the root sets is declared, and every required input is set.
+    const declared = studioModule.variable;
+    for (const role of STUDIO_SERVICES) {
+      const inputs = Object.keys(tf.module[role][0]).filter((key) => !['source', 'count', 'depends_on'].includes(key));
+      for (const input of inputs) expect(declared[input], `${role}: ${input}`).toBeDefined();
+      for (const [name, [variable]] of Object.entries(declared) as [string, any[]][]) {
+        if (!('default' in variable)) expect(inputs, `${role} sets ${name}`).toContain(name);
+      }
+    }
   });
 });

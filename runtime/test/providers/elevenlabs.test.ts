@@ -2,42 +2,24 @@
  * The `elevenlabs` plugin through a real studio against a local server that speaks the
  * ElevenLabs text-to-speech wire format.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginTestStudio } from '../plugins/support/plugin-studio.js';
-import { elevenlabsError, elevenlabsSpeechBytes, startFakeElevenLabs, type FakeElevenLabs } from '../support/fake-providers/elevenlabs.js';
-import { artifactMeta, downloadArtifact, expectNoSecret, nodeTypeOf, runNode, startProviderStudio, storeCredential, taskLog, UNICODE_PROMPT } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { elevenlabsError, elevenlabsSpeechBytes, startFakeElevenLabs } from '../support/fake-providers/elevenlabs.js';
+import { artifactMeta, downloadArtifact, expectNoSecret, nodeTypeOf, runNode, storeCredential, taskLog, UNICODE_PROMPT } from './support.js';
+import { useProviderStudio } from '../tasks/support/provider-studio.js';
 
 const PLATFORM_KEY = 'xi-platform-key-0123456789';
 const USER_KEY = 'xi-user-own-key-9876543210';
 const VOICE = 'JBFqnCBsd6RMkjVDRZzb';
-let fake: FakeElevenLabs;
-let userFake: FakeElevenLabs;
-let test: PluginTestStudio;
 
-beforeAll(async () => {
-  fake = await startFakeElevenLabs(PLATFORM_KEY);
-  userFake = await startFakeElevenLabs(USER_KEY);
+const provider = useProviderStudio({
+  plugin: 'elevenlabs',
+  startFakes: async () => ({ fake: await startFakeElevenLabs(PLATFORM_KEY), userFake: await startFakeElevenLabs(USER_KEY) }),
+  platformEnv: ({ fake }) => ({ ELEVENLABS_API_KEY: PLATFORM_KEY, ELEVENLABS_BASE_URL: fake.baseUrl }),
 });
-
-afterAll(async () => {
-  await fake.close();
-  await userFake.close();
-});
-
-afterEach(async () => {
-  await test?.close();
-  fake.reset();
-  userFake.reset();
-});
-
-async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
-  test = await startProviderStudio('elevenlabs', [fake.port, userFake.port], { ELEVENLABS_API_KEY: PLATFORM_KEY, ELEVENLABS_BASE_URL: fake.baseUrl, ...env });
-  return test;
-}
 
 describe('elevenlabs/text-to-speech', () => {
   it('stores speech of unicode text', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, {
       type: 'elevenlabs/text-to-speech@1',
@@ -45,7 +27,7 @@ describe('elevenlabs/text-to-speech', () => {
     }, { text: UNICODE_PROMPT });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const sent = fake.requests[0];
+    const sent = provider.fake.requests[0];
     expect(sent.path).toBe(`/v1/text-to-speech/${VOICE}`);
     expect(sent.query.get('output_format')).toBe('mp3_44100_128');
     expect(sent.headers['xi-api-key']).toBe(PLATFORM_KEY);
@@ -68,19 +50,19 @@ describe('elevenlabs/text-to-speech', () => {
   });
 
   it('sends pcm output format', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, output } = await runNode(test, { type: 'elevenlabs/text-to-speech@1', config: { text: 'olá', voiceId: VOICE, outputFormat: 'pcm_24000', modelId: 'eleven_flash_v2_5' } });
 
     expect(run.status).toBe('succeeded');
-    expect(fake.requests[0].query.get('output_format')).toBe('pcm_24000');
-    expect(fake.requests[0].body).toEqual({ text: 'olá', model_id: 'eleven_flash_v2_5' });
+    expect(provider.fake.requests[0].query.get('output_format')).toBe('pcm_24000');
+    expect(provider.fake.requests[0].body).toEqual({ text: 'olá', model_id: 'eleven_flash_v2_5' });
     expect(output.audio.contentType).toBe('audio/pcm');
   });
 
   it('retries 429 after retry-after', async () => {
-    await startStudio();
-    fake.enqueue(elevenlabsError(429, 'too_many_concurrent_requests', 'Too many concurrent requests.', { 'retry-after': '1' }));
+    const test = await provider.start();
+    provider.fake.enqueue(elevenlabsError(429, 'too_many_concurrent_requests', 'Too many concurrent requests.', { 'retry-after': '1' }));
 
     const { run, task } = await runNode(test, {
       type: 'elevenlabs/text-to-speech@1',
@@ -90,12 +72,12 @@ describe('elevenlabs/text-to-speech', () => {
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
     expect(task.attempts).toBe(2);
-    expect(fake.requests[1].receivedAt - fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
+    expect(provider.fake.requests[1].receivedAt - provider.fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
   });
 
   it('reads a validation error', async () => {
-    await startStudio();
-    fake.enqueue({ status: 422, json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1.0', type: 'value_error' }] } });
+    const test = await provider.start();
+    provider.fake.enqueue({ status: 422, json: { detail: [{ loc: ['body', 'voice_settings', 'stability'], msg: 'ensure this value is less than or equal to 1.0', type: 'value_error' }] } });
 
     const { task } = await runNode(test, { type: 'elevenlabs/text-to-speech@1', config: { text: 'hello', voiceId: VOICE } });
 
@@ -104,8 +86,8 @@ describe('elevenlabs/text-to-speech', () => {
   });
 
   it('times out a slow reply', async () => {
-    await startStudio();
-    fake.enqueue({ delayMs: 3_000, bytes: Buffer.from('late') });
+    const test = await provider.start();
+    provider.fake.enqueue({ delayMs: 3_000, bytes: Buffer.from('late') });
 
     const { task } = await runNode(test, { type: 'elevenlabs/text-to-speech@1', config: { text: 'hello', voiceId: VOICE, requestTimeoutMs: 1_000 } });
 
@@ -113,7 +95,7 @@ describe('elevenlabs/text-to-speech', () => {
   });
 
   it('scrubs a key the provider echoes', async () => {
-    await startStudio({ ELEVENLABS_API_KEY: 'xi-wrong-key-echoed-back' });
+    const test = await provider.start({ ELEVENLABS_API_KEY: 'xi-wrong-key-echoed-back' });
 
     const { task } = await runNode(test, { type: 'elevenlabs/text-to-speech@1', config: { text: 'hello', voiceId: VOICE } });
 
@@ -123,8 +105,8 @@ describe('elevenlabs/text-to-speech', () => {
   });
 
   it('uses the user credential without platform key', async () => {
-    test = await startProviderStudio('elevenlabs', [fake.port, userFake.port], {});
-    const credentialId = await storeCredential(test, 'elevenlabs/apiKey', { apiKey: USER_KEY, baseUrl: userFake.baseUrl });
+    const test = await provider.startWithoutPlatformKey();
+    const credentialId = await storeCredential(test, 'elevenlabs/apiKey', { apiKey: USER_KEY, baseUrl: provider.userFake.baseUrl });
 
     const nodeType = await nodeTypeOf(test, 'elevenlabs/text-to-speech@1');
     const withoutKey = await runNode(test, { type: 'elevenlabs/text-to-speech@1', config: { text: 'hello', voiceId: VOICE } });
@@ -133,7 +115,7 @@ describe('elevenlabs/text-to-speech', () => {
     expect(nodeType.platformCredentials).toEqual([{ slot: 'api', type: 'elevenlabs/apiKey', configured: false }]);
     expect(withoutKey.task.error?.code).toBe('AI_PROVIDER_NOT_CONFIGURED');
     expect(withKey.run.status, JSON.stringify(withKey.task.error)).toBe('succeeded');
-    expect(userFake.requests.at(-1)?.headers['xi-api-key']).toBe(USER_KEY);
+    expect(provider.userFake.requests.at(-1)?.headers['xi-api-key']).toBe(USER_KEY);
     await expectNoSecret(test, withKey.task.id, USER_KEY);
   });
 });

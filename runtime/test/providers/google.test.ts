@@ -2,44 +2,22 @@
  * The `google` plugin through a real studio against a local server that speaks the Gemini API
  * (v1beta) wire format: generateContent, streamGenerateContent with SSE, and image output.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginTestStudio } from '../plugins/support/plugin-studio.js';
-import {
-  geminiEchoText,
-  geminiError,
-  geminiImageBytes,
-  geminiRateLimited,
-  geminiUsage,
-  startFakeGemini,
-  type FakeGemini,
-} from '../support/fake-providers/gemini.js';
-import { artifactMeta, downloadArtifact, expectNoSecret, linesOf, nodeTypeOf, runNode, startProviderStudio, taskLog, UNICODE_PROMPT } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { geminiEchoText, geminiError, geminiImageBytes, geminiRateLimited, geminiUsage, startFakeGemini } from '../support/fake-providers/gemini.js';
+import { artifactMeta, downloadArtifact, expectNoSecret, linesOf, nodeTypeOf, runNode, taskLog, UNICODE_PROMPT } from './support.js';
+import { useProviderStudio } from '../tasks/support/provider-studio.js';
 
 const PLATFORM_KEY = 'AIza-platform-google-key-0123';
-let fake: FakeGemini;
-let test: PluginTestStudio;
 
-beforeAll(async () => {
-  fake = await startFakeGemini(PLATFORM_KEY);
+const provider = useProviderStudio({
+  plugin: 'google',
+  startFakes: async () => ({ fake: await startFakeGemini(PLATFORM_KEY) }),
+  platformEnv: ({ fake }) => ({ GOOGLE_API_KEY: PLATFORM_KEY, GOOGLE_BASE_URL: fake.baseUrl }),
 });
-
-afterAll(async () => {
-  await fake.close();
-});
-
-afterEach(async () => {
-  await test?.close();
-  fake.reset();
-});
-
-async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
-  test = await startProviderStudio('google', [fake.port], { GOOGLE_API_KEY: PLATFORM_KEY, GOOGLE_BASE_URL: fake.baseUrl, ...env });
-  return test;
-}
 
 describe('google/generate-text', () => {
   it('generates unicode text', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, {
       type: 'google/generate-text@1',
@@ -47,7 +25,7 @@ describe('google/generate-text', () => {
     }, { question: UNICODE_PROMPT });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const sent = fake.requests[0];
+    const sent = provider.fake.requests[0];
     expect(sent.path).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
     expect(sent.headers['x-goog-api-key']).toBe(PLATFORM_KEY);
     expect(sent.query.get('key')).toBeNull();
@@ -70,13 +48,13 @@ describe('google/generate-text', () => {
   });
 
   it('streams with server-sent events', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: UNICODE_PROMPT, stream: true, model: 'gemini-2.5-pro' } });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    expect(fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-pro:streamGenerateContent');
-    expect(fake.requests[0].query.get('alt')).toBe('sse');
+    expect(provider.fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-pro:streamGenerateContent');
+    expect(provider.fake.requests[0].query.get('alt')).toBe('sse');
     expect(output.text).toBe(geminiEchoText(UNICODE_PROMPT));
     const chunks = linesOf((await taskLog(test, task.id)).events, 'model output');
     expect(chunks.length).toBe(3);
@@ -84,8 +62,8 @@ describe('google/generate-text', () => {
   });
 
   it('retries 429 after retry info', async () => {
-    await startStudio();
-    fake.enqueue(geminiRateLimited(1));
+    const test = await provider.start();
+    provider.fake.enqueue(geminiRateLimited(1));
 
     const { run, task } = await runNode(test, {
       type: 'google/generate-text@1',
@@ -95,12 +73,12 @@ describe('google/generate-text', () => {
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
     expect(task.attempts).toBe(2);
-    expect(fake.requests[1].receivedAt - fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
+    expect(provider.fake.requests[1].receivedAt - provider.fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
   });
 
   it('keeps retry delay on the error', async () => {
-    await startStudio();
-    fake.enqueue(geminiRateLimited(7));
+    const test = await provider.start();
+    provider.fake.enqueue(geminiRateLimited(7));
 
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
 
@@ -109,8 +87,8 @@ describe('google/generate-text', () => {
   });
 
   it('rejects an unknown model', async () => {
-    await startStudio();
-    fake.enqueue(geminiError(404, 'models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.'));
+    const test = await provider.start();
+    provider.fake.enqueue(geminiError(404, 'models/gemini-9 is not found for API version v1beta, or is not supported for generateContent.'));
 
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello', model: 'gemini-9' } });
 
@@ -119,8 +97,8 @@ describe('google/generate-text', () => {
   });
 
   it('reports a blocked prompt', async () => {
-    await startStudio();
-    fake.enqueue({ json: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } } });
+    const test = await provider.start();
+    provider.fake.enqueue({ json: { promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } } });
 
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
 
@@ -128,8 +106,8 @@ describe('google/generate-text', () => {
   });
 
   it('fails a slow reply at the node timeout', async () => {
-    await startStudio();
-    fake.enqueue({ delayMs: 8_000, json: {} });
+    const test = await provider.start();
+    provider.fake.enqueue({ delayMs: 8_000, json: {} });
 
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' }, timeoutMs: 2_500 });
 
@@ -138,7 +116,7 @@ describe('google/generate-text', () => {
   });
 
   it('scrubs a key the provider echoes', async () => {
-    await startStudio({ GOOGLE_API_KEY: 'AIza-wrong-key-echoed-back' });
+    const test = await provider.start({ GOOGLE_API_KEY: 'AIza-wrong-key-echoed-back' });
 
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
 
@@ -148,7 +126,7 @@ describe('google/generate-text', () => {
   });
 
   it('reports missing key as not configured', async () => {
-    test = await startProviderStudio('google', [fake.port], {});
+    const test = await provider.startWithoutPlatformKey();
 
     const nodeType = await nodeTypeOf(test, 'google/generate-text@1');
     const { task } = await runNode(test, { type: 'google/generate-text@1', config: { prompt: 'hello' } });
@@ -160,13 +138,13 @@ describe('google/generate-text', () => {
 
 describe('google/generate-image', () => {
   it('stores inline image data', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, { type: 'google/generate-image@1', config: { prompt: UNICODE_PROMPT, aspectRatio: '16:9' } });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    expect(fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-flash-image:generateContent');
-    expect(fake.requests[0].body.generationConfig).toEqual({ responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '16:9' } });
+    expect(provider.fake.requests[0].path).toBe('/v1beta/models/gemini-2.5-flash-image:generateContent');
+    expect(provider.fake.requests[0].body.generationConfig).toEqual({ responseModalities: ['TEXT', 'IMAGE'], imageConfig: { aspectRatio: '16:9' } });
     expect(output.text).toBe('Here is your image.');
     expect(output.prompt).toBe(UNICODE_PROMPT);
     const { bytes, contentType } = await downloadArtifact(test, output.images[0].id);
@@ -176,8 +154,8 @@ describe('google/generate-image', () => {
   });
 
   it('fails when no image comes back', async () => {
-    await startStudio();
-    fake.enqueue({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'I cannot draw that.' }] }, finishReason: 'STOP' }] } });
+    const test = await provider.start();
+    provider.fake.enqueue({ json: { candidates: [{ content: { role: 'model', parts: [{ text: 'I cannot draw that.' }] }, finishReason: 'STOP' }] } });
 
     const { task } = await runNode(test, { type: 'google/generate-image@1', config: { prompt: 'a kite' } });
 

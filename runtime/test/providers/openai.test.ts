@@ -2,9 +2,8 @@
  * The `openai` plugin through a real studio (SQLite, the sandbox pool, the HTTP gateway)
  * against a local server that speaks the OpenAI Images and Audio wire format.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginTestStudio } from '../plugins/support/plugin-studio.js';
-import { openaiError, openaiImageBytes, openaiSpeechBytes, startFakeOpenAiMedia, type FakeOpenAiMedia } from '../support/fake-providers/openai.js';
+import { describe, expect, it } from 'vitest';
+import { openaiError, openaiImageBytes, openaiSpeechBytes, startFakeOpenAiMedia } from '../support/fake-providers/openai.js';
 import { pngBytes } from '../support/fake-providers/fake-server.js';
 import {
   artifactMeta,
@@ -13,47 +12,29 @@ import {
   linesOf,
   nodeTypeOf,
   runNode,
-  startProviderStudio,
   storeCredential,
   taskLog,
   UNICODE_PROMPT,
 } from './support.js';
+import { useProviderStudio } from '../tasks/support/provider-studio.js';
 
 const PLATFORM_KEY = 'sk-platform-openai-0123456789';
 const USER_KEY = 'sk-user-own-key-9876543210';
-let fake: FakeOpenAiMedia;
-let userFake: FakeOpenAiMedia;
-let test: PluginTestStudio;
 
-beforeAll(async () => {
-  fake = await startFakeOpenAiMedia(PLATFORM_KEY);
-  userFake = await startFakeOpenAiMedia(USER_KEY);
+const provider = useProviderStudio({
+  plugin: 'openai',
+  startFakes: async () => ({ fake: await startFakeOpenAiMedia(PLATFORM_KEY), userFake: await startFakeOpenAiMedia(USER_KEY) }),
+  platformEnv: ({ fake }) => ({ OPENAI_API_KEY: PLATFORM_KEY, OPENAI_BASE_URL: fake.baseUrl }),
 });
-
-afterAll(async () => {
-  await fake.close();
-  await userFake.close();
-});
-
-afterEach(async () => {
-  await test?.close();
-  fake.reset();
-  userFake.reset();
-});
-
-async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
-  test = await startProviderStudio('openai', [fake.port, userFake.port], { OPENAI_API_KEY: PLATFORM_KEY, OPENAI_BASE_URL: fake.baseUrl, ...env });
-  return test;
-}
 
 describe('openai/generate-image', () => {
   it('stores images with unicode prompt', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: '{{ input.prompt }}', model: 'gpt-image-1', n: 2, quality: 'low' } }, { prompt: UNICODE_PROMPT });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const sent = fake.requests[0];
+    const sent = provider.fake.requests[0];
     expect(sent.method).toBe('POST');
     expect(sent.path).toBe('/v1/images/generations');
     expect(sent.headers.authorization).toBe(`Bearer ${PLATFORM_KEY}`);
@@ -78,31 +59,31 @@ describe('openai/generate-image', () => {
   });
 
   it('asks dall-e for b64_json', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, output } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a red kite', model: 'dall-e-3', quality: 'hd', size: '1792x1024' } });
 
     expect(run.status).toBe('succeeded');
-    expect(fake.requests[0].body.response_format).toBe('b64_json');
+    expect(provider.fake.requests[0].body.response_format).toBe('b64_json');
     expect(output.revisedPrompts).toEqual(['a red kite']);
   });
 
   it('downloads images sent as url', async () => {
-    await startStudio();
+    const test = await provider.start();
     const bytes = pngBytes('served-by-url');
-    fake.enqueue({ json: { created: 1, data: [{ url: fake.serveFile('remote.png', bytes) }] } });
+    provider.fake.enqueue({ json: { created: 1, data: [{ url: provider.fake.serveFile('remote.png', bytes) }] } });
 
     const { run, output } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' } });
 
     expect(run.status).toBe('succeeded');
-    expect(fake.requests[1].path).toBe('/files/remote.png');
-    expect(fake.requests[1].headers.authorization).toBeUndefined();
+    expect(provider.fake.requests[1].path).toBe('/files/remote.png');
+    expect(provider.fake.requests[1].headers.authorization).toBeUndefined();
     expect((await downloadArtifact(test, output.images[0].id)).bytes.equals(bytes)).toBe(true);
   });
 
   it('retries 429 after retry-after', async () => {
-    await startStudio();
-    fake.enqueue(openaiError(429, 'Rate limit reached for images per minute.', 'requests', 'rate_limit_exceeded', { 'retry-after': '1' }));
+    const test = await provider.start();
+    provider.fake.enqueue(openaiError(429, 'Rate limit reached for images per minute.', 'requests', 'rate_limit_exceeded', { 'retry-after': '1' }));
 
     const { run, task } = await runNode(test, {
       type: 'openai/generate-image@1',
@@ -112,13 +93,13 @@ describe('openai/generate-image', () => {
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
     expect(task.attempts).toBe(2);
-    expect(fake.requests).toHaveLength(2);
-    expect(fake.requests[1].receivedAt - fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
+    expect(provider.fake.requests).toHaveLength(2);
+    expect(provider.fake.requests[1].receivedAt - provider.fake.requests[0].receivedAt).toBeGreaterThanOrEqual(1_000);
   });
 
   it('fails rate limited with retry delay', async () => {
-    await startStudio();
-    fake.enqueue(openaiError(429, 'Rate limit reached.', 'requests', 'rate_limit_exceeded', { 'retry-after-ms': '2500' }));
+    const test = await provider.start();
+    provider.fake.enqueue(openaiError(429, 'Rate limit reached.', 'requests', 'rate_limit_exceeded', { 'retry-after-ms': '2500' }));
 
     const { task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' } });
 
@@ -131,8 +112,8 @@ describe('openai/generate-image', () => {
   });
 
   it('maps server errors to unavailable', async () => {
-    await startStudio();
-    fake.enqueue(openaiError(503, 'The engine is currently overloaded.', 'server_error'));
+    const test = await provider.start();
+    provider.fake.enqueue(openaiError(503, 'The engine is currently overloaded.', 'server_error'));
 
     const { task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' } });
 
@@ -140,8 +121,8 @@ describe('openai/generate-image', () => {
   });
 
   it('rejects bad request without retry', async () => {
-    await startStudio();
-    fake.enqueue(openaiError(400, 'Your request was rejected as a result of our safety system.', 'invalid_request_error', 'moderation_blocked'));
+    const test = await provider.start();
+    provider.fake.enqueue(openaiError(400, 'Your request was rejected as a result of our safety system.', 'invalid_request_error', 'moderation_blocked'));
 
     const { task } = await runNode(test, {
       type: 'openai/generate-image@1',
@@ -154,8 +135,8 @@ describe('openai/generate-image', () => {
   });
 
   it('times out a slow reply', async () => {
-    await startStudio();
-    fake.enqueue({ delayMs: 3_000, json: { created: 1, data: [] } });
+    const test = await provider.start();
+    provider.fake.enqueue({ delayMs: 3_000, json: { created: 1, data: [] } });
 
     const { task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite', requestTimeoutMs: 1_000 } });
 
@@ -163,7 +144,7 @@ describe('openai/generate-image', () => {
   });
 
   it('scrubs a key the provider echoes', async () => {
-    await startStudio({ OPENAI_API_KEY: 'sk-wrong-platform-key-123456' });
+    const test = await provider.start({ OPENAI_API_KEY: 'sk-wrong-platform-key-123456' });
 
     const { task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' } });
 
@@ -175,7 +156,7 @@ describe('openai/generate-image', () => {
 
 describe('openai platform key', () => {
   it('reports missing key as not configured', async () => {
-    test = await startProviderStudio('openai', [fake.port, userFake.port], {});
+    const test = await provider.startWithoutPlatformKey();
 
     const nodeType = await nodeTypeOf(test, 'openai/generate-image@1');
     const { task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' } });
@@ -184,11 +165,11 @@ describe('openai platform key', () => {
     expect(nodeType.credits).toEqual({ perUnit: 4, unit: 'image', maxUnits: 10 });
     expect(task.error?.code).toBe('AI_PROVIDER_NOT_CONFIGURED');
     expect(task.error?.message).toContain('OPENAI_API_KEY');
-    expect(fake.requests).toHaveLength(0);
+    expect(provider.fake.requests).toHaveLength(0);
   });
 
   it('reports platform key as configured', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const nodeType = await nodeTypeOf(test, 'openai/text-to-speech@1');
 
@@ -197,21 +178,21 @@ describe('openai platform key', () => {
   });
 
   it('uses the user credential instead', async () => {
-    await startStudio();
-    const credentialId = await storeCredential(test, 'openai/apiKey', { apiKey: USER_KEY, baseUrl: userFake.baseUrl });
+    const test = await provider.start();
+    const credentialId = await storeCredential(test, 'openai/apiKey', { apiKey: USER_KEY, baseUrl: provider.userFake.baseUrl });
 
     const { run, task } = await runNode(test, { type: 'openai/generate-image@1', config: { prompt: 'a kite' }, credentials: { api: credentialId } });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    expect(fake.requests).toHaveLength(0);
-    expect(userFake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${USER_KEY}`);
+    expect(provider.fake.requests).toHaveLength(0);
+    expect(provider.userFake.requests.at(-1)?.headers.authorization).toBe(`Bearer ${USER_KEY}`);
     await expectNoSecret(test, task.id, USER_KEY);
   });
 });
 
 describe('openai/text-to-speech', () => {
   it('stores speech of unicode text', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { run, task, output } = await runNode(test, {
       type: 'openai/text-to-speech@1',
@@ -219,7 +200,7 @@ describe('openai/text-to-speech', () => {
     });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const sent = fake.requests[0];
+    const sent = provider.fake.requests[0];
     expect(sent.path).toBe('/v1/audio/speech');
     expect(sent.body).toEqual({ model: 'gpt-4o-mini-tts', input: UNICODE_PROMPT, voice: 'coral', response_format: 'mp3', instructions: 'Speak warmly.' });
     expect(output.text).toBe(UNICODE_PROMPT);
@@ -233,8 +214,8 @@ describe('openai/text-to-speech', () => {
   });
 
   it('reads a json error of binary request', async () => {
-    await startStudio();
-    fake.enqueue(openaiError(400, "Invalid value for 'voice': 'nobody'.", 'invalid_request_error', 'invalid_value'));
+    const test = await provider.start();
+    provider.fake.enqueue(openaiError(400, "Invalid value for 'voice': 'nobody'.", 'invalid_request_error', 'invalid_value'));
 
     const { task } = await runNode(test, { type: 'openai/text-to-speech@1', config: { input: 'hello', voice: 'nobody' } });
 
@@ -243,11 +224,11 @@ describe('openai/text-to-speech', () => {
   });
 
   it('rejects text over 4096 characters', async () => {
-    await startStudio();
+    const test = await provider.start();
 
     const { task } = await runNode(test, { type: 'openai/text-to-speech@1', config: { input: 'é'.repeat(4_097) } });
 
     expect(task.error).toMatchObject({ code: 'AI_PROMPT_TOO_LONG', retryable: false, details: { characters: 4_097, maxCharacters: 4_096 } });
-    expect(fake.requests).toHaveLength(0);
+    expect(provider.fake.requests).toHaveLength(0);
   });
 });

@@ -3,40 +3,26 @@
  * task API: the action creates a task, polls it with `ctx.sleep` between polls, and stores the
  * video.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { PluginTestStudio } from '../plugins/support/plugin-studio.js';
-import { piapiError, piapiVideoBytes, startFakePiApi, type FakePiApi } from '../support/fake-providers/piapi.js';
-import { artifactMeta, downloadArtifact, expectNoSecret, linesOf, nodeTypeOf, runNode, startProviderStudio, taskLog, UNICODE_PROMPT } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { piapiError, piapiVideoBytes, startFakePiApi } from '../support/fake-providers/piapi.js';
+import { artifactMeta, downloadArtifact, expectNoSecret, linesOf, nodeTypeOf, runNode, taskLog, UNICODE_PROMPT } from './support.js';
+import { useProviderStudio } from '../tasks/support/provider-studio.js';
 
 const PLATFORM_KEY = 'piapi-platform-key-0123456789';
-let fake: FakePiApi;
-let test: PluginTestStudio;
 
 /** Fast polling for tests: 50 ms, then 100 ms, at most 200 ms apart. */
 const FAST_POLLING = { pollIntervalMs: 50, backoffFactor: 2, maxPollIntervalMs: 200 };
 
-beforeAll(async () => {
-  fake = await startFakePiApi(PLATFORM_KEY);
+const provider = useProviderStudio({
+  plugin: 'piapi',
+  startFakes: async () => ({ fake: await startFakePiApi(PLATFORM_KEY) }),
+  platformEnv: ({ fake }) => ({ PIAPI_API_KEY: PLATFORM_KEY, PIAPI_BASE_URL: fake.baseUrl }),
 });
-
-afterAll(async () => {
-  await fake.close();
-});
-
-afterEach(async () => {
-  await test?.close();
-  fake.reset();
-});
-
-async function startStudio(env: Record<string, string> = {}): Promise<PluginTestStudio> {
-  test = await startProviderStudio('piapi', [fake.port], { PIAPI_API_KEY: PLATFORM_KEY, PIAPI_BASE_URL: fake.baseUrl, ...env });
-  return test;
-}
 
 describe('piapi/generate-video', () => {
   it('polls the task and stores the video', async () => {
-    await startStudio();
-    fake.plan({ pollsUntilDone: 2 });
+    const test = await provider.start();
+    provider.fake.plan({ pollsUntilDone: 2 });
 
     const { run, task, output } = await runNode(test, {
       type: 'piapi/generate-video@1',
@@ -44,7 +30,7 @@ describe('piapi/generate-video', () => {
     }, { scene: UNICODE_PROMPT });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const [create, ...rest] = fake.requests;
+    const [create, ...rest] = provider.fake.requests;
     expect(create.method).toBe('POST');
     expect(create.path).toBe('/api/v1/task');
     expect(create.headers['x-api-key']).toBe(PLATFORM_KEY);
@@ -59,7 +45,7 @@ describe('piapi/generate-video', () => {
     // ctx.sleep paused between polls: 50 ms, then 100 ms.
     expect(polls[1].receivedAt - polls[0].receivedAt).toBeGreaterThanOrEqual(45);
     expect(polls[2].receivedAt - polls[1].receivedAt).toBeGreaterThanOrEqual(95);
-    const download = fake.requests.at(-1)!;
+    const download = provider.fake.requests.at(-1)!;
     expect(download.path).toBe(`/files/${output.taskId}.mp4`);
     expect(download.headers['x-api-key']).toBeUndefined();
 
@@ -78,8 +64,8 @@ describe('piapi/generate-video', () => {
   });
 
   it('fails with the task error', async () => {
-    await startStudio();
-    fake.plan({ pollsUntilDone: 1, outcome: 'failed', errorMessage: 'Le contenu a été refusé 🚫' });
+    const test = await provider.start();
+    provider.fake.plan({ pollsUntilDone: 1, outcome: 'failed', errorMessage: 'Le contenu a été refusé 🚫' });
 
     const { task } = await runNode(test, { type: 'piapi/generate-video@1', config: { prompt: 'a storm', ...FAST_POLLING } });
 
@@ -88,34 +74,34 @@ describe('piapi/generate-video', () => {
   });
 
   it('gives up after the polling budget', async () => {
-    await startStudio();
-    fake.plan({ pollsUntilDone: 1_000 });
+    const test = await provider.start();
+    provider.fake.plan({ pollsUntilDone: 1_000 });
 
     const { task } = await runNode(test, { type: 'piapi/generate-video@1', config: { prompt: 'a storm', ...FAST_POLLING, maxWaitMs: 600 } });
 
     expect(task.error).toMatchObject({ code: 'AI_PROVIDER_JOB_TIMEOUT', retryable: true, details: { maxWaitMs: 600 } });
-    const polls = fake.requests.filter((request) => request.method === 'GET').length;
+    const polls = provider.fake.requests.filter((request) => request.method === 'GET').length;
     expect(polls).toBeGreaterThanOrEqual(3);
     expect(polls).toBeLessThan(12);
   });
 
   it('waits out a 429 while polling', async () => {
-    await startStudio();
-    fake.plan({ pollsUntilDone: 0 });
-    fake.enqueuePoll(piapiError(429, 'too many requests', { 'retry-after': '1' }));
+    const test = await provider.start();
+    provider.fake.plan({ pollsUntilDone: 0 });
+    provider.fake.enqueuePoll(piapiError(429, 'too many requests', { 'retry-after': '1' }));
 
     const { run, task } = await runNode(test, { type: 'piapi/generate-video@1', config: { prompt: 'a storm', ...FAST_POLLING } });
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
-    const polls = fake.requests.filter((request) => request.path.startsWith('/api/v1/task/'));
+    const polls = provider.fake.requests.filter((request) => request.path.startsWith('/api/v1/task/'));
     expect(polls).toHaveLength(2);
     expect(polls[1].receivedAt - polls[0].receivedAt).toBeGreaterThanOrEqual(1_000);
     expect(linesOf((await taskLog(test, task.id)).events, 'video task poll failed; polling again')[0]?.data).toMatchObject({ code: 'AI_PROVIDER_RATE_LIMITED', retryInMs: 1_000 });
   });
 
   it('retries a rate-limited creation', async () => {
-    await startStudio();
-    fake.enqueue(piapiError(429, 'too many requests', { 'retry-after': '1' }));
+    const test = await provider.start();
+    provider.fake.enqueue(piapiError(429, 'too many requests', { 'retry-after': '1' }));
 
     const { run, task } = await runNode(test, {
       type: 'piapi/generate-video@1',
@@ -125,29 +111,29 @@ describe('piapi/generate-video', () => {
 
     expect(run.status, JSON.stringify(task.error)).toBe('succeeded');
     expect(task.attempts).toBe(2);
-    const creates = fake.requests.filter((request) => request.method === 'POST');
+    const creates = provider.fake.requests.filter((request) => request.method === 'POST');
     expect(creates[1].receivedAt - creates[0].receivedAt).toBeGreaterThanOrEqual(1_000);
   });
 
   it('stops polling when the task times out', async () => {
-    await startStudio();
-    fake.plan({ pollsUntilDone: 1_000 });
+    const test = await provider.start();
+    provider.fake.plan({ pollsUntilDone: 1_000 });
 
     const { task } = await runNode(test, {
       type: 'piapi/generate-video@1',
       config: { prompt: 'a storm', pollIntervalMs: 400, backoffFactor: 1, maxWaitMs: 60_000 },
       timeoutMs: 1_000,
     });
-    const pollsAtEnd = fake.requests.length;
+    const pollsAtEnd = provider.fake.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     expect(task.error?.code).toBe('RUNTIME_TASK_TIMEOUT');
     // The sleep ended with the call, so no poll follows the timeout.
-    expect(fake.requests.length).toBe(pollsAtEnd);
+    expect(provider.fake.requests.length).toBe(pollsAtEnd);
   });
 
   it('scrubs a key the provider echoes', async () => {
-    await startStudio({ PIAPI_API_KEY: 'piapi-wrong-key-echoed-back' });
+    const test = await provider.start({ PIAPI_API_KEY: 'piapi-wrong-key-echoed-back' });
 
     const { task } = await runNode(test, { type: 'piapi/generate-video@1', config: { prompt: 'a storm' } });
 
@@ -157,7 +143,7 @@ describe('piapi/generate-video', () => {
   });
 
   it('reports missing key as not configured', async () => {
-    test = await startProviderStudio('piapi', [fake.port], {});
+    const test = await provider.startWithoutPlatformKey();
 
     const nodeType = await nodeTypeOf(test, 'piapi/generate-video@1');
     const { task } = await runNode(test, { type: 'piapi/generate-video@1', config: { prompt: 'a storm' } });

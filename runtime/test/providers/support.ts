@@ -3,15 +3,13 @@
  * plugin, one-node graphs run through the API, artifacts read back through the API, and task
  * logs.
  */
-import { fileURLToPath } from 'node:url';
 import type { GraphNode } from '@gestorlead/sdk-plugin';
 import type { RunEventRecord } from '@gestorlead/storage';
 import { expect } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { installBundledPlugins } from '../../src/plugins/bundled.js';
 import { request, startRun } from '../support/http.js';
 import { buildGraph, buildNode, waitForRun } from '../support/studio.js';
 import { startPluginStudio, type PluginTestStudio } from '../plugins/support/plugin-studio.js';
+import { allowPrivatePorts, installProviderPlugins, type ProviderPluginName } from '../tasks/support/provider-plugins.js';
 
 /** Generous bound of one run on a busy machine, in milliseconds. */
 export const RUN_TIMEOUT_MS = 30_000;
@@ -26,11 +24,9 @@ export const UNICODE_PROMPT = 'Café à l’aube ☕️ 👩🏽‍🚀🚀, na�
  * Starts a studio with the real sandbox pool and the bundled plugin `name` installed. Plugins
  * may reach the fakes on `fakePorts` of 127.0.0.1 (`HTTP_ALLOW_PRIVATE`).
  */
-export async function startProviderStudio(name: string, fakePorts: number[], env: Record<string, string> = {}): Promise<PluginTestStudio> {
-  const allowPrivate = fakePorts.map((port) => `127.0.0.1:${port}`).join(',');
-  const test = await startPluginStudio({ env: { HTTP_ALLOW_PRIVATE: allowPrivate, ...env } });
-  const directory = fileURLToPath(new URL(`../../../plugins/${name}/`, import.meta.url));
-  await installBundledPlugins(test.studio.ctx.plugins, createLogger('silent'), [directory]);
+export async function startProviderStudio(name: ProviderPluginName, fakePorts: number[], env: Record<string, string> = {}): Promise<PluginTestStudio> {
+  const test = await startPluginStudio({ env: { HTTP_ALLOW_PRIVATE: allowPrivatePorts(fakePorts), ...env } });
+  await installProviderPlugins(test, [name]);
   await test.studio.ctx.credits.topUp(test.user!.id, 100_000, `payment-${Math.random()}`, 'test top-up');
   return test;
 }
