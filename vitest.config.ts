@@ -21,8 +21,11 @@ const TIMED_SERVER_FILES = [
   'runtime/test/plugins/review.test.ts',
   'runtime/test/plugins/triggers.test.ts',
   'runtime/test/sandbox/**/*.test.ts',
+  'runtime/test/scheduling/agenda-dispatcher.test.ts',
+  'runtime/test/scheduling/cron-batch.test.ts',
   'runtime/test/scheduling/processes.test.ts',
   'storage/test/agenda/agenda.test.ts',
+  'storage/test/agenda/claim-jobs.test.ts',
   'storage/test/agenda/two-processes.test.ts',
   'storage/test/sqlite.test.ts',
 ];
