@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { apiRequest, sessionToken } from './support/account';
 import { openApp } from './support/app';
-import { CHROMIUM_AVAILABLE, openBrowser, saveScreenshot, type BrowserSession } from './support/browser';
-import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { CHROMIUM_AVAILABLE, saveScreenshot } from './support/browser';
+import { useSpecSession } from './support/spec-session';
 
 /** Nodes of the graph: above the 300 from which the canvas renders only the nodes in view. */
 const NODE_COUNT = 400;
@@ -36,21 +36,11 @@ function viewportTransform(): string {
 }
 
 describe.skipIf(!CHROMIUM_AVAILABLE)('canvas mini map', () => {
-  let runtime: RuntimeProcess;
-  let browser: BrowserSession;
-
-  beforeAll(async () => {
-    runtime = await startRuntime(inject('builderDir'), { CREDITS_ENABLED: 'false' });
-    browser = await openBrowser();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await runtime?.stop();
-  });
+  const spec = useSpecSession(() => ({ CREDITS_ENABLED: 'false' }));
 
   it('draws a large graph and pans where pressed', async () => {
-    const { page } = browser;
+    const { page } = spec.browser;
+    const { runtime } = spec;
     await openApp(page, runtime.url);
     const token = await sessionToken(page);
     const created = await apiRequest(runtime.url, token, 'POST', '/v1/graphs', largeGraph());
