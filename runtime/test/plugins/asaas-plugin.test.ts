@@ -5,13 +5,13 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { GraphDocument, GraphNode } from '@gestorlead/sdk-plugin';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { installBundledPlugins } from '../../src/plugins/bundled.js';
 import { expectError, request, startRun, type JsonReply } from '../support/http.js';
 import { buildGraph, buildNode, registerTestUser, waitForRun, type TestUser } from '../support/studio.js';
 import { createCredential } from '../vault/support.js';
-import { ASAAS_API_KEY, QR_PNG_BASE64, startAsaasServer, type AsaasServer } from './support/asaas-server.js';
+import { ASAAS_API_KEY, QR_PNG_BASE64, useAsaasServer } from './support/asaas-server.js';
 import { buildTestPackage } from './support/packages.js';
 import { startPluginStudio, type PluginTestStudio } from './support/plugin-studio.js';
 
@@ -19,20 +19,9 @@ const ASAAS_DIR = fileURLToPath(new URL('../../../plugins/asaas/', import.meta.u
 const WEBHOOK_TOKEN = 'whk_asaas_token_8d2f61';
 const log = createLogger('silent');
 
-let server: AsaasServer;
 let test: PluginTestStudio;
 
-beforeAll(async () => {
-  server = await startAsaasServer();
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  server.reset();
-});
+const asaas = useAsaasServer();
 
 afterEach(async () => {
   await test.close();
@@ -40,7 +29,7 @@ afterEach(async () => {
 
 async function startAsaasStudio(): Promise<PluginTestStudio> {
   const studio = await startPluginStudio({
-    env: { HTTP_ALLOW_PRIVATE: `127.0.0.1:${server.port}` },
+    env: { HTTP_ALLOW_PRIVATE: `127.0.0.1:${asaas.server.port}` },
     resolveHost: async (hostname) => {
       if (hostname === 'api-sandbox.asaas.com') return [{ address: '127.0.0.1', family: 4 }];
       throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
@@ -58,7 +47,7 @@ function asaasCredential(values: Record<string, unknown> = {}, user?: TestUser):
     {
       name: 'Asaas sandbox',
       type: 'asaas/asaasApi',
-      values: { apiKey: ASAAS_API_KEY, environment: 'sandbox', webhookToken: WEBHOOK_TOKEN, baseUrl: `http://api-sandbox.asaas.com:${server.port}/v3`, ...values },
+      values: { apiKey: ASAAS_API_KEY, environment: 'sandbox', webhookToken: WEBHOOK_TOKEN, baseUrl: `http://api-sandbox.asaas.com:${asaas.server.port}/v3`, ...values },
     },
     user?.accessToken,
   );
@@ -99,8 +88,8 @@ describe('asaas actions', () => {
 
     const first = await runOneNode('asaas/customer@1', credentialId, config, { cpfCnpj: '123.456.789-09' });
     const second = await runOneNode('asaas/customer@1', credentialId, config, { cpfCnpj: '12345678909' });
-    const posts = server.received.filter((received) => received.method === 'POST');
-    const lookups = server.received.filter((received) => received.method === 'GET');
+    const posts = asaas.server.received.filter((received) => received.method === 'POST');
+    const lookups = asaas.server.received.filter((received) => received.method === 'GET');
 
     expect(first.run.status, JSON.stringify(first.task.error)).toBe('succeeded');
     expect(first.output).toMatchObject({ created: true, customer: { name: 'Ana Souza', cpfCnpj: '12345678909', email: 'ana@example.com', externalReference: 'lead-7' } });
@@ -115,7 +104,7 @@ describe('asaas actions', () => {
   it('creates a PIX charge and reads its QR code', async () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
-    server.customers.set('cus_1', { id: 'cus_1', name: 'Ana', cpfCnpj: '12345678909' });
+    asaas.server.customers.set('cus_1', { id: 'cus_1', name: 'Ana', cpfCnpj: '12345678909' });
 
     const charge = await runOneNode('asaas/create-charge@1', credentialId, { billingType: 'PIX', value: 49.9, dueDate: '2026-12-10', externalReference: 'user-1' }, { customerId: 'cus_1' });
     const qr = await runOneNode('asaas/pix-qr-code@1', credentialId, {}, { paymentId: charge.output.paymentId });
@@ -124,7 +113,7 @@ describe('asaas actions', () => {
     expect(charge.run.status, JSON.stringify(charge.task.error)).toBe('succeeded');
     expect(charge.output).toMatchObject({ status: 'PENDING', billingType: 'PIX', value: 49.9, dueDate: '2026-12-10', externalReference: 'user-1' });
     expect(charge.output.paymentId).toMatch(/^pay_/);
-    expect(JSON.parse(server.received.find((received) => received.method === 'POST')!.body)).toEqual({
+    expect(JSON.parse(asaas.server.received.find((received) => received.method === 'POST')!.body)).toEqual({
       customer: 'cus_1',
       billingType: 'PIX',
       value: 49.9,
@@ -140,7 +129,7 @@ describe('asaas actions', () => {
   it('reads the line of a boleto', async () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'BOLETO', value: 50, dueDate: '2026-12-10' });
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'BOLETO', value: 50, dueDate: '2026-12-10' });
 
     const line = await runOneNode('asaas/boleto-line@1', credentialId, { paymentId: payment.id });
 
@@ -156,7 +145,7 @@ describe('asaas actions', () => {
   it('maps a validation error body', async () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
-    server.customers.set('cus_1', { id: 'cus_1', name: 'Ana', cpfCnpj: '12345678909' });
+    asaas.server.customers.set('cus_1', { id: 'cus_1', name: 'Ana', cpfCnpj: '12345678909' });
 
     const { task } = await runOneNode('asaas/create-charge@1', credentialId, { value: 2, dueDate: '2026-12-10', customerId: 'cus_1' });
 
@@ -167,7 +156,7 @@ describe('asaas actions', () => {
 
   it('rejects a bad key without leaking it', async () => {
     test = await startAsaasStudio();
-    server.behaviour.echoKeyInErrors = true;
+    asaas.server.behaviour.echoKeyInErrors = true;
     const wrongKey = '$aact_wrong_key_77c0aa31';
     const credentialId = await asaasCredential({ apiKey: wrongKey });
 
@@ -175,7 +164,7 @@ describe('asaas actions', () => {
     const logs = await request(test, { method: 'GET', url: `/v1/tasks/${task.id}/logs` });
 
     expect(task.error).toMatchObject({ code: 'ASAAS_UNAUTHORIZED', retryable: false });
-    expect(server.received[0].headers.access_token).toBe(wrongKey);
+    expect(asaas.server.received[0].headers.access_token).toBe(wrongKey);
     expect(JSON.stringify(task.error)).not.toContain(wrongKey);
     expect(JSON.stringify(run.error)).not.toContain(wrongKey);
     expect(logs.raw.body).not.toContain(wrongKey);
@@ -184,13 +173,13 @@ describe('asaas actions', () => {
   it('retries a 429 after retry-after', async () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
-    server.behaviour.rateLimitSeconds = 1;
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'BOLETO', value: 50, dueDate: '2026-12-10' });
+    asaas.server.behaviour.rateLimitSeconds = 1;
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'BOLETO', value: 50, dueDate: '2026-12-10' });
 
     const limited = await runOneNode('asaas/boleto-line@1', credentialId, { paymentId: payment.id });
-    server.behaviour.rateLimitSeconds = 0;
+    asaas.server.behaviour.rateLimitSeconds = 0;
     const retried = await (async () => {
-      server.behaviour.rateLimitSeconds = 1;
+      asaas.server.behaviour.rateLimitSeconds = 1;
       const node = buildNode('n', {
         type: 'asaas/boleto-line@1',
         config: { paymentId: payment.id },
@@ -200,8 +189,8 @@ describe('asaas actions', () => {
       const graphId = await createGraph(buildGraph([node], []));
       const runId = await startRun(test, graphId, null);
       // The first attempt is rate-limited; the limit is lifted before the retry's wait ends.
-      await waitForCondition(() => server.received.length >= 2);
-      server.behaviour.rateLimitSeconds = 0;
+      await waitForCondition(() => asaas.server.received.length >= 2);
+      asaas.server.behaviour.rateLimitSeconds = 0;
       return waitForRun(test, runId);
     })();
     const attempts = await test.storage.tasks.listAttempts(retried.tasks.get('n')!.id);
@@ -215,7 +204,7 @@ describe('asaas actions', () => {
   it('times out on a slow response', async () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
-    server.behaviour.delayMs = 1_500;
+    asaas.server.behaviour.delayMs = 1_500;
 
     const { task } = await runOneNode('asaas/customer@1', credentialId, { cpfCnpj: '12345678909', timeoutMs: 200 });
 
@@ -265,7 +254,7 @@ describe('asaas payment webhooks', () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
     const graphId = await topUpGraph(credentialId);
-    const body = paymentEvent(server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10' }));
+    const body = paymentEvent(asaas.server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10' }));
 
     const wrong = await deliver(graphId, body, 'not-the-token');
     const missing = await deliver(graphId, body, null);
@@ -283,7 +272,7 @@ describe('asaas payment webhooks', () => {
     test = await startAsaasStudio();
     const credentialId = await asaasCredential();
     const graphId = await topUpGraph(credentialId);
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10' });
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10' });
 
     const reply = await deliver(graphId, paymentEvent(payment, 'PAYMENT_CREATED'));
 
@@ -297,7 +286,7 @@ describe('asaas payment webhooks', () => {
     const before = await balanceOf(buyer);
     const credentialId = await asaasCredential();
     const graphId = await topUpGraph(credentialId);
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 19.9, dueDate: '2026-12-10', externalReference: buyer.id, status: 'RECEIVED' });
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 19.9, dueDate: '2026-12-10', externalReference: buyer.id, status: 'RECEIVED' });
     const body = paymentEvent(payment);
 
     const first = await deliver(graphId, body);
@@ -325,7 +314,7 @@ describe('asaas payment webhooks', () => {
     const buyer = await registerTestUser(test);
     const credentialId = await asaasCredential();
     // The event claims RECEIVED, but the payment read back from Asaas is still pending.
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10', externalReference: buyer.id });
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 10, dueDate: '2026-12-10', externalReference: buyer.id });
 
     const { task } = await runOneNode('asaas/top-up-credits@1', credentialId, {}, { event: { paymentId: payment.id } });
 
@@ -340,7 +329,7 @@ describe('credit top-up permission', () => {
     const user = await registerTestUser(test);
     const before = await balanceOf(user);
     const credentialId = await asaasCredential({}, user);
-    const payment = server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 100, dueDate: '2026-12-10', externalReference: user.id, status: 'RECEIVED' });
+    const payment = asaas.server.addPayment({ customer: 'cus_1', billingType: 'PIX', value: 100, dueDate: '2026-12-10', externalReference: user.id, status: 'RECEIVED' });
 
     const { task } = await runOneNode('asaas/top-up-credits@1', credentialId, {}, { paymentId: payment.id }, user);
 

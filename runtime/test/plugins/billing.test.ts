@@ -4,14 +4,14 @@
  * the stand-in for the Asaas API on 127.0.0.1 that api-sandbox.asaas.com resolves to.
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { TOP_UP_GRAPH_ID } from '../../src/billing/top-up-graph.js';
 import { createLogger } from '../../src/logger.js';
 import { installBundledPlugins } from '../../src/plugins/bundled.js';
 import { expectError, request } from '../support/http.js';
 import { registerTestUser, type TestUser } from '../support/studio.js';
 import { createCredential } from '../vault/support.js';
-import { ASAAS_API_KEY, QR_PNG_BASE64, startAsaasServer, type AsaasServer } from './support/asaas-server.js';
+import { ASAAS_API_KEY, QR_PNG_BASE64, useAsaasServer } from './support/asaas-server.js';
 import { startPluginStudio, type PluginTestStudio } from './support/plugin-studio.js';
 
 const ASAAS_DIR = fileURLToPath(new URL('../../../plugins/asaas/', import.meta.url));
@@ -22,20 +22,9 @@ const PACKAGES = [
 ];
 const log = createLogger('silent');
 
-let server: AsaasServer;
 let test: PluginTestStudio;
 
-beforeAll(async () => {
-  server = await startAsaasServer();
-});
-
-afterAll(async () => {
-  await server.close();
-});
-
-beforeEach(() => {
-  server.reset();
-});
+const asaas = useAsaasServer();
 
 afterEach(async () => {
   await test.close();
@@ -44,7 +33,7 @@ afterEach(async () => {
 async function startStudio(env: Record<string, string> = {}, dataDir?: string): Promise<PluginTestStudio> {
   const studio = await startPluginStudio({
     dataDir,
-    env: { HTTP_ALLOW_PRIVATE: `127.0.0.1:${server.port}`, ...env },
+    env: { HTTP_ALLOW_PRIVATE: `127.0.0.1:${asaas.server.port}`, ...env },
     resolveHost: async (hostname) => {
       if (hostname === 'api-sandbox.asaas.com') return [{ address: '127.0.0.1', family: 4 }];
       throw Object.assign(new Error(`ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' });
@@ -64,7 +53,7 @@ async function startBillingStudio(): Promise<{ credentialId: string }> {
   const credentialId = await createCredential(first, {
     name: 'Asaas sandbox',
     type: 'asaas/asaasApi',
-    values: { apiKey: ASAAS_API_KEY, environment: 'sandbox', webhookToken: WEBHOOK_TOKEN, baseUrl: `http://api-sandbox.asaas.com:${server.port}/v3` },
+    values: { apiKey: ASAAS_API_KEY, environment: 'sandbox', webhookToken: WEBHOOK_TOKEN, baseUrl: `http://api-sandbox.asaas.com:${asaas.server.port}/v3` },
   });
   await first.stop();
   test = await startStudio({ BILLING_PACKAGES: JSON.stringify(PACKAGES), BILLING_ASAAS_CREDENTIAL_ID: credentialId }, first.dataDir);
@@ -83,7 +72,7 @@ async function balanceOf(user: TestUser): Promise<number> {
 
 /** Marks a payment of the stand-in as received and posts its event to the top-up graph. */
 async function deliverPayment(paymentId: string, token = WEBHOOK_TOKEN): Promise<{ status: number; body: any }> {
-  const payment = server.payments.get(paymentId)!;
+  const payment = asaas.server.payments.get(paymentId)!;
   payment.status = 'RECEIVED';
   const response = await fetch(`${test.url}/hooks/${TOP_UP_GRAPH_ID}`, {
     method: 'POST',
@@ -115,7 +104,7 @@ describe('billing packages', () => {
 
     expectError(packages, { status: 404, code: 'BILLING_NOT_CONFIGURED', message: /BILLING_PACKAGES/ });
     expectError(checkout, { status: 404, code: 'BILLING_NOT_CONFIGURED' });
-    expect(server.received).toHaveLength(0);
+    expect(asaas.server.received).toHaveLength(0);
   });
 
   it('rejects a credential of a non-admin', async () => {
@@ -146,7 +135,7 @@ describe('billing checkout', () => {
     expectError(method, { status: 400, code: 'REQUEST_INVALID', pointer: '/body/method' });
     expectError(cpf, { status: 400, code: 'REQUEST_INVALID', pointer: '/body/cpfCnpj' });
     expectError(missing, { status: 400, code: 'REQUEST_INVALID', pointer: '/body/cpfCnpj' });
-    expect(server.received).toHaveLength(0);
+    expect(asaas.server.received).toHaveLength(0);
   });
 
   it('creates a PIX charge with its QR code', async () => {
@@ -154,7 +143,7 @@ describe('billing checkout', () => {
     const buyer = await registerTestUser(test);
 
     const reply = await checkoutAs(buyer, { packageId: 'starter', method: 'PIX', cpfCnpj: '123.456.789-09', name: 'Bia Lima' });
-    const posts = server.received.filter((received) => received.method === 'POST');
+    const posts = asaas.server.received.filter((received) => received.method === 'POST');
     const run = await test.storage.runs.get(reply.body.runId);
     const adminView = await request(test, { method: 'GET', url: `/v1/runs/${reply.body.runId}` });
     const buyerView = await request(test, { method: 'GET', url: `/v1/runs/${reply.body.runId}`, token: buyer.accessToken });
@@ -179,7 +168,7 @@ describe('billing checkout', () => {
 
     const first = await checkoutAs(buyer, { packageId: 'starter', method: 'BOLETO', cpfCnpj: '12345678909' });
     const second = await checkoutAs(buyer, { packageId: 'pro', method: 'CREDIT_CARD', cpfCnpj: '12345678909' });
-    const customerPosts = server.received.filter((received) => received.method === 'POST' && received.url === '/v3/customers');
+    const customerPosts = asaas.server.received.filter((received) => received.method === 'POST' && received.url === '/v3/customers');
 
     expect(first.status, first.raw.body).toBe(201);
     expect(second.status, second.raw.body).toBe(201);
@@ -187,14 +176,14 @@ describe('billing checkout', () => {
     expect(first.body.bankSlipUrl).toMatch(/^https:\/\/sandbox\.asaas\.com\/b\/pdf\//);
     expect(second.body).toMatchObject({ method: 'CREDIT_CARD', credits: 2500, value: 179.9 });
     expect(customerPosts).toHaveLength(1);
-    expect(server.customers.size).toBe(1);
+    expect(asaas.server.customers.size).toBe(1);
   });
 
   it('reports a charge Asaas rejects', async () => {
     await startBillingStudio();
     const buyer = await registerTestUser(test);
     // The stand-in rejects the payment: no customer is stored under the id its lookup returns.
-    server.customers.set('cus_ghost', { id: 'cus_missing', cpfCnpj: '98765432100', name: 'Ghost' });
+    asaas.server.customers.set('cus_ghost', { id: 'cus_missing', cpfCnpj: '98765432100', name: 'Ghost' });
 
     const reply = await checkoutAs(buyer, { packageId: 'starter', method: 'PIX', cpfCnpj: '98765432100' });
 
@@ -246,7 +235,7 @@ describe('billing top-up webhook', () => {
     const second = await createCredential(test, {
       name: 'Asaas sandbox 2',
       type: 'asaas/asaasApi',
-      values: { apiKey: ASAAS_API_KEY, webhookToken: 'whk_second_token', baseUrl: `http://api-sandbox.asaas.com:${server.port}/v3` },
+      values: { apiKey: ASAAS_API_KEY, webhookToken: 'whk_second_token', baseUrl: `http://api-sandbox.asaas.com:${asaas.server.port}/v3` },
     });
     await test.stop();
     test = await startStudio({ BILLING_PACKAGES: JSON.stringify(PACKAGES), BILLING_ASAAS_CREDENTIAL_ID: second }, test.dataDir);

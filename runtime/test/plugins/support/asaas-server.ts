@@ -4,6 +4,7 @@
  * data }`, and errors `{ "errors": [{ "code", "description" }] }` with 400, 401, 404 and 429.
  */
 import type { ServerResponse } from 'node:http';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { sendJson, startLocalServer, type LocalServer, type ReceivedRequest } from './local-server.js';
 
 /** The API key the server accepts. */
@@ -37,6 +38,24 @@ function errors(response: ServerResponse, status: number, code: string, descript
 }
 
 const BILLING_TYPES = new Set(['PIX', 'BOLETO', 'CREDIT_CARD', 'UNDEFINED']);
+
+/**
+ * Registers hooks that start the stand-in before a file's first test, clear what it received
+ * before each test, and close it after the last one. `server` is set once `beforeAll` has run.
+ */
+export function useAsaasServer(): { server: AsaasServer } {
+  const holder = {} as { server: AsaasServer };
+  beforeAll(async () => {
+    holder.server = await startAsaasServer();
+  });
+  afterAll(async () => {
+    await holder.server?.close();
+  });
+  beforeEach(() => {
+    holder.server.reset();
+  });
+  return holder;
+}
 
 /** Starts the stand-in. */
 export async function startAsaasServer(): Promise<AsaasServer> {
