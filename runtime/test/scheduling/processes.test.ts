@@ -3,7 +3,6 @@
  * folder, as a production deployment runs it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
@@ -14,6 +13,7 @@ import { createLogger } from '../../src/logger.js';
 import { AgendaDispatcher } from '../../src/scheduling/agenda-dispatcher.js';
 import { CRON_JOB, JobStore } from '../../src/scheduling/job-store.js';
 import { ScheduleService } from '../../src/scheduling/schedule-service.js';
+import { sendJson, startLocalServer } from '../plugins/support/local-server.js';
 import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestWsClient } from '../support/ws-client.js';
 import { waitUntil } from './support.js';
@@ -21,66 +21,6 @@ import { waitUntil } from './support.js';
 const RUNS = 1_000;
 const LOCK_LIFETIME_MS = 3_000;
 const WORKER_CONCURRENCY = 16;
-
-/** Counts requests per path on 127.0.0.1, replying after `delayMs`, like a slow API. */
-class CountingServer {
-  readonly hits = new Map<string, number>();
-  readonly #server: Server;
-  port = 0;
-
-  constructor(delayMs: number) {
-    this.#server = createServer((request, response) => {
-      const key = request.url ?? '';
-      this.hits.set(key, (this.hits.get(key) ?? 0) + 1);
-      request.resume();
-      setTimeout(() => {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end('{"ok":true}');
-      }, delayMs);
-    });
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-  }
-
-  close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-}
-
-/** Holds every request on 127.0.0.1 without replying, and records the ones the client closed. */
-class HangingServer {
-  readonly received: string[] = [];
-  readonly closedByClient: string[] = [];
-  readonly #server: Server;
-  port = 0;
-
-  constructor() {
-    this.#server = createServer((request, response) => {
-      const key = request.url ?? '';
-      this.received.push(key);
-      request.resume();
-      response.once('close', () => {
-        if (!response.writableEnded) this.closedByClient.push(key);
-      });
-    });
-  }
-
-  async listen(): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
-    const address = this.#server.address();
-    this.port = typeof address === 'object' && address ? address.port : 0;
-  }
-
-  close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
-  }
-}
 
 const processes: ServerProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -143,8 +83,10 @@ function lockedCronJobs(dataDir: string): number {
 
 describe('split process roles', () => {
   it('two workers and a scheduler run 1,000 runs once', { timeout: 120_000 }, async () => {
-    const counter = new CountingServer(20);
-    await counter.listen();
+    // Replies after 20 ms, like a slow API.
+    const counter = await startLocalServer((_request, response) => {
+      setTimeout(() => sendJson(response, 200, { ok: true }), 20);
+    });
     cleanups.push(() => counter.close());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -194,6 +136,8 @@ describe('split process roles', () => {
     await waitUntil(() => countByStatus(dataDir, 'graph_batch', 'succeeded') === RUNS, 90_000, 'every run to succeed');
     await stopServerProcess(scheduler, 'SIGTERM');
 
+    const hitsByPath = new Map<string, number>();
+    for (const request of counter.received) hitsByPath.set(request.url, (hitsByPath.get(request.url) ?? 0) + 1);
     let resumedRuns = 0;
     let unfinishedEvents = 0;
     for (const runId of runIds) {
@@ -217,7 +161,7 @@ describe('split process roles', () => {
       if (finished === 0) unfinishedEvents += 1;
 
       // The HTTP call runs again only when the killed worker was making it.
-      const hits = counter.hits.get(`/hit/${runId}`) ?? 0;
+      const hits = hitsByPath.get(`/hit/${runId}`) ?? 0;
       expect(hits, runId).toBeGreaterThanOrEqual(1);
       expect(hits, runId).toBeLessThanOrEqual(1 + interrupted);
       if (resumed > 0) resumedRuns += 1;
@@ -385,8 +329,13 @@ describe('split process roles', () => {
   });
 
   it('api node cancels a run on a worker', { timeout: 90_000 }, async () => {
-    const hanging = new HangingServer();
-    await hanging.listen();
+    // Holds every request without replying, and records the ones the client closed.
+    const closedByClient: string[] = [];
+    const hanging = await startLocalServer((request, response) => {
+      response.once('close', () => {
+        if (!response.writableEnded) closedByClient.push(request.url);
+      });
+    });
     cleanups.push(() => hanging.close());
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -428,15 +377,16 @@ describe('split process roles', () => {
     const started = await post(`/v1/graphs/${graph.body.id}/runs`, {});
     expect(started.status).toBe(202);
     const runId = started.body.runId as string;
-    await waitUntil(() => hanging.received.includes('/call'), 20_000, 'the worker to call the hanging server');
+    const receivedPaths = () => hanging.received.map((request) => request.url);
+    await waitUntil(() => receivedPaths().includes('/call'), 20_000, 'the worker to call the hanging server');
 
     const cancelled = await post(`/v1/runs/${runId}/cancel`, {});
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.status).toBe('cancelled');
     expect(cancelled.body.error.code).toBe('RUNTIME_TASK_CANCELLED');
     // The worker aborted its in-flight call and started nothing after it.
-    await waitUntil(() => hanging.closedByClient.includes('/call'), 10_000, 'the worker to close the call');
-    expect(hanging.received).toEqual(['/call']);
+    await waitUntil(() => closedByClient.includes('/call'), 10_000, 'the worker to close the call');
+    expect(receivedPaths()).toEqual(['/call']);
 
     const storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
     cleanups.push(() => storage.close());
