@@ -75,7 +75,7 @@ function recordClaims(test: SchedulingStudio, afterClaim?: (lockedAt: Date) => P
   return ids;
 }
 
-/** A clock that runs in real time from `start`. */
+/** Returns a clock that runs in real time from `start`. */
 function runningClock(start: Date): { readonly now: Date } {
   const offsetMs = start.getTime() - Date.now();
   return {
