@@ -164,11 +164,11 @@ export class StudioApi {
   }
 
   /** Follows a run's events over `GET /v1/ws`; returns a function that closes the stream. */
-  followRun(runId: string, onEvent: (type: string) => void): () => void {
+  followRun(runId: string, onEvent: (event: RunEvent) => void): () => void {
     const stream = new RunStream({
       runId,
       url: async () => webSocketUrl(window.location, await this.client.accessToken()),
-      onEvent: (event) => onEvent(event.type),
+      onEvent,
     });
     return () => stream.close();
   }

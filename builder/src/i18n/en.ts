@@ -2,6 +2,7 @@ import { accountEn } from './account.en';
 import { billingEn } from './billing.en';
 import { publisherEn } from './publisher.en';
 import { runViewEn } from './run-view.en';
+import { playgroundStreamEn } from './playground-stream.en';
 import { historyEn } from './history.en';
 import { notesEn } from './notes.en';
 import { canvasEn } from './canvas.en';
@@ -212,6 +213,7 @@ export const en = {
   ...billingEn,
   ...publisherEn,
   ...runViewEn,
+  ...playgroundStreamEn,
 } as const;
 
 /** The translation keys. */

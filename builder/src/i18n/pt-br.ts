@@ -3,6 +3,7 @@ import { accountPtBR } from './account.pt-br';
 import { billingPtBR } from './billing.pt-br';
 import { publisherPtBR } from './publisher.pt-br';
 import { runViewPtBR } from './run-view.pt-br';
+import { playgroundStreamPtBR } from './playground-stream.pt-br';
 import type { Messages } from './en';
 import { historyPtBR } from './history.pt-br';
 import { notesPtBr } from './notes.pt-br';
@@ -213,4 +214,5 @@ export const ptBR = {
   ...billingPtBR,
   ...publisherPtBR,
   ...runViewPtBR,
+  ...playgroundStreamPtBR,
 } as const satisfies Messages;

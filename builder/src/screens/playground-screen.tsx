@@ -1,7 +1,8 @@
 /**
  * The playground: one generator per task type (chat, image, video, audio). Each picks a provider
  * and model from `GET /v1/task-types`, takes a prompt and options, starts a task and shows its
- * status, result and credit cost.
+ * status, the chat text as it streams, the result and the credit cost. A running task can be
+ * stopped, which cancels its run.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
@@ -9,7 +10,7 @@ import { toApiError, type ApiError } from '../api/api-error';
 import type { NewTask, TaskProviderView, TaskType, TaskTypeView } from '../api/types';
 import { useApi } from '../api-context';
 import { ErrorNotice } from '../components/error-notice';
-import { GenerationResult } from '../components/generation-result';
+import { GenerationAnswer } from '../components/generation-answer';
 import { useI18n, type MessageKey } from '../i18n/i18n';
 import { createGenerationStore, isGenerating, type GenerationStore } from '../store/generation';
 
@@ -136,16 +137,40 @@ function GenerationStatus({ store }: { store: GenerationStore }) {
     );
   }
   if (generation.phase === 'completed') {
-    return (
-      <>
-        <p role="status" data-testid="generation-status" data-status="COMPLETED">{t('playground.status.COMPLETED')}</p>
-        <GenerationResult task={generation.task} />
-      </>
-    );
+    return <p role="status" data-testid="generation-status" data-status="COMPLETED">{t('playground.status.COMPLETED')}</p>;
   }
+  return <p role="status" data-testid="generation-status" data-status="FAILED">{t('playground.status.FAILED')}</p>;
+}
+
+/** The stop button of a running generation, with the error of a rejected stop request. */
+function StopControl({ store }: { store: GenerationStore }) {
+  const { t } = useI18n();
+  const running = useStore(store, (state) => state.generation.phase === 'running' && state.runId !== null);
+  const cancelError = useStore(store, (state) => state.cancelError);
   return (
     <>
-      <p role="status" data-testid="generation-status" data-status="FAILED">{t('playground.status.FAILED')}</p>
+      {running && (
+        <button type="button" onClick={() => void store.getState().cancel()}>
+          {t('playground.stop')}
+        </button>
+      )}
+      {cancelError !== null && (
+        <>
+          <p className="field-error">{t('playground.stopFailed')}</p>
+          <ErrorNotice error={cancelError} />
+        </>
+      )}
+    </>
+  );
+}
+
+/** The error and cost of a failed generation, shown below the text that arrived before it. */
+function GenerationFailure({ store }: { store: GenerationStore }) {
+  const { t } = useI18n();
+  const generation = useStore(store, (state) => state.generation);
+  if (generation.phase !== 'failed') return null;
+  return (
+    <>
       <ErrorNotice error={generation.error} />
       {generation.taskId !== null && <p data-testid="credit-cost" data-credits={generation.creditCost}>{t('playground.cost', { credits: generation.creditCost })}</p>}
     </>
@@ -224,6 +249,9 @@ function GeneratorPanel({ spec, view, store, hidden }: { spec: GeneratorSpec; vi
         </button>
       </form>
       <GenerationStatus store={store} />
+      <StopControl store={store} />
+      <GenerationAnswer store={store} />
+      <GenerationFailure store={store} />
     </section>
   );
 }
