@@ -9,6 +9,9 @@ import { useSpecSession } from './support/spec-session';
 
 /** The platform key that the fake OpenAI servers accept. */
 const PLATFORM_KEY = 'sk-e2e-platform-key-0123456789';
+const STORY =
+  'Era uma vez um pequeno barco que deixou o porto ao amanhecer. As gaivotas o seguiram até o farol, ' +
+  'e os pescadores cantaram enquanto as redes se enchiam de peixes prateados 🐟.';
 
 /** Sends a JSON request to the runtime and fails on an unexpected status. */
 async function api(runtime: RuntimeProcess, path: string, body: unknown, token: string | null, expected: number): Promise<any> {
@@ -108,5 +111,70 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
 
     await saveScreenshot(page, 'playground-image');
     expect(spec.browser.pageErrors).toEqual([]);
+  });
+
+  /** Opens the chat generator, types a prompt and starts the task. */
+  async function startChat(prompt: string) {
+    const { page } = spec.browser;
+    await openApp(page, spec.runtime.url);
+    await page.getByRole('link', { name: 'Playground' }).click();
+    const chat = page.getByTestId('generator-chat');
+    await chat.waitFor();
+    await chat.locator('textarea[name="prompt"]').fill(prompt);
+    await chat.getByRole('button', { name: 'Generate' }).click();
+    return chat;
+  }
+
+  it('shows chat text while it streams', async () => {
+    const { page } = spec.browser;
+    // About 50 chunks 120 ms apart: the stream lasts some 6 s, long enough to watch it grow.
+    fake.enqueue({ text: STORY, chunkSize: 3, chunkDelayMs: 120, usage: { prompt_tokens: 300, completion_tokens: 200 } });
+    const chat = await startChat('Conte uma história sobre um barco.');
+
+    const streamed = chat.getByTestId('streamed-text');
+    await streamed.waitFor({ timeout: 30_000 });
+    const early = (await streamed.textContent()) ?? '';
+    expect(early.length).toBeGreaterThan(0);
+    expect(early.length).toBeLessThan(STORY.length);
+    expect(STORY.startsWith(early)).toBe(true);
+    expect(await chat.getByTestId('generation-status').getAttribute('data-status')).toBe('IN_PROGRESS');
+    expect(await chat.getByTestId('generation-answer').getAttribute('aria-busy')).toBe('true');
+    await saveScreenshot(page, 'playground-chat-streaming');
+
+    await chat.locator('[data-testid="generation-status"][data-status="COMPLETED"]').waitFor({ timeout: 30_000 });
+    expect(await chat.getByTestId('result-text').textContent()).toBe(STORY);
+    expect(await chat.getByTestId('streamed-answer').count()).toBe(0);
+    expect(await chat.getByTestId('generation-answer').getAttribute('aria-busy')).toBe('false');
+    // 500 tokens at the default 0.002 credits per token.
+    expect(await chat.getByTestId('credit-cost').getAttribute('data-credits')).toBe('1');
+    expect(spec.browser.pageErrors).toEqual([]);
+  });
+
+  it('keeps streamed text after a stop at 390 px', async () => {
+    const { page } = spec.browser;
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      fake.enqueue({ text: STORY, chunkSize: 3, chunkDelayMs: 150 });
+      const chat = await startChat('Conte outra história.');
+
+      const streamed = chat.getByTestId('streamed-text');
+      await streamed.waitFor({ timeout: 30_000 });
+      await chat.getByRole('button', { name: 'Stop' }).click();
+      await chat.locator('[data-testid="generation-status"][data-status="FAILED"]').waitFor({ timeout: 30_000 });
+
+      const kept = (await streamed.textContent()) ?? '';
+      expect(kept.length).toBeGreaterThan(0);
+      expect(kept.length).toBeLessThan(STORY.length);
+      expect(STORY.startsWith(kept)).toBe(true);
+      expect(await chat.getByRole('alert').getAttribute('data-error-code')).toBe('RUNTIME_TASK_CANCELLED');
+      expect(await chat.getByRole('button', { name: 'Stop' }).count()).toBe(0);
+      const box = await streamed.boundingBox();
+      expect(box!.x + box!.width).toBeLessThanOrEqual(390);
+      await chat.getByRole('alert').scrollIntoViewIfNeeded();
+      await saveScreenshot(page, 'playground-chat-stopped-phone');
+      expect(spec.browser.pageErrors).toEqual([]);
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
   });
 });
