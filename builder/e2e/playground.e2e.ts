@@ -127,7 +127,7 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
 
   it('shows chat text while it streams', async () => {
     const { page } = spec.browser;
-    // About 50 chunks 120 ms apart: the stream lasts some 6 s, long enough to watch it grow.
+    // 58 chunks 120 ms apart: the stream lasts some 7 s, long enough to watch it grow.
     fake.enqueue({ text: STORY, chunkSize: 3, chunkDelayMs: 120, usage: { prompt_tokens: 300, completion_tokens: 200 } });
     const chat = await startChat('Conte uma história sobre um barco.');
 
@@ -162,10 +162,10 @@ describe.skipIf(!CHROMIUM_AVAILABLE)('playground', () => {
       await chat.getByRole('button', { name: 'Stop' }).click();
       await chat.locator('[data-testid="generation-status"][data-status="FAILED"]').waitFor({ timeout: 30_000 });
 
-      const kept = (await streamed.textContent()) ?? '';
-      expect(kept.length).toBeGreaterThan(0);
-      expect(kept.length).toBeLessThan(STORY.length);
-      expect(STORY.startsWith(kept)).toBe(true);
+      const keptText = (await streamed.textContent()) ?? '';
+      expect(keptText.length).toBeGreaterThan(0);
+      expect(keptText.length).toBeLessThan(STORY.length);
+      expect(STORY.startsWith(keptText)).toBe(true);
       expect(await chat.getByRole('alert').getAttribute('data-error-code')).toBe('RUNTIME_TASK_CANCELLED');
       expect(await chat.getByRole('button', { name: 'Stop' }).count()).toBe(0);
       const box = await streamed.boundingBox();

@@ -142,7 +142,7 @@ function GenerationStatus({ store }: { store: GenerationStore }) {
   return <p role="status" data-testid="generation-status" data-status="FAILED">{t('playground.status.FAILED')}</p>;
 }
 
-/** The stop button of a running generation, with the error of a rejected stop request. */
+/** Renders the stop button of a running generation, and the error of a rejected stop request. */
 function StopControl({ store }: { store: GenerationStore }) {
   const { t } = useI18n();
   const running = useStore(store, (state) => state.generation.phase === 'running' && state.runId !== null);
@@ -164,7 +164,7 @@ function StopControl({ store }: { store: GenerationStore }) {
   );
 }
 
-/** The error and cost of a failed generation, shown below the text that arrived before it. */
+/** Renders the error and cost of a failed generation below the text that arrived before it. */
 function GenerationFailure({ store }: { store: GenerationStore }) {
   const { t } = useI18n();
   const generation = useStore(store, (state) => state.generation);

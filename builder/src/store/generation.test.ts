@@ -11,7 +11,7 @@ function state(status: TaskState['status'], fields: Partial<TaskState> = {}): Ta
 
 let seq = 0;
 
-/** Builds the next event of run_1; a `text` makes it a `model output` line of the chat node. */
+/** Builds the next event of run_1. With `text`, the event is a `model output` line of the chat node. */
 function runEvent(type: string, text?: string): RunEvent {
   seq += 1;
   const data = text === undefined ? {} : { level: 'info', message: 'model output', data: { text } };

@@ -51,8 +51,8 @@ export interface GenerationState {
   /** Starts a task; a generation already running is abandoned (its task runs on, unwatched). */
   generate(task: NewTask): Promise<void>;
   /**
-   * Asks the runtime to cancel the running task's run. The task then fails with
-   * `RUNTIME_TASK_CANCELLED`, which the next read reports; `streamedText` keeps what arrived.
+   * Requests the cancel of the running task's run. The task then fails with
+   * `RUNTIME_TASK_CANCELLED`, which the next read reports, and `streamedText` keeps what arrived.
    */
   cancel(): Promise<void>;
   /** Stops polling, for a screen that goes away. */
@@ -140,6 +140,8 @@ export function createGenerationStore(api: GenerationApi, pollIntervalMs = POLL_
           if (attempt !== current) return;
           continue;
         }
+        // NOTE: a fallback read can see the failure before the socket delivers the last text
+        // lines, and following stops here, so `streamedText` may then lack its last batch.
         const error = task.error ?? { code: task.status, message: task.status };
         set({ generation: { phase: 'failed', taskId, error: new ApiError(0, error.code, error.message), creditCost: task.credit_cost } });
         return;

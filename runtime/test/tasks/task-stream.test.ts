@@ -81,7 +81,7 @@ async function waitForFirstToken(runId: string): Promise<void> {
 describe('chat task streaming', () => {
   it('publishes token events in order', async () => {
     await startStudio();
-    // About 60 chunks 40 ms apart: some 2.4 s, several 250 ms intervals of the task log batcher.
+    // 54 chunks 40 ms apart: some 2.2 s, several 250 ms intervals of the task log batcher.
     fake.enqueue({ text: REPLY, chunkSize: 3, chunkDelayMs: 40, usage: { prompt_tokens: 12, completion_tokens: 30 } });
     const { taskId, runId } = await startChatTask('Describe the harbour at dawn.');
     client!.send({ type: 'subscribe', runId });
@@ -129,7 +129,7 @@ describe('chat task streaming', () => {
 
   it('keeps the text that arrived before a cancel', async () => {
     await startStudio();
-    // About 60 chunks 100 ms apart: some 6 s, so the cancel lands mid-stream.
+    // 54 chunks 100 ms apart: some 5.4 s, so the cancel lands mid-stream.
     fake.enqueue({ text: REPLY, chunkSize: 3, chunkDelayMs: 100 });
     const { taskId, runId } = await startChatTask('Describe the harbour slowly.');
     client!.send({ type: 'subscribe', runId });
