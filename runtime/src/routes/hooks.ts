@@ -212,7 +212,9 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
     if (outcome.kind === 'finished' && outcome.run.status === 'succeeded') {
       return reply.status(200).send({ runId, status: outcome.run.status, output: outcome.run.output });
     }
-    if (outcome.kind === 'finished') return replyRunEnded(request, reply, settings?.acknowledgeErrorCodes ?? [], outcome.run);
+    if (outcome.kind === 'finished') {
+      return replyRunEnded(request, reply, settings?.acknowledgeErrorCodes ?? [], outcome.run);
+    }
     return reply.status(202).send({ runId });
   };
 
@@ -328,14 +330,24 @@ function replyUnlessDisconnected(
  * `acknowledgedCodes` gets 200 and a warning log, because a repeated delivery cannot fix it.
  * Any other ending gets 500, so the sender delivers the event again.
  */
-function replyRunEnded(request: FastifyRequest, reply: FastifyReply, acknowledgedCodes: readonly string[], run: RunRecord): FastifyReply {
+function replyRunEnded(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  acknowledgedCodes: readonly string[],
+  run: RunRecord,
+): FastifyReply {
   const error = run.error;
   if (run.status === 'failed' && error !== null && acknowledgedCodes.includes(error.code)) {
     request.log.warn(
       { runId: run.id, graphId: run.graphId, code: error.code, error: error.message },
       'replied 200 to a webhook whose run failed with an acknowledged error code',
     );
-    return reply.status(200).send({ runId: run.id, status: run.status, acknowledged: true, error: { code: error.code, message: error.message } });
+    return reply.status(200).send({
+      runId: run.id,
+      status: run.status,
+      acknowledged: true,
+      error: { code: error.code, message: error.message },
+    });
   }
   return reply.status(500).send({
     statusCode: 500,
