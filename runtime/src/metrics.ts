@@ -8,6 +8,8 @@ export interface JobCounts {
   queued: number;
   /** Locked jobs, which a process is running. */
   running: number;
+  /** The earliest `nextRunAt` of the queued jobs in ms since the epoch, or null when none is queued. */
+  oldestDueAt: number | null;
 }
 
 /** State of the sandbox pool, as `Sandbox.stats()` returns it. */
@@ -23,8 +25,8 @@ export interface MetricSources {
   activeRuns(): number;
   queuedRuns(): number;
   sandbox?(): SandboxStats;
-  /** Job counts by name, or null when the job store is not open. */
-  jobs?(): JobCounts[] | null;
+  /** Job counts by name, or null when the job store is not open or cannot be read. */
+  jobs?(): Promise<JobCounts[] | null>;
 }
 
 /** Options of `createMetrics`. */
@@ -168,15 +170,16 @@ export function createMetrics(sources: MetricSources, options: MetricsOptions = 
 /** Registers the gauges of the job store and the sandbox pool, read at each scrape. */
 function registerPoolGauges(registry: Registry, sources: MetricSources): void {
   const registers = [registry];
-  const jobs = (): JobCounts[] => sources.jobs?.() ?? [];
+  const jobs = sharePendingReading(async () => (await sources.jobs?.()) ?? []);
   new Gauge({
     name: 'scheduled_jobs_queued',
     help: 'Agenda jobs that are due and not locked, by job name; every process reads the same shared job store',
     labelNames: ['name'],
     registers,
-    collect() {
+    async collect() {
+      const counts = await jobs();
       this.reset();
-      for (const counts of jobs()) this.set({ name: counts.name }, counts.queued);
+      for (const row of counts) this.set({ name: row.name }, row.queued);
     },
   });
   new Gauge({
@@ -184,9 +187,25 @@ function registerPoolGauges(registry: Registry, sources: MetricSources): void {
     help: 'Agenda jobs locked by a process, by job name; every process reads the same shared job store',
     labelNames: ['name'],
     registers,
-    collect() {
+    async collect() {
+      const counts = await jobs();
       this.reset();
-      for (const counts of jobs()) this.set({ name: counts.name }, counts.running);
+      for (const row of counts) this.set({ name: row.name }, row.running);
+    },
+  });
+  new Gauge({
+    name: 'scheduled_jobs_queued_lateness_seconds',
+    help: 'Time since the nextRunAt of the oldest queued Agenda job, by job name, 0 when none is queued; every process reads the same shared job store',
+    labelNames: ['name'],
+    registers,
+    async collect() {
+      const counts = await jobs();
+      const now = Date.now();
+      this.reset();
+      for (const row of counts) {
+        const latenessMs = row.oldestDueAt === null ? 0 : Math.max(0, now - row.oldestDueAt);
+        this.set({ name: row.name }, latenessMs / 1000);
+      }
     },
   });
   const sandbox = (): SandboxStats => sources.sandbox?.() ?? { children: 0, busy: 0, crashes: 0, queued: 0 };
@@ -223,6 +242,20 @@ function registerPoolGauges(registry: Registry, sources: MetricSources): void {
       this.inc(sandbox().crashes);
     },
   });
+}
+
+/**
+ * Wraps `read` so that calls made while a reading is pending share it. prom-client collects the
+ * metrics of a scrape concurrently, so the job gauges of one scrape query the job store once.
+ */
+function sharePendingReading<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | null = null;
+  return () => {
+    pending ??= read().finally(() => {
+      pending = null;
+    });
+    return pending;
+  };
 }
 
 type RunEventMetrics = Pick<StudioMetrics, 'runsFinished' | 'runDuration' | 'tasksFinished' | 'taskDuration' | 'creditsCaptured'>;

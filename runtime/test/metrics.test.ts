@@ -97,14 +97,42 @@ describe('metrics endpoint', () => {
   it('counts queued and running jobs', async () => {
     const studio = await startStudio({});
     const { jobs } = studio.scheduling;
-    await jobs.agenda.now('metrics-test-job', {});
-    await jobs.agenda.schedule(new Date(Date.now() + 3_600_000), 'metrics-test-job', {});
+    const jobName = 'metrics-test-job';
+    const dueAt = Date.now() - 90_000;
+    await jobs.agenda.schedule(new Date(dueAt), jobName, {});
+    await jobs.agenda.schedule(new Date(dueAt + 30_000), jobName, {});
+    await jobs.agenda.schedule(new Date(Date.now() + 3_600_000), jobName, {});
+    const claimed = await jobs.batches.claimDueJobs({
+      name: jobName,
+      now: new Date(),
+      dueBy: new Date(dueAt),
+      lockDeadline: new Date(0),
+      limit: 1,
+      lockedBy: 'metrics-test',
+    });
+    expect(claimed).toHaveLength(1);
+
+    const scrapedAt = Date.now();
+    const scraped = await scrape(`${studio.url}/metrics`);
+
+    // No process defines this job name, so the claimed job stays locked, the other due job
+    // stays queued and the later one is not due.
+    expect(valueOf(scraped, 'scheduled_jobs_queued', { name: jobName })).toBe(1);
+    expect(valueOf(scraped, 'scheduled_jobs_running', { name: jobName })).toBe(1);
+    const lateness = valueOf(scraped, 'scheduled_jobs_queued_lateness_seconds', { name: jobName });
+    expect(lateness).toBeGreaterThanOrEqual((scrapedAt - dueAt - 30_000) / 1000);
+    expect(lateness).toBeLessThan((Date.now() - dueAt - 30_000) / 1000 + 1);
+    expect(scraped.families.get('scheduled_jobs_queued_lateness_seconds')).toBe('gauge');
+  });
+
+  it('reports zero lateness without queued jobs', async () => {
+    const studio = await startStudio({});
+    await studio.scheduling.jobs.agenda.schedule(new Date(Date.now() + 3_600_000), 'metrics-test-job', {});
 
     const scraped = await scrape(`${studio.url}/metrics`);
 
-    // No process defines this job name, so the due job stays queued and the later one is not due.
-    expect(valueOf(scraped, 'scheduled_jobs_queued', { name: 'metrics-test-job' })).toBe(1);
-    expect(valueOf(scraped, 'scheduled_jobs_running', { name: 'metrics-test-job' })).toBe(0);
+    expect(valueOf(scraped, 'scheduled_jobs_queued', { name: 'metrics-test-job' })).toBe(0);
+    expect(valueOf(scraped, 'scheduled_jobs_queued_lateness_seconds', { name: 'metrics-test-job' })).toBe(0);
   });
 
   it('hides graph ids without a token', async () => {

@@ -756,6 +756,29 @@ describe('sync webhook', () => {
     expect(reply.body.details.status).toBe('failed');
     expect(reply.body.details.error.code).toBe('TEST_FAILURE');
   });
+
+  it('acknowledged failure code returns 200', async () => {
+    const id = await publish(withWebhook(buildChain(1, 'test/fail@1'), { mode: 'sync', acknowledgeErrorCodes: ['OTHER_CODE', 'TEST_FAILURE'] }));
+
+    const reply = await request(test, { method: 'POST', url: `/hooks/${id}`, payload: {} });
+    const { run } = await waitForRun(test, reply.body.runId);
+
+    expect(reply.status).toBe(200);
+    expect(reply.body.acknowledged).toBe(true);
+    expect(reply.body.status).toBe('failed');
+    expect(reply.body.error.code).toBe('TEST_FAILURE');
+    expect(run.status).toBe('failed');
+    expect(run.error?.code).toBe('TEST_FAILURE');
+  });
+
+  it('unlisted failure code returns 500', async () => {
+    const id = await publish(withWebhook(buildChain(1, 'test/fail@1'), { mode: 'sync', acknowledgeErrorCodes: ['OTHER_CODE'] }));
+
+    const reply = await request(test, { method: 'POST', url: `/hooks/${id}`, payload: {} });
+
+    expectError(reply, { status: 500, code: 'RUN_FAILED', message: 'run failed before it replied' });
+    expect(reply.body.details.error.code).toBe('TEST_FAILURE');
+  });
 });
 
 describe('webhook over a real socket', () => {

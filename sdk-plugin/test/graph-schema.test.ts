@@ -47,6 +47,7 @@ describe('graph document schema', () => {
             toleranceSeconds: 300,
           },
           eventIdHeader: 'X-Event-Id',
+          acknowledgeErrorCodes: ['ASAAS_NOT_FOUND', 'PLUGIN_CREDITS_INVALID'],
         },
       },
       nodes: [
@@ -212,6 +213,7 @@ describe('graph document schema', () => {
           token: { header: 'bad header' },
           hmac: { secret: '', toleranceSeconds: 1.5 },
           eventIdHeader: '',
+          acknowledgeErrorCodes: ['', 'TEST_FAILURE', 'TEST_FAILURE'],
         },
       },
     });
@@ -231,6 +233,8 @@ describe('graph document schema', () => {
         '/settings/webhook/eventIdHeader',
         'must be an HTTP header name, for example X-Signature',
       ),
+      schemaProblem('/settings/webhook/acknowledgeErrorCodes/0', 'must not be empty'),
+      schemaProblem('/settings/webhook/acknowledgeErrorCodes/2', 'is a duplicate of item 1'),
     ]);
   });
 

@@ -52,6 +52,7 @@ function buildFullGraph(): GraphDocument {
         type: 'shop/orderEvents',
       },
       webhook: {
+        acknowledgeErrorCodes: ['SHOP_ORDER_UNKNOWN'],
         eventIdHeader: 'X-Event-Id',
         hmac: {
           toleranceSeconds: 300,
@@ -172,6 +173,7 @@ describe('exportGraph', () => {
       'token',
       'hmac',
       'eventIdHeader',
+      'acknowledgeErrorCodes',
     ]);
     expect(Object.keys(parsed.settings.webhook.token)).toEqual(['header', 'value']);
     expect(Object.keys(parsed.settings.webhook.hmac)).toEqual([

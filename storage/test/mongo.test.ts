@@ -14,6 +14,8 @@ import { copyStudio, mismatchedTables, type CopySources } from '../src/migrate/c
 import { agendaJobObjectId } from '../src/migrate/table-mappings.js';
 import { openMongoStorage, type MongoStorage } from '../src/mongo/index.js';
 import type { Storage } from '../src/types.js';
+import { AGENDA_JOBS_COLLECTION } from '../src/mongo/agenda-backend.js';
+import { COUNT_NOW, COUNTED_JOBS, EXPECTED_COUNTS, toMongoDocument } from './agenda/job-counts-fixture.js';
 import { buildReserve, defineStorageContract, isoAt } from './contract/index.js';
 import { createFilledStudio, type FilledStudio } from './migrate/studio-fixture.js';
 import { MONGO_SKIP_REASON, mongoTestUrl } from './mongo-url.js';
@@ -143,5 +145,16 @@ describe.skipIf(url === null)('MongoDB copy and jobs (MONGO_URL)', () => {
 
     expect(found?.data).toEqual({ graphId: 'graph-1' });
     await backend.disconnect();
+  });
+
+  it('counts jobs by name', async () => {
+    const jobs = mongo.database.collection(AGENDA_JOBS_COLLECTION);
+    await jobs.deleteMany({});
+    await jobs.insertMany(COUNTED_JOBS.map(toMongoDocument));
+
+    const counts = await mongo.countAgendaJobs(COUNT_NOW);
+
+    expect(counts).toEqual(EXPECTED_COUNTS);
+    await jobs.deleteMany({});
   });
 });

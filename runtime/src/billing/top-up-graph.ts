@@ -13,8 +13,28 @@ import { StudioError } from '../errors.js';
 /** Id of the top-up graph. Asaas posts payment events to `/hooks/<id>`. */
 export const TOP_UP_GRAPH_ID = 'graph_billing_top_ups';
 
-/** Time the sync webhook waits for the top-up before it replies with an error status, in ms. */
+/** Time the sync webhook waits for the top-up before it replies 202 with the run id, in ms. */
 const TOP_UP_SYNC_TIMEOUT_MS = 20_000;
+
+/**
+ * Error codes of a top-up that no repeated delivery of the payment event can fix. The webhook
+ * replies 200 to them, and the run stays failed with the code. Asaas pauses a webhook's queue
+ * after 15 failed deliveries in a row, so retrying these would stop every later top-up.
+ * Other failures, such as Asaas or the store being unreachable, a sandbox crash or a billing
+ * admin that lost its rights, still get 500, and Asaas delivers the event again.
+ */
+export const TOP_UP_PERMANENT_ERRORS: readonly string[] = [
+  // The payment read back from Asaas is not paid, has no externalReference, or buys no credit.
+  'ASAAS_PAYMENT_NOT_PAID',
+  'ASAAS_PAYMENT_UNASSIGNED',
+  'ASAAS_PAYMENT_TOO_SMALL',
+  // The event names a payment that the billing account does not have.
+  'ASAAS_NOT_FOUND',
+  // The externalReference names no studio user, or is malformed.
+  'PLUGIN_CREDITS_INVALID',
+  // The payment id topped up before with another user or amount.
+  'CREDITS_IDEMPOTENCY_CONFLICT',
+];
 
 /** Builds the top-up graph's document for the billing credential. */
 export function topUpDocument(credentialId: string): GraphDocument {
@@ -35,10 +55,7 @@ export function topUpDocument(credentialId: string): GraphDocument {
         credentials: { asaas: credentialId },
       },
       // Asaas counts only a 200 reply as delivered, and the async mode replies 202.
-      // NOTE: a failed top-up replies 500, also for a payment that will never qualify (no
-      // externalReference, another account's charge). Asaas retries it and pauses the webhook
-      // queue after 15 failures in a row.
-      webhook: { mode: 'sync', syncTimeoutMs: TOP_UP_SYNC_TIMEOUT_MS },
+      webhook: { mode: 'sync', syncTimeoutMs: TOP_UP_SYNC_TIMEOUT_MS, acknowledgeErrorCodes: [...TOP_UP_PERMANENT_ERRORS] },
     },
   };
 }

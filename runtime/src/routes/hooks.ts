@@ -1,6 +1,6 @@
 import type { TriggerSettings } from '@gestorlead/sdk-plugin';
 import type { WebhookRequestData } from '@gestorlead/sdk-plugin/plugin';
-import { StorageConflictError, type DeliveryRecord, type RunResponse } from '@gestorlead/storage';
+import { StorageConflictError, type DeliveryRecord, type RunRecord, type RunResponse } from '@gestorlead/storage';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { webhookRateLimit } from '../auth/rate-limits.js';
 import type { StudioContext } from '../context.js';
@@ -213,13 +213,7 @@ export async function hookRoutes(app: FastifyInstance, ctx: StudioContext): Prom
       return reply.status(200).send({ runId, status: outcome.run.status, output: outcome.run.output });
     }
     if (outcome.kind === 'finished') {
-      return reply.status(500).send({
-        statusCode: 500,
-        code: 'RUN_FAILED',
-        message: `run ${outcome.run.status} before it replied`,
-        errors: [],
-        details: { runId, status: outcome.run.status, error: outcome.run.error },
-      });
+      return replyRunEnded(request, reply, settings?.acknowledgeErrorCodes ?? [], outcome.run);
     }
     return reply.status(202).send({ runId });
   };
@@ -328,6 +322,39 @@ function replyUnlessDisconnected(
       reply.raw.off('close', onClose);
       resolve(reply.raw.destroyed ? null : outcome);
     });
+  });
+}
+
+/**
+ * Replies to a sync delivery whose run ended without a reply. A run failed with one of
+ * `acknowledgedCodes` gets 200 and a warning log, because a repeated delivery cannot fix it.
+ * Any other ending gets 500, so the sender delivers the event again.
+ */
+function replyRunEnded(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  acknowledgedCodes: readonly string[],
+  run: RunRecord,
+): FastifyReply {
+  const error = run.error;
+  if (run.status === 'failed' && error !== null && acknowledgedCodes.includes(error.code)) {
+    request.log.warn(
+      { runId: run.id, graphId: run.graphId, code: error.code, error: error.message },
+      'replied 200 to a webhook whose run failed with an acknowledged error code',
+    );
+    return reply.status(200).send({
+      runId: run.id,
+      status: run.status,
+      acknowledged: true,
+      error: { code: error.code, message: error.message },
+    });
+  }
+  return reply.status(500).send({
+    statusCode: 500,
+    code: 'RUN_FAILED',
+    message: `run ${run.status} before it replied`,
+    errors: [],
+    details: { runId: run.id, status: run.status, error },
   });
 }
 

@@ -1,4 +1,5 @@
 import {
+  countSqliteAgendaJobs,
   createSqliteAgendaBackend,
   type JobBatchRepository,
   type SqliteAgendaBackend,
@@ -53,8 +54,11 @@ export class JobStore {
   readonly #sqlite: SqliteAgendaBackend | null;
   /** The location of the jobs: the SQLite file, or the MongoDB database. */
   readonly location: string;
+  readonly #mongo: MongoStorage | null;
   readonly #channel: WakingNotificationChannel;
   readonly #log: Logger;
+  /** Whether the last `countJobs` failed, so a failing store logs once until it recovers. */
+  #countFailing = false;
   #started: Promise<void> | null = null;
   readonly #dueTimes = new Map<string, number>();
   readonly #startListeners: Array<(name: string, latenessMs: number) => void> = [];
@@ -65,6 +69,7 @@ export class JobStore {
     const { settings } = options;
     this.name = options.name;
     this.#log = options.log.child({ component: 'jobs' });
+    this.#mongo = options.mongo ?? null;
     if (options.mongo) {
       this.backend = options.mongo.createAgendaBackend();
       this.batches = options.mongo.createJobBatches();
@@ -153,21 +158,24 @@ export class JobStore {
   }
 
   /**
-   * Counts the jobs of each name that are due and unlocked (queued) or locked (running), or
-   * returns null while the store is not open or when it is MongoDB, whose counts would need a
-   * query per scrape. Disabled jobs count in neither.
+   * Counts the jobs of each name that are due and unlocked (queued) or locked (running), with
+   * the due time of the oldest queued job. Returns null while the store is not open, and when
+   * the count fails (logged once until a count succeeds again). Disabled jobs count in neither.
    */
-  countJobs(now = Date.now()): JobCounts[] | null {
-    if (!this.#opened || this.#closed || this.#sqlite === null) return null;
-    const rows = this.#sqlite.repository.db
-      .prepare(
-        `select name,
-           count(*) filter (where locked_at is null and next_run_at <= ?) as queued,
-           count(*) filter (where locked_at is not null) as running
-         from agenda_jobs where disabled is not 1 group by name`,
-      )
-      .all(now) as JobCounts[];
-    return rows;
+  async countJobs(now = Date.now()): Promise<JobCounts[] | null> {
+    if (!this.#opened || this.#closed) return null;
+    try {
+      const at = new Date(now);
+      const counts = this.#sqlite !== null
+        ? countSqliteAgendaJobs(this.#sqlite.repository.db, at)
+        : await this.#mongo!.countAgendaJobs(at);
+      this.#countFailing = false;
+      return counts.map((row) => ({ ...row, oldestDueAt: row.oldestDueAt?.getTime() ?? null }));
+    } catch (error) {
+      if (!this.#countFailing) this.#log.warn({ err: error, location: this.location }, 'counting jobs failed');
+      this.#countFailing = true;
+      return null;
+    }
   }
 
   /**

@@ -74,10 +74,15 @@ async function balanceOf(user: TestUser): Promise<number> {
 async function deliverPayment(paymentId: string, token = WEBHOOK_TOKEN): Promise<{ status: number; body: any }> {
   const payment = asaas.server.payments.get(paymentId)!;
   payment.status = 'RECEIVED';
+  return postPaymentEvent('PAYMENT_RECEIVED', payment, token);
+}
+
+/** Posts an Asaas payment event for `payment` to the top-up graph, as Asaas does. */
+async function postPaymentEvent(event: string, payment: Record<string, unknown>, token = WEBHOOK_TOKEN): Promise<{ status: number; body: any }> {
   const response = await fetch(`${test.url}/hooks/${TOP_UP_GRAPH_ID}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'asaas-access-token': token },
-    body: JSON.stringify({ id: `evt_${paymentId}_RECEIVED`, event: 'PAYMENT_RECEIVED', dateCreated: '2026-12-05 10:00:00', payment }),
+    body: JSON.stringify({ id: `evt_${String(payment.id)}_${event}`, event, dateCreated: '2026-12-05 10:00:00', payment }),
     signal: AbortSignal.timeout(30_000),
   });
   return { status: response.status, body: await response.json() };
@@ -250,5 +255,98 @@ describe('billing top-up webhook', () => {
     expect(graph).toMatchObject({ ownerId: admin.id, publishedVersion: 2 });
     expect(published?.document.settings?.trigger?.credentials).toEqual({ asaas: second });
     expect(JSON.stringify(published?.document)).not.toContain(credentialId);
+  });
+});
+
+describe('billing top-up failures', () => {
+  /** Starts the billing studio and stores the top-up graph, as the first billing request does. */
+  async function startTopUpStudio(): Promise<void> {
+    await startBillingStudio();
+    const packages = await request(test, { method: 'GET', url: '/v1/billing/packages' });
+    expect(packages.status, packages.raw.body).toBe(200);
+  }
+
+  /** Adds a received payment to the stand-in, as if paid through the Asaas dashboard. */
+  function receivedPayment(fields: Record<string, unknown>): Record<string, unknown> {
+    return asaas.server.addPayment({ customer: 'cus_000000000001', billingType: 'PIX', value: 49.9, status: 'RECEIVED', ...fields });
+  }
+
+  const permanentCases: Array<{ name: string; event: string; payment: () => Record<string, unknown>; code: string }> = [
+    { name: 'unknown user', event: 'PAYMENT_RECEIVED', payment: () => receivedPayment({ externalReference: 'usr_does_not_exist:starter:600' }), code: 'PLUGIN_CREDITS_INVALID' },
+    { name: 'malformed reference', event: 'PAYMENT_RECEIVED', payment: () => receivedPayment({ externalReference: 'not a user id:Starter:six' }), code: 'PLUGIN_CREDITS_INVALID' },
+    { name: 'no reference', event: 'PAYMENT_RECEIVED', payment: () => receivedPayment({ externalReference: null }), code: 'ASAAS_PAYMENT_UNASSIGNED' },
+    { name: 'unpaid payment', event: 'PAYMENT_CONFIRMED', payment: () => receivedPayment({ status: 'PENDING' }), code: 'ASAAS_PAYMENT_NOT_PAID' },
+    { name: 'payment of another account', event: 'PAYMENT_RECEIVED', payment: () => ({ id: 'pay_not_in_this_account', status: 'RECEIVED', value: 49.9 }), code: 'ASAAS_NOT_FOUND' },
+  ];
+
+  it('acknowledges permanent failures', async () => {
+    await startTopUpStudio();
+    const buyer = await registerTestUser(test);
+
+    for (const testCase of permanentCases) {
+      const payment = testCase.payment();
+      if (payment.externalReference === undefined) payment.externalReference = `${buyer.id}:starter:600`;
+
+      const reply = await postPaymentEvent(testCase.event, payment);
+      const run = await request(test, { method: 'GET', url: `/v1/runs/${reply.body.runId}` });
+
+      expect(reply.status, `${testCase.name}: ${JSON.stringify(reply.body)}`).toBe(200);
+      expect(reply.body.acknowledged, testCase.name).toBe(true);
+      expect(reply.body.status, testCase.name).toBe('failed');
+      expect(reply.body.error.code, testCase.name).toBe(testCase.code);
+      expect(run.status, `${testCase.name}: ${run.raw.body}`).toBe(200);
+      expect(run.body.status, testCase.name).toBe('failed');
+      expect(run.body.error.code, testCase.name).toBe(testCase.code);
+    }
+    expect(await balanceOf(buyer)).toBe(0);
+  });
+
+  it('ignores events that are not confirmations', async () => {
+    await startTopUpStudio();
+    const buyer = await registerTestUser(test);
+    const payment = receivedPayment({ externalReference: `${buyer.id}:starter:600` });
+
+    const reply = await postPaymentEvent('PAYMENT_OVERDUE', payment);
+
+    expect(reply.status, JSON.stringify(reply.body)).toBe(200);
+    expect(reply.body).toEqual({ ignored: true });
+    expect(await balanceOf(buyer)).toBe(0);
+  });
+
+  it('acknowledged failure keeps later top-ups', async () => {
+    await startBillingStudio();
+    const buyer = await registerTestUser(test);
+    const orphan = receivedPayment({ externalReference: 'usr_does_not_exist' });
+    const charge = await checkoutAs(buyer, { packageId: 'starter', method: 'PIX', cpfCnpj: '12345678909' });
+
+    const failed = await postPaymentEvent('PAYMENT_RECEIVED', orphan);
+    const credited = await deliverPayment(String(charge.body.paymentId));
+
+    expect(failed.status, JSON.stringify(failed.body)).toBe(200);
+    expect(credited.status, JSON.stringify(credited.body)).toBe(200);
+    expect(credited.body).toEqual({ received: true });
+    expect(await balanceOf(buyer)).toBe(600);
+  });
+
+  it('asks for a retry while Asaas is down', async () => {
+    await startBillingStudio();
+    const buyer = await registerTestUser(test);
+    const charge = await checkoutAs(buyer, { packageId: 'starter', method: 'PIX', cpfCnpj: '12345678909' });
+    const paymentId = String(charge.body.paymentId);
+    asaas.server.behaviour.unavailable = true;
+
+    const during = await deliverPayment(paymentId);
+    const failedRun = await test.storage.runs.get(during.body.details.runId);
+    asaas.server.behaviour.unavailable = false;
+    const retried = await deliverPayment(paymentId);
+    const repeated = await deliverPayment(paymentId);
+
+    expect(during.status, JSON.stringify(during.body)).toBe(500);
+    expect(during.body.code).toBe('RUN_FAILED');
+    expect(failedRun?.error?.code).toBe('ASAAS_UNAVAILABLE');
+    expect(retried.status, JSON.stringify(retried.body)).toBe(200);
+    expect(retried.body).toEqual({ received: true });
+    expect(repeated.status, JSON.stringify(repeated.body)).toBe(200);
+    expect(await balanceOf(buyer)).toBe(600);
   });
 });

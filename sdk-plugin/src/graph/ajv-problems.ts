@@ -91,6 +91,8 @@ export function describeAjvError(error: ErrorObject): string {
       return `must have at least ${plural(Number(params.limit), 'item')}`;
     case 'maxItems':
       return `must have at most ${plural(Number(params.limit), 'item')}`;
+    case 'uniqueItems':
+      return `is a duplicate of item ${params.i}`;
     default:
       return error.message ?? `is invalid (${error.keyword})`;
   }
@@ -98,7 +100,8 @@ export function describeAjvError(error: ErrorObject): string {
 
 /**
  * Returns the pointer of an Ajv error inside the document. A missing or extra property is
- * located at that property, not at the object that contains it.
+ * located at that property, not at the object that contains it. A repeated array item is
+ * located at its second occurrence.
  */
 function pointerOfAjvError(error: ErrorObject, basePointer: string): string {
   const params = error.params as Record<string, unknown>;
@@ -108,6 +111,10 @@ function pointerOfAjvError(error: ErrorObject, basePointer: string): string {
   }
   if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
     return joinPointer(pointer, params.additionalProperty);
+  }
+  // Ajv 8 names the later of two equal items `j` and the earlier one `i`.
+  if (error.keyword === 'uniqueItems' && typeof params.j === 'number') {
+    return joinPointer(pointer, String(params.j));
   }
   return pointer;
 }

@@ -43,7 +43,7 @@ const SETTINGS_KEYS = [
 ];
 const TRIGGER_KEYS = ['type', 'pluginVersion', 'config', 'credentials'];
 const SCHEDULE_KEYS = ['cron', 'timezone', 'enabled', 'missed'];
-const WEBHOOK_KEYS = ['mode', 'syncTimeoutMs', 'token', 'hmac', 'eventIdHeader'];
+const WEBHOOK_KEYS = ['mode', 'syncTimeoutMs', 'token', 'hmac', 'eventIdHeader', 'acknowledgeErrorCodes'];
 const TOKEN_KEYS = ['header', 'value'];
 const HMAC_KEYS = ['secret', 'header', 'timestampHeader', 'toleranceSeconds'];
 

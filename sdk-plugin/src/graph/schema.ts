@@ -43,6 +43,10 @@ export const MAX_RUN_CONCURRENCY = 1_000;
 export const MAX_WEBHOOK_RATE_LIMIT = 1_000_000;
 /** Maximum `settings.webhook.rateLimit.windowSeconds`: one day. */
 export const MAX_WEBHOOK_RATE_WINDOW_SECONDS = 86_400;
+/** Maximum entries of `settings.webhook.acknowledgeErrorCodes`. */
+export const MAX_ACKNOWLEDGED_ERROR_CODES = 50;
+/** Maximum length of an error code in `settings.webhook.acknowledgeErrorCodes`, in characters. */
+export const MAX_ERROR_CODE_LENGTH = 128;
 
 /** Maximum length of a sticky note's text, in UTF-16 code units. */
 export const MAX_NOTE_TEXT_LENGTH = 10_000;
@@ -135,6 +139,12 @@ const webhookSettingsSchema = {
       },
     },
     eventIdHeader: headerName,
+    acknowledgeErrorCodes: {
+      type: 'array',
+      items: { type: 'string', minLength: 1, maxLength: MAX_ERROR_CODE_LENGTH },
+      maxItems: MAX_ACKNOWLEDGED_ERROR_CODES,
+      uniqueItems: true,
+    },
     rateLimit: {
       type: 'object',
       additionalProperties: false,

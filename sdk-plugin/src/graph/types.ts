@@ -94,6 +94,12 @@ export interface WebhookSettings {
   /** Header whose value identifies a delivery; a repeated value starts no second run. */
   eventIdHeader?: string;
   /**
+   * Error codes of a failed run that a sync webhook acknowledges with 200 instead of 500, each
+   * logged as a warning. List only failures that a repeated delivery cannot fix, so a sender
+   * that retries failed deliveries, or pauses after many, does not retry them.
+   */
+  acknowledgeErrorCodes?: string[];
+  /**
    * Deliveries accepted per window on each of the graph's webhook URLs; more get 429. Off when
    * absent. `windowSeconds` defaults to 60. Webhook requests never count against the per-IP API limit.
    */

@@ -18,3 +18,4 @@ export {
   type JobBatchRepository,
   type JobRelease,
 } from './claim-jobs.js';
+export { countSqliteAgendaJobs, type AgendaJobCounts } from './job-counts.js';

@@ -20,12 +20,15 @@ import { MongoUserRepository } from './user-repository.js';
 import { databaseInUrl, redactUrl } from './url.js';
 import { createMongoAgendaBackend, createMongoNotificationChannel } from './agenda-backend.js';
 import { MongoJobBatches } from './agenda-batches.js';
+import { countAgendaJobs } from './agenda-counts.js';
+import type { AgendaJobCounts } from '../agenda/job-counts.js';
 import type { MongoBackend } from '@agendajs/mongo-backend';
 import type { WakingNotificationChannel } from '../agenda/waking-channel.js';
 
 export { BatchedEventWriter, DEFAULT_EVENT_BATCH, type EventBatchOptions } from './event-writer.js';
 export { createModels, ensureCollections, type MongoModels } from './models.js';
 export { AGENDA_JOBS_COLLECTION } from './agenda-backend.js';
+export { agendaJobCountsPipeline } from './agenda-counts.js';
 export { databaseInUrl, redactUrl } from './url.js';
 
 const DAY_MS = 86_400_000;
@@ -103,6 +106,11 @@ export class MongoStorage implements Storage {
   /** Returns the batch claims and releases of the `agendaJobs` collection. */
   createJobBatches(): MongoJobBatches {
     return new MongoJobBatches(this.database);
+  }
+
+  /** Counts the jobs of the `agendaJobs` collection by name at `now` (see `countAgendaJobs`). */
+  countAgendaJobs(now: Date): Promise<AgendaJobCounts[]> {
+    return countAgendaJobs(this.database, now);
   }
 
   /** Returns a notification channel that learns of saved jobs through a change stream. */

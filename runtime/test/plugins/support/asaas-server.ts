@@ -1,7 +1,7 @@
 /**
  * A stand-in for the Asaas API v3 on 127.0.0.1. It speaks the wire format of api.asaas.com:
  * the `access_token` header, list bodies `{ object: "list", hasMore, totalCount, limit, offset,
- * data }`, and errors `{ "errors": [{ "code", "description" }] }` with 400, 401, 404 and 429.
+ * data }`, and errors `{ "errors": [{ "code", "description" }] }` with 400, 401, 404, 429 and 503.
  */
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -21,6 +21,8 @@ export interface AsaasBehaviour {
   delayMs: number;
   /** Put the received key into error descriptions, as a careless upstream might. */
   echoKeyInErrors: boolean;
+  /** Reply 503 to every authenticated request, as during an Asaas outage. */
+  unavailable: boolean;
 }
 
 /** The server, its records and what it saw. */
@@ -59,7 +61,7 @@ export function useAsaasServer(): { server: AsaasServer } {
 
 /** Starts the stand-in. */
 export async function startAsaasServer(): Promise<AsaasServer> {
-  const behaviour: AsaasBehaviour = { rateLimitSeconds: 0, delayMs: 0, echoKeyInErrors: false };
+  const behaviour: AsaasBehaviour = { rateLimitSeconds: 0, delayMs: 0, echoKeyInErrors: false, unavailable: false };
   const customers = new Map<string, Record<string, unknown>>();
   const payments = new Map<string, Record<string, unknown>>();
   let counter = 0;
@@ -81,6 +83,7 @@ export async function startAsaasServer(): Promise<AsaasServer> {
       const description = behaviour.echoKeyInErrors ? `A chave de API fornecida é inválida: ${String(key)}` : 'A chave de API fornecida é inválida';
       return errors(response, 401, 'invalid_access_token', description);
     }
+    if (behaviour.unavailable) return errors(response, 503, 'service_unavailable', 'Serviço temporariamente indisponível.');
     if (behaviour.rateLimitSeconds > 0) {
       response.writeHead(429, { 'content-type': 'application/json', 'retry-after': String(behaviour.rateLimitSeconds) });
       response.end(JSON.stringify({ errors: [{ code: 'too_many_requests', description: 'Limite de requisições atingido' }] }));
@@ -135,7 +138,7 @@ export async function startAsaasServer(): Promise<AsaasServer> {
     payments,
     addPayment,
     reset() {
-      Object.assign(behaviour, { rateLimitSeconds: 0, delayMs: 0, echoKeyInErrors: false });
+      Object.assign(behaviour, { rateLimitSeconds: 0, delayMs: 0, echoKeyInErrors: false, unavailable: false });
       customers.clear();
       payments.clear();
       server.received.length = 0;
