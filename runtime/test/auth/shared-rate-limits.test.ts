@@ -96,8 +96,9 @@ describe('rate limits of two processes', () => {
   it('count against one limit', async () => {
     const dataDir = tempFolder();
     const env = { DATA_DIR: dataDir, RATE_LIMIT_ANONYMOUS: '5' };
-    const startOne = async (): Promise<ServerProcess> => startServerProcess(env, await freePort(), PROCESS_START_TIMEOUT_MS);
-    // Both start at once, as the roles of a deployment do, and migrate the new folder under its lock.
+    // Both start at once, as the roles of a deployment do, and migrate the new folder under its
+    // lock. Two starts share the CPUs, so each gets twice the timeout of a single start.
+    const startOne = async (): Promise<ServerProcess> => startServerProcess(env, await freePort(), 2 * PROCESS_START_TIMEOUT_MS);
     const processes = await awaitServerProcesses([startOne(), startOne()]);
     for (const started of processes) children.push(started.child);
     const get = async (server: ServerProcess) => (await fetch(`${server.url}/v1/setup`)).status;

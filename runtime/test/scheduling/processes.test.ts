@@ -21,6 +21,8 @@ import { waitUntil } from './support.js';
 const RUNS = 1_000;
 const LOCK_LIFETIME_MS = 3_000;
 const WORKER_CONCURRENCY = 16;
+/** Time one studio process may take to start on a busy machine, in ms. */
+const PROCESS_START_TIMEOUT_MS = 60_000;
 /** Time from a running scheduler to the fire time of the schedules stored after it started, in ms. */
 const SCHEDULE_LEAD_MS = 10_000;
 
@@ -34,15 +36,20 @@ afterEach(async () => {
 
 type RoleProcess = ServerProcess & { port: number };
 
-async function launchRole(role: string, env: Record<string, string>): Promise<RoleProcess> {
+async function launchRole(role: string, env: Record<string, string>, timeoutMs: number): Promise<RoleProcess> {
   const port = await freePort();
-  const child = await startServerProcess({ ROLE: role, ...env }, port, 60_000);
+  const child = await startServerProcess({ ROLE: role, ...env }, port, timeoutMs);
   return { ...child, port };
 }
 
-/** Starts one studio process per role at once, and stops them after the test. */
+/**
+ * Starts one studio process per role at once, and stops them after the test. Processes that
+ * start together share the CPUs, so each start's timeout is `PROCESS_START_TIMEOUT_MS` times
+ * the number of processes.
+ */
 async function startRoles(roles: string[], env: Record<string, string>): Promise<RoleProcess[]> {
-  const started = await awaitServerProcesses(roles.map((role) => launchRole(role, env)));
+  const timeoutMs = PROCESS_START_TIMEOUT_MS * roles.length;
+  const started = await awaitServerProcesses(roles.map((role) => launchRole(role, env, timeoutMs)));
   processes.push(...started);
   return started;
 }
@@ -97,7 +104,7 @@ function lockedCronJobs(dataDir: string): number {
 }
 
 describe('split process roles', () => {
-  it('two workers and a scheduler run 1,000 runs once', { timeout: 120_000 }, async () => {
+  it('two workers and a scheduler run 1,000 runs once', { timeout: 240_000 }, async () => {
     // Replies after 20 ms, like a slow API.
     const counter = await startLocalServer((_request, response) => {
       setTimeout(() => sendJson(response, 200, { ok: true }), 20);
@@ -201,7 +208,7 @@ describe('split process roles', () => {
     await waitUntil(() => countByStatus(dataDir, 'graph_cron', 'succeeded') === cronRuns.length, 30_000, 'cron runs to succeed');
   });
 
-  it('api node serves runs of a worker', { timeout: 90_000 }, async () => {
+  it('api node serves runs of a worker', { timeout: 150_000 }, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '60000', STOP_GRACE_MS: '300', SANDBOX_POOL_SIZE: '1', EVENT_POLL_MS: '50' };
@@ -343,7 +350,7 @@ describe('split process roles', () => {
     await waitUntil(() => lockedCronJobs(dataDir) === 0, 10_000, 'the jobs to be unlocked');
   });
 
-  it('api node cancels a run on a worker', { timeout: 90_000 }, async () => {
+  it('api node cancels a run on a worker', { timeout: 150_000 }, async () => {
     // Holds every request without replying, and records the ones the client closed.
     const closedByClient: string[] = [];
     const hanging = await startLocalServer((request, response) => {
