@@ -25,7 +25,6 @@ const TIMED_SERVER_FILES = [
   'runtime/test/scheduling/cron-batch.test.ts',
   'runtime/test/scheduling/processes.test.ts',
   'storage/test/agenda/agenda.test.ts',
-  'storage/test/agenda/claim-jobs.test.ts',
   'storage/test/agenda/two-processes.test.ts',
   'storage/test/sqlite.test.ts',
 ];

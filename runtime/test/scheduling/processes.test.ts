@@ -14,13 +14,17 @@ import { AgendaDispatcher } from '../../src/scheduling/agenda-dispatcher.js';
 import { CRON_JOB, JobStore } from '../../src/scheduling/job-store.js';
 import { ScheduleService } from '../../src/scheduling/schedule-service.js';
 import { sendJson, startLocalServer } from '../plugins/support/local-server.js';
-import { freePort, startServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.js';
+import { awaitServerProcesses, freePort, startServerProcess, stopServerProcess, type ServerProcess } from '../support/server-process.js';
 import { TestWsClient } from '../support/ws-client.js';
 import { waitUntil } from './support.js';
 
 const RUNS = 1_000;
 const LOCK_LIFETIME_MS = 3_000;
 const WORKER_CONCURRENCY = 16;
+/** Time one studio process may take to start on a busy machine, in ms. */
+const PROCESS_START_TIMEOUT_MS = 60_000;
+/** Time from a running scheduler to the fire time of the schedules stored after it started, in ms. */
+const SCHEDULE_LEAD_MS = 10_000;
 
 const processes: ServerProcess[] = [];
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -30,11 +34,29 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function startRole(role: string, env: Record<string, string>): Promise<ServerProcess & { port: number }> {
+type RoleProcess = ServerProcess & { port: number };
+
+async function launchRole(role: string, env: Record<string, string>, timeoutMs: number): Promise<RoleProcess> {
   const port = await freePort();
-  const child = await startServerProcess({ ROLE: role, ...env }, port, 60_000);
-  processes.push(child);
+  const child = await startServerProcess({ ROLE: role, ...env }, port, timeoutMs);
   return { ...child, port };
+}
+
+/**
+ * Starts one studio process per role at once, and stops them after the test. Processes that
+ * start together share the CPUs, so each start's timeout is `PROCESS_START_TIMEOUT_MS` times
+ * the number of processes.
+ */
+async function startRoles(roles: string[], env: Record<string, string>): Promise<RoleProcess[]> {
+  const timeoutMs = PROCESS_START_TIMEOUT_MS * roles.length;
+  const started = await awaitServerProcesses(roles.map((role) => launchRole(role, env, timeoutMs)));
+  processes.push(...started);
+  return started;
+}
+
+async function startRole(role: string, env: Record<string, string>): Promise<RoleProcess> {
+  const [started] = await startRoles([role], env);
+  return started;
 }
 
 function httpGraph(counterPort: number, extra: Partial<GraphDocument> = {}): GraphDocument {
@@ -82,7 +104,7 @@ function lockedCronJobs(dataDir: string): number {
 }
 
 describe('split process roles', () => {
-  it('two workers and a scheduler run 1,000 runs once', { timeout: 120_000 }, async () => {
+  it('two workers and a scheduler run 1,000 runs once', { timeout: 240_000 }, async () => {
     // Replies after 20 ms, like a slow API.
     const counter = await startLocalServer((_request, response) => {
       setTimeout(() => sendJson(response, 200, { ok: true }), 20);
@@ -107,7 +129,7 @@ describe('split process roles', () => {
       RUN_CONCURRENCY: String(WORKER_CONCURRENCY),
       SANDBOX_POOL_SIZE: '1',
     };
-    const [workerA, workerB, scheduler] = await Promise.all([startRole('worker', env), startRole('worker', env), startRole('scheduler', env)]);
+    const [workerA, workerB, scheduler] = await startRoles(['worker', 'worker', 'scheduler'], env);
 
     // Direct enqueue: each run is stored, then its job, as the executor does.
     const jobs = new JobStore({
@@ -186,12 +208,11 @@ describe('split process roles', () => {
     await waitUntil(() => countByStatus(dataDir, 'graph_cron', 'succeeded') === cronRuns.length, 30_000, 'cron runs to succeed');
   });
 
-  it('api node serves runs of a worker', { timeout: 90_000 }, async () => {
+  it('api node serves runs of a worker', { timeout: 150_000 }, async () => {
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-roles-'));
     cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
     const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '60000', STOP_GRACE_MS: '300', SANDBOX_POOL_SIZE: '1', EVENT_POLL_MS: '50' };
-    const api = await startRole('api', env);
-    const workerA = await startRole('worker', env);
+    const [api, workerA] = await startRoles(['api', 'worker'], env);
     const url = `http://127.0.0.1:${api.port}`;
 
     // The first account of a fresh studio registers without a token. It owns every graph below.
@@ -275,8 +296,13 @@ describe('split process roles', () => {
     const storage = openSqliteStorage({ path: path.join(dataDir, 'studio.db') });
     cleanups.push(() => storage.close());
     const log = createLogger('silent');
-    // The lead leaves room to start a scheduler process on a loaded machine.
-    const fireAt = new Date(Math.ceil((Date.now() + 45_000) / 1000) * 1000);
+    // A claim lock expires after 4 s, and a fire more than 1 s late counts as missed, so only
+    // the rule for claims taken on time lets the second scheduler fire the batch.
+    const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '4000', JOB_SCAN_INTERVAL_MS: '500', CRON_MISSED_AFTER_MS: '1000' };
+    // The scheduler runs before the schedules exist and finds them at its next scan, so the
+    // fire time needs a lead only for storing 40 schedules, not for starting a process.
+    const first = await startRole('scheduler', env);
+    const fireAt = new Date(Math.ceil((Date.now() + SCHEDULE_LEAD_MS) / 1000) * 1000);
     const cron = `${fireAt.getUTCSeconds()} ${fireAt.getUTCMinutes()} ${fireAt.getUTCHours()} * * *`;
     const jobs = new JobStore({
       settings: { jobsDbPath: path.join(dataDir, 'jobs.db'), lockLifetimeMs: 4_000, scanIntervalMs: 5_000, notifyPollMs: 50 },
@@ -302,10 +328,6 @@ describe('split process roles', () => {
       graphIds.push(id);
     }
 
-    // A claim lock expires after 4 s, and a fire more than 1 s late counts as missed, so only
-    // the rule for claims taken on time lets the second scheduler fire the batch.
-    const env = { DATA_DIR: dataDir, JOB_LOCK_LIFETIME_MS: '4000', JOB_SCAN_INTERVAL_MS: '500', CRON_MISSED_AFTER_MS: '1000' };
-    const first = await startRole('scheduler', env);
     expect(Date.now()).toBeLessThan(fireAt.getTime() - 1_000);
     await waitUntil(() => lockedCronJobs(dataDir) === graphIds.length, fireAt.getTime() - Date.now(), 'the claim one second ahead');
     await stopServerProcess(first, 'SIGKILL');
@@ -328,7 +350,7 @@ describe('split process roles', () => {
     await waitUntil(() => lockedCronJobs(dataDir) === 0, 10_000, 'the jobs to be unlocked');
   });
 
-  it('api node cancels a run on a worker', { timeout: 90_000 }, async () => {
+  it('api node cancels a run on a worker', { timeout: 150_000 }, async () => {
     // Holds every request without replying, and records the ones the client closed.
     const closedByClient: string[] = [];
     const hanging = await startLocalServer((request, response) => {
@@ -347,8 +369,7 @@ describe('split process roles', () => {
       EVENT_POLL_MS: '50',
       TASK_TIMEOUT_MS: '60000',
     };
-    const api = await startRole('api', env);
-    await startRole('worker', env);
+    const [api] = await startRoles(['api', 'worker'], env);
     const url = `http://127.0.0.1:${api.port}`;
     const registered = await fetch(`${url}/v1/auth/register`, {
       method: 'POST',

@@ -76,3 +76,17 @@ export function stopServerProcess(server: ServerProcess, signal: NodeJS.Signals)
     server.child.kill(signal);
   });
 }
+
+/**
+ * Waits for studios started at once. When one fails to start, it kills the others with SIGKILL
+ * and rejects with the first failure, so no process outlives the test.
+ */
+export async function awaitServerProcesses<T extends ServerProcess>(starts: Promise<T>[]): Promise<T[]> {
+  const results = await Promise.allSettled(starts);
+  const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failure === undefined) return results.map((result) => (result as PromiseFulfilledResult<T>).value);
+  for (const result of results) {
+    if (result.status === 'fulfilled') await stopServerProcess(result.value, 'SIGKILL');
+  }
+  throw failure.reason;
+}

@@ -2,10 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JobParameters } from 'agenda';
+import { afterEach, beforeEach } from 'vitest';
 import {
   createSqliteAgendaBackend,
   type SqliteAgendaBackend,
   type SqliteAgendaBackendOptions,
+  type SqliteJobRepository,
 } from '../../src/index.js';
 
 /** A temporary directory with a database path, removed by `remove`. */
@@ -54,6 +56,46 @@ export function buildJob(overrides: Partial<JobParameters> = {}): JobParameters 
     data: {},
     ...overrides,
   };
+}
+
+/** A job as the repository returns it after a save, with its id. */
+export type SavedJob = JobParameters & { _id: string };
+
+/** The job repository of the running test, on a database file of its own. */
+export interface JobRepositoryFixture {
+  temp: TempDatabase;
+  /** Backends opened on `temp.path`. A test adds another connection with `pool.open(temp.path)`. */
+  pool: BackendPool;
+  repo: SqliteJobRepository;
+  /** Saves `buildJob` of the suite's job defaults and `overrides` through `repo`. */
+  save(overrides?: Partial<JobParameters>): Promise<SavedJob>;
+}
+
+/**
+ * Registers hooks of the calling suite that open a job repository on a fresh database file
+ * before each test, and disconnect it and delete the file after the test.
+ */
+export function useJobRepository(jobDefaults: Partial<JobParameters> = {}): JobRepositoryFixture {
+  const fixture: JobRepositoryFixture = {
+    temp: undefined as unknown as TempDatabase,
+    pool: undefined as unknown as BackendPool,
+    repo: undefined as unknown as SqliteJobRepository,
+    save: async (overrides = {}) =>
+      (await fixture.repo.saveJob(buildJob({ ...jobDefaults, ...overrides }), undefined)) as SavedJob,
+  };
+
+  beforeEach(() => {
+    fixture.temp = createTempDatabase();
+    fixture.pool = new BackendPool();
+    fixture.repo = fixture.pool.open(fixture.temp.path).repository;
+  });
+
+  afterEach(async () => {
+    await fixture.pool.closeAll();
+    fixture.temp.remove();
+  });
+
+  return fixture;
 }
 
 /** Resolves after `ms` milliseconds. */

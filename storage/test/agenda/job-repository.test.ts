@@ -1,22 +1,19 @@
 import Database from 'better-sqlite3';
 import type { JobParameters } from 'agenda';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AGENDA_MIGRATIONS,
   AGENDA_VERSION_TABLE,
   AgendaJobNotFoundError,
   AgendaQueryUnsupportedError,
-  SqliteJobRepository,
   StorageConflictError,
   StorageSchemaTooNewError,
   createSqliteAgendaBackend,
   openSqliteStorage,
 } from '../../src/index.js';
-import { BackendPool, buildJob, createTempDatabase, type TempDatabase } from './helpers.js';
+import { buildJob, useJobRepository } from './helpers.js';
 
 const MINUTE_MS = 60_000;
-
-type SavedJob = JobParameters & { _id: string };
 
 /** Returns the names of the jobs of a query result, in order. */
 function namesOf(result: { jobs: JobParameters[] }): string[] {
@@ -24,51 +21,34 @@ function namesOf(result: { jobs: JobParameters[] }): string[] {
 }
 
 describe('SQLite Agenda job repository', () => {
-  let temp: TempDatabase;
-  let pool: BackendPool;
-  let repo: SqliteJobRepository;
-
-  beforeEach(() => {
-    temp = createTempDatabase();
-    pool = new BackendPool();
-    repo = pool.open(temp.path).repository;
-  });
-
-  afterEach(async () => {
-    await pool.closeAll();
-    temp.remove();
-  });
-
-  /** Saves a job and returns it with its id. */
-  async function save(overrides: Partial<JobParameters> = {}): Promise<SavedJob> {
-    return (await repo.saveJob(buildJob(overrides), undefined)) as SavedJob;
-  }
+  const fixture = useJobRepository();
+  const { save } = fixture;
 
   /** Sets raw columns of a job, to put it into states that would otherwise need waiting. */
   function setColumns(id: string, columns: Record<string, number | string | null>): void {
     const assignments = Object.keys(columns)
       .map((column) => `${column} = @${column}`)
       .join(', ');
-    repo.db.prepare(`update agenda_jobs set ${assignments} where id = @id`).run({ ...columns, id });
+    fixture.repo.db.prepare(`update agenda_jobs set ${assignments} where id = @id`).run({ ...columns, id });
   }
 
   describe('connect', () => {
     it('records its own migration sequence', () => {
-      const versions = repo.db.prepare(`select version from ${AGENDA_VERSION_TABLE}`).pluck().all();
+      const versions = fixture.repo.db.prepare(`select version from ${AGENDA_VERSION_TABLE}`).pluck().all();
       expect(versions).toEqual(AGENDA_MIGRATIONS.map((migration) => migration.version));
-      const studioTable = repo.db
+      const studioTable = fixture.repo.db
         .prepare(`select name from sqlite_master where name = 'schema_migrations'`)
         .get();
       expect(studioTable).toBeUndefined();
     });
 
     it('shares a file with the studio schema', async () => {
-      const storage = openSqliteStorage({ path: temp.path });
+      const storage = openSqliteStorage({ path: fixture.temp.path });
       try {
         await storage.ping();
         const saved = await save({ name: 'beside-studio' });
-        expect(await repo.getJobById(saved._id)).toMatchObject({ name: 'beside-studio' });
-        const listTables = repo.db.prepare(`select name from sqlite_master where type = 'table'`);
+        expect(await fixture.repo.getJobById(saved._id)).toMatchObject({ name: 'beside-studio' });
+        const listTables = fixture.repo.db.prepare(`select name from sqlite_master where type = 'table'`);
         const tables = listTables.pluck().all();
         expect(tables).toContain('schema_migrations');
         expect(tables).toContain('runs');
@@ -79,20 +59,20 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('opens its file in WAL mode with a busy timeout', () => {
-      expect(repo.db.pragma('journal_mode', { simple: true })).toBe('wal');
-      expect(repo.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+      expect(fixture.repo.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      expect(fixture.repo.db.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
     });
 
     it('reopens after disconnect', async () => {
       const saved = await save();
-      await repo.disconnect();
-      await expect(repo.getJobById(saved._id)).rejects.toThrow(/not connected/);
-      await repo.connect();
-      expect(await repo.getJobById(saved._id)).not.toBeNull();
+      await fixture.repo.disconnect();
+      await expect(fixture.repo.getJobById(saved._id)).rejects.toThrow(/not connected/);
+      await fixture.repo.connect();
+      expect(await fixture.repo.getJobById(saved._id)).not.toBeNull();
     });
 
     it('leaves a borrowed connection open', async () => {
-      const db = new Database(temp.path);
+      const db = new Database(fixture.temp.path);
       try {
         const backend = createSqliteAgendaBackend({ db, notifications: false });
         expect(backend.ownsConnection).toBe(false);
@@ -104,8 +84,8 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('rejects a schema written by newer code', () => {
-      repo.db.prepare(`insert into ${AGENDA_VERSION_TABLE} values (99, 'future', 'now')`).run();
-      const open = () => createSqliteAgendaBackend({ path: temp.path });
+      fixture.repo.db.prepare(`insert into ${AGENDA_VERSION_TABLE} values (99, 'future', 'now')`).run();
+      const open = () => createSqliteAgendaBackend({ path: fixture.temp.path });
       expect(open).toThrow(StorageSchemaTooNewError);
     });
 
@@ -141,21 +121,21 @@ describe('SQLite Agenda job repository', () => {
         skipDays: [0, 6],
       };
 
-      const saved = await repo.saveJob(job, { lastModifiedBy: 'writer' });
+      const saved = await fixture.repo.saveJob(job, { lastModifiedBy: 'writer' });
 
       expect(typeof saved._id).toBe('string');
       expect(saved).toEqual({ ...job, _id: saved._id, lastModifiedBy: 'writer' });
-      expect(await repo.getJobById(saved._id!)).toEqual(saved);
+      expect(await fixture.repo.getJobById(saved._id!)).toEqual(saved);
     });
 
     it('keeps a string repeat interval a string', async () => {
       const saved = await save({ repeatInterval: '5 minutes' });
-      expect((await repo.getJobById(saved._id))!.repeatInterval).toBe('5 minutes');
+      expect((await fixture.repo.getJobById(saved._id))!.repeatInterval).toBe('5 minutes');
     });
 
     it('returns null nextRunAt and data for NULL columns', async () => {
       const saved = await save({ nextRunAt: null, data: undefined });
-      const read = (await repo.getJobById(saved._id))!;
+      const read = (await fixture.repo.getJobById(saved._id))!;
       expect(read.nextRunAt).toBeNull();
       expect(read.data).toBeNull();
       expect('lockedAt' in read).toBe(false);
@@ -164,7 +144,7 @@ describe('SQLite Agenda job repository', () => {
     it('updates only the properties present', async () => {
       const saved = await save({ name: 'partial', data: { keep: true }, failReason: 'old' });
 
-      const updated = await repo.saveJob(
+      const updated = await fixture.repo.saveJob(
         { _id: saved._id, name: 'partial', priority: 20, failReason: undefined } as JobParameters,
         { lastModifiedBy: 'second' },
       );
@@ -178,19 +158,19 @@ describe('SQLite Agenda job repository', () => {
 
     it('returns a removed job unchanged', async () => {
       const saved = await save({ name: 'gone' });
-      await repo.removeJobs({ id: saved._id });
+      await fixture.repo.removeJobs({ id: saved._id });
       const input = { ...saved, priority: 7 };
 
-      const result = await repo.saveJob(input, undefined);
+      const result = await fixture.repo.saveJob(input, undefined);
 
       expect(result).toBe(input);
-      expect(await repo.getJobById(saved._id)).toBeNull();
+      expect(await fixture.repo.getJobById(saved._id)).toBeNull();
     });
 
     it('ignores an id saved with another name', async () => {
       const saved = await save({ name: 'original' });
-      await repo.saveJob({ ...saved, name: 'renamed', priority: 9 }, undefined);
-      expect(await repo.getJobById(saved._id)).toMatchObject({ name: 'original', priority: 0 });
+      await fixture.repo.saveJob({ ...saved, name: 'renamed', priority: 9 }, undefined);
+      expect(await fixture.repo.getJobById(saved._id)).toMatchObject({ name: 'original', priority: 0 });
     });
 
     describe('type single', () => {
@@ -200,7 +180,7 @@ describe('SQLite Agenda job repository', () => {
 
         expect(second._id).toBe(first._id);
         expect(second.data).toEqual({ run: 2 });
-        expect((await repo.queryJobs({ name: 'tick' })).total).toBe(1);
+        expect((await fixture.repo.queryJobs({ name: 'tick' })).total).toBe(1);
       });
 
       it('keeps a pending nextRunAt', async () => {
@@ -231,7 +211,7 @@ describe('SQLite Agenda job repository', () => {
       it('rejects a second single job by id', async () => {
         await save({ name: 'tick', type: 'single' });
         const normal = await save({ name: 'tick', type: 'normal' });
-        await expect(repo.saveJob({ ...normal, type: 'single' }, undefined)).rejects.toThrow(
+        await expect(fixture.repo.saveJob({ ...normal, type: 'single' }, undefined)).rejects.toThrow(
           StorageConflictError,
         );
       });
@@ -248,7 +228,7 @@ describe('SQLite Agenda job repository', () => {
         expect(second._id).toBe(first._id);
         expect(second.data).toEqual({ userId: 1, body: 'b' });
         expect(other._id).not.toBe(first._id);
-        expect((await repo.queryJobs({ name: 'mail' })).total).toBe(2);
+        expect((await fixture.repo.queryJobs({ name: 'mail' })).total).toBe(2);
       });
 
       it('scopes the unique query to the job name', async () => {
@@ -302,7 +282,7 @@ describe('SQLite Agenda job repository', () => {
 
         expect(second._id).toBe(first._id);
         expect(second.data).toEqual({ key: 1, v: 'first' });
-        expect((await repo.getJobById(first._id))!.data).toEqual({ key: 1, v: 'first' });
+        expect((await fixture.repo.getJobById(first._id))!.data).toEqual({ key: 1, v: 'first' });
       });
 
       it('inserts with insertOnly when nothing matches', async () => {
@@ -311,12 +291,12 @@ describe('SQLite Agenda job repository', () => {
           unique: { 'data.key': 3 },
           uniqueOpts: { insertOnly: true },
         });
-        expect(await repo.getJobById(saved._id)).toMatchObject({ data: { key: 3 } });
+        expect(await fixture.repo.getJobById(saved._id)).toMatchObject({ data: { key: 3 } });
       });
 
       it('does not store the unique query', async () => {
         const saved = await save({ data: { key: 1 }, unique: { 'data.key': 1 } });
-        const read = (await repo.getJobById(saved._id))!;
+        const read = (await fixture.repo.getJobById(saved._id))!;
         expect(read.unique).toBeUndefined();
         expect(read.uniqueOpts).toBeUndefined();
       });
@@ -358,7 +338,7 @@ describe('SQLite Agenda job repository', () => {
           next_run_at: Date.now() + 100,
           debounce_started_at: Date.now() - 500,
         });
-        const windowStart = (await repo.getJobById(first._id))!.debounceStartedAt!;
+        const windowStart = (await fixture.repo.getJobById(first._id))!.debounceStartedAt!;
 
         const before = Date.now();
         const second = await save({ data: { key: 'k', v: 2 }, ...trailing(1000) });
@@ -444,7 +424,7 @@ describe('SQLite Agenda job repository', () => {
       const lockedAt = new Date(Date.now() - 1000);
       const lastRunAt = new Date(Date.now() - 500);
 
-      await repo.saveJobState(
+      await fixture.repo.saveJobState(
         {
           ...saved,
           data: { overwritten: true },
@@ -459,7 +439,7 @@ describe('SQLite Agenda job repository', () => {
         { lastModifiedBy: 'runner' },
       );
 
-      const read = (await repo.getJobById(saved._id))!;
+      const read = (await fixture.repo.getJobById(saved._id))!;
       expect(read.lockedAt).toEqual(lockedAt);
       expect(read.lastRunAt).toEqual(lastRunAt);
       expect(read.nextRunAt).toBeNull();
@@ -473,20 +453,20 @@ describe('SQLite Agenda job repository', () => {
 
     it('keeps a zero failCount and progress', async () => {
       const saved = await save({ failCount: 2, progress: 50 });
-      await repo.saveJobState({ ...saved, failCount: 0, progress: 0 }, undefined);
-      const read = (await repo.getJobById(saved._id))!;
+      await fixture.repo.saveJobState({ ...saved, failCount: 0, progress: 0 }, undefined);
+      const read = (await fixture.repo.getJobById(saved._id))!;
       expect(read.failCount).toBe(0);
       expect(read.progress).toBe(0);
     });
 
     it('throws when the job is gone', async () => {
       const saved = await save();
-      await repo.removeJobs({ id: saved._id });
-      await expect(repo.saveJobState(saved, undefined)).rejects.toThrow(AgendaJobNotFoundError);
+      await fixture.repo.removeJobs({ id: saved._id });
+      await expect(fixture.repo.saveJobState(saved, undefined)).rejects.toThrow(AgendaJobNotFoundError);
     });
 
     it('throws without an id', async () => {
-      await expect(repo.saveJobState(buildJob(), undefined)).rejects.toThrow(TypeError);
+      await expect(fixture.repo.saveJobState(buildJob(), undefined)).rejects.toThrow(TypeError);
     });
   });
 
@@ -495,8 +475,8 @@ describe('SQLite Agenda job repository', () => {
       const saved = await save();
       const before = Date.now();
 
-      const locked = await repo.lockJob(saved, { lastModifiedBy: 'p1' });
-      const again = await repo.lockJob(saved, { lastModifiedBy: 'p2' });
+      const locked = await fixture.repo.lockJob(saved, { lastModifiedBy: 'p1' });
+      const again = await fixture.repo.lockJob(saved, { lastModifiedBy: 'p2' });
 
       expect(locked!._id).toBe(saved._id);
       expect(locked!.lockedAt!.getTime()).toBeGreaterThanOrEqual(before);
@@ -506,37 +486,37 @@ describe('SQLite Agenda job repository', () => {
 
     it('does not lock a job whose nextRunAt changed', async () => {
       const saved = await save();
-      const locked = await repo.lockJob({ ...saved, nextRunAt: new Date() }, undefined);
+      const locked = await fixture.repo.lockJob({ ...saved, nextRunAt: new Date() }, undefined);
       expect(locked).toBeUndefined();
     });
 
     it('locks a job with a null nextRunAt', async () => {
       const saved = await save({ nextRunAt: null });
-      expect(await repo.lockJob(saved, undefined)).toBeDefined();
+      expect(await fixture.repo.lockJob(saved, undefined)).toBeDefined();
     });
 
     it('does not lock a disabled job', async () => {
       const saved = await save({ disabled: true });
-      expect(await repo.lockJob(saved, undefined)).toBeUndefined();
+      expect(await fixture.repo.lockJob(saved, undefined)).toBeUndefined();
     });
 
     it('does not lock a job without an id', async () => {
-      expect(await repo.lockJob(buildJob(), undefined)).toBeUndefined();
+      expect(await fixture.repo.lockJob(buildJob(), undefined)).toBeUndefined();
     });
   });
 
   describe('unlockJob and unlockJobs', () => {
     it('unlocks a scheduled job', async () => {
-      const locked = (await repo.lockJob(await save(), undefined))!;
-      await repo.unlockJob(locked);
-      expect((await repo.getJobById(locked._id!))!.lockedAt).toBeUndefined();
+      const locked = (await fixture.repo.lockJob(await save(), undefined))!;
+      await fixture.repo.unlockJob(locked);
+      expect((await fixture.repo.getJobById(locked._id!))!.lockedAt).toBeUndefined();
     });
 
     it('keeps the lock during a one-time run', async () => {
       const saved = await save();
       setColumns(saved._id, { locked_at: Date.now(), next_run_at: null });
-      await repo.unlockJob(saved);
-      expect((await repo.getJobById(saved._id))!.lockedAt).toBeDefined();
+      await fixture.repo.unlockJob(saved);
+      expect((await fixture.repo.getJobById(saved._id))!.lockedAt).toBeDefined();
     });
 
     it('unlocks listed jobs of any nextRunAt', async () => {
@@ -547,12 +527,12 @@ describe('SQLite Agenda job repository', () => {
         setColumns(job._id, { locked_at: Date.now(), next_run_at: null });
       }
 
-      await repo.unlockJobs([first._id, second._id]);
-      await repo.unlockJobs([]);
+      await fixture.repo.unlockJobs([first._id, second._id]);
+      await fixture.repo.unlockJobs([]);
 
-      expect((await repo.getJobById(first._id))!.lockedAt).toBeUndefined();
-      expect((await repo.getJobById(second._id))!.lockedAt).toBeUndefined();
-      expect((await repo.getJobById(third._id))!.lockedAt).toBeDefined();
+      expect((await fixture.repo.getJobById(first._id))!.lockedAt).toBeUndefined();
+      expect((await fixture.repo.getJobById(second._id))!.lockedAt).toBeUndefined();
+      expect((await fixture.repo.getJobById(third._id))!.lockedAt).toBeDefined();
     });
   });
 
@@ -566,7 +546,7 @@ describe('SQLite Agenda job repository', () => {
       };
     };
     const next = (name: string, window = scan()) =>
-      repo.getNextJobToRun(name, window.nextScanAt, window.lockDeadline, window.now, {
+      fixture.repo.getNextJobToRun(name, window.nextScanAt, window.lockDeadline, window.now, {
         lastModifiedBy: 'scanner',
       });
 
@@ -634,14 +614,14 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('never gives one job to two connections', async () => {
-      const other = pool.open(temp.path).repository;
+      const other = fixture.pool.open(fixture.temp.path).repository;
       for (let i = 0; i < 10; i++) {
         await save({ name: 'run' });
       }
 
       const ids: string[] = [];
       for (let i = 0; i < 12; i++) {
-        const connection = i % 2 === 0 ? repo : other;
+        const connection = i % 2 === 0 ? fixture.repo : other;
         const job = await connection.getNextJobToRun('run', new Date(), new Date(0), undefined, {});
         if (job) {
           ids.push(job._id!);
@@ -653,14 +633,14 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('uses an index for each branch', () => {
-      const plan = repo.db
+      const plan = fixture.repo.db
         .prepare(
           `explain query plan select id from agenda_jobs
            where name = 'x' and locked_at is null and next_run_at <= 1 and disabled is not 1
            order by next_run_at asc, priority desc limit 1`,
         )
         .all() as Array<{ detail: string }>;
-      const expiredPlan = repo.db
+      const expiredPlan = fixture.repo.db
         .prepare(
           `explain query plan select id from agenda_jobs
            where name = 'x' and locked_at <= 1 and disabled is not 1
@@ -682,11 +662,11 @@ describe('SQLite Agenda job repository', () => {
       const b = await save({ name: 'beta' });
       await save({ name: 'gamma' });
 
-      expect((await repo.queryJobs({ name: 'alpha' })).jobs.map((job) => job._id)).toEqual([a._id]);
-      expect((await repo.queryJobs({ names: ['alpha', 'beta'] })).total).toBe(2);
-      expect((await repo.queryJobs({ id: b._id })).jobs.map((job) => job._id)).toEqual([b._id]);
-      expect((await repo.queryJobs({ ids: [a._id, b._id] })).total).toBe(2);
-      expect((await repo.queryJobs()).total).toBe(3);
+      expect((await fixture.repo.queryJobs({ name: 'alpha' })).jobs.map((job) => job._id)).toEqual([a._id]);
+      expect((await fixture.repo.queryJobs({ names: ['alpha', 'beta'] })).total).toBe(2);
+      expect((await fixture.repo.queryJobs({ id: b._id })).jobs.map((job) => job._id)).toEqual([b._id]);
+      expect((await fixture.repo.queryJobs({ ids: [a._id, b._id] })).total).toBe(2);
+      expect((await fixture.repo.queryJobs()).total).toBe(3);
     });
 
     it('searches names case-insensitively and literally', async () => {
@@ -694,16 +674,16 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'sendXmail' });
       await save({ name: 'ÉTÉ report' });
 
-      expect(namesOf(await repo.queryJobs({ search: 'send.' }))).toEqual(['Send.Mail']);
-      expect((await repo.queryJobs({ search: 'SEND' })).total).toBe(2);
-      expect((await repo.queryJobs({ search: 'été' })).total).toBe(1);
-      expect((await repo.queryJobs({ search: '%' })).total).toBe(0);
+      expect(namesOf(await fixture.repo.queryJobs({ search: 'send.' }))).toEqual(['Send.Mail']);
+      expect((await fixture.repo.queryJobs({ search: 'SEND' })).total).toBe(2);
+      expect((await fixture.repo.queryJobs({ search: 'été' })).total).toBe(1);
+      expect((await fixture.repo.queryJobs({ search: '%' })).total).toBe(0);
     });
 
     it('lets search replace the name filter', async () => {
       await save({ name: 'alpha' });
       await save({ name: 'beta' });
-      expect(namesOf(await repo.queryJobs({ name: 'alpha', search: 'beta' }))).toEqual(['beta']);
+      expect(namesOf(await fixture.repo.queryJobs({ name: 'alpha', search: 'beta' }))).toEqual(['beta']);
     });
 
     it('matches data partially', async () => {
@@ -713,7 +693,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'd', data: 'plain' });
 
       const names = async (data: unknown) =>
-        namesOf(await repo.queryJobs({ data, sort: { name: 'asc' } }));
+        namesOf(await fixture.repo.queryJobs({ data, sort: { name: 'asc' } }));
 
       expect(await names({ graph: { id: 'g1' } })).toEqual(['a', 'b']);
       expect(await names({ graph: { id: 'g1', version: 3 } })).toEqual(['b']);
@@ -727,8 +707,8 @@ describe('SQLite Agenda job repository', () => {
     it('excludes disabled jobs on request', async () => {
       await save({ name: 'on' });
       await save({ name: 'off', disabled: true });
-      expect((await repo.queryJobs({ includeDisabled: true })).total).toBe(2);
-      expect(namesOf(await repo.queryJobs({ includeDisabled: false }))).toEqual(['on']);
+      expect((await fixture.repo.queryJobs({ includeDisabled: true })).total).toBe(2);
+      expect(namesOf(await fixture.repo.queryJobs({ includeDisabled: false }))).toEqual(['on']);
     });
 
     it('sorts by run times by default', async () => {
@@ -739,7 +719,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'late-old', nextRunAt: late, lastRunAt: new Date(base - 2000) });
       await save({ name: 'late-new', nextRunAt: late, lastRunAt: new Date(base - 1000) });
 
-      const names = namesOf(await repo.queryJobs());
+      const names = namesOf(await fixture.repo.queryJobs());
 
       expect(names).toEqual(['late-new', 'late-old', 'early', 'none']);
     });
@@ -749,7 +729,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'a', priority: 1 });
       await save({ name: 'c', priority: 5 });
 
-      const names = namesOf(await repo.queryJobs({ sort: { priority: 'desc', name: 'asc' } }));
+      const names = namesOf(await fixture.repo.queryJobs({ sort: { priority: 'desc', name: 'asc' } }));
 
       expect(names).toEqual(['c', 'a', 'b']);
     });
@@ -758,8 +738,8 @@ describe('SQLite Agenda job repository', () => {
       for (const name of ['a', 'b', 'c', 'd', 'e']) {
         await save({ name });
       }
-      const page = await repo.queryJobs({ sort: { name: 'asc' }, skip: 1, limit: 2 });
-      const rest = await repo.queryJobs({ sort: { name: 'asc' }, skip: 3 });
+      const page = await fixture.repo.queryJobs({ sort: { name: 'asc' }, skip: 1, limit: 2 });
+      const rest = await fixture.repo.queryJobs({ sort: { name: 'asc' }, skip: 3 });
 
       expect(page.jobs.map((job) => job.name)).toEqual(['b', 'c']);
       expect(page.total).toBe(5);
@@ -776,7 +756,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'queued', nextRunAt: new Date(now - 1000) });
       await save({ name: 'completed', nextRunAt: null, lastFinishedAt: new Date(now) });
 
-      const { jobs } = await repo.queryJobs();
+      const { jobs } = await fixture.repo.queryJobs();
 
       for (const job of jobs) {
         expect(job.state, job.name).toBe(job.name);
@@ -789,7 +769,7 @@ describe('SQLite Agenda job repository', () => {
         await save({ name: `scheduled-${i}`, nextRunAt: new Date(Date.now() + MINUTE_MS) });
       }
 
-      const result = await repo.queryJobs({
+      const result = await fixture.repo.queryJobs({
         state: 'scheduled',
         sort: { name: 'asc' },
         skip: 1,
@@ -809,7 +789,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'mail', lockedAt: new Date() });
       await save({ name: 'sync', failedAt: new Date(), nextRunAt: null });
 
-      const overview = await repo.getJobsOverview();
+      const overview = await fixture.repo.getJobsOverview();
 
       const empty = { running: 0, scheduled: 0, queued: 0, completed: 0, failed: 0, repeating: 0 };
       expect(overview).toEqual([
@@ -819,21 +799,21 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('returns nothing for an empty store', async () => {
-      expect(await repo.getJobsOverview()).toEqual([]);
+      expect(await fixture.repo.getJobsOverview()).toEqual([]);
     });
   });
 
   describe('getDistinctJobNames, getJobById, getQueueSize', () => {
     it('lists each name once, sorted', async () => {
-      expect(await repo.getDistinctJobNames()).toEqual([]);
+      expect(await fixture.repo.getDistinctJobNames()).toEqual([]);
       await save({ name: 'b' });
       await save({ name: 'a' });
       await save({ name: 'b' });
-      expect(await repo.getDistinctJobNames()).toEqual(['a', 'b']);
+      expect(await fixture.repo.getDistinctJobNames()).toEqual(['a', 'b']);
     });
 
     it('returns null for an unknown id', async () => {
-      expect(await repo.getJobById('no-such-id')).toBeNull();
+      expect(await fixture.repo.getJobById('no-such-id')).toBeNull();
     });
 
     it('counts the jobs whose nextRunAt has passed', async () => {
@@ -841,7 +821,7 @@ describe('SQLite Agenda job repository', () => {
       await save({ nextRunAt: new Date(Date.now() - 1000), disabled: true });
       await save({ nextRunAt: new Date(Date.now() + MINUTE_MS) });
       await save({ nextRunAt: null });
-      expect(await repo.getQueueSize()).toBe(2);
+      expect(await fixture.repo.getQueueSize()).toBe(2);
     });
   });
 
@@ -855,24 +835,24 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'e' });
       await save({ name: 'f' });
 
-      expect(await repo.removeJobs({ id: a._id })).toBe(1);
-      expect(await repo.removeJobs({ ids: [b._id, c._id, 'missing'] })).toBe(2);
-      expect(await repo.removeJobs({ name: 'd', data: { tenant: 't1' } })).toBe(1);
-      expect(await repo.removeJobs({ names: ['e', 'x'] })).toBe(1);
-      expect(await repo.removeJobs({ notNames: ['d'] })).toBe(1);
-      const remaining = (await repo.queryJobs()).jobs.map((job) => job.data);
+      expect(await fixture.repo.removeJobs({ id: a._id })).toBe(1);
+      expect(await fixture.repo.removeJobs({ ids: [b._id, c._id, 'missing'] })).toBe(2);
+      expect(await fixture.repo.removeJobs({ name: 'd', data: { tenant: 't1' } })).toBe(1);
+      expect(await fixture.repo.removeJobs({ names: ['e', 'x'] })).toBe(1);
+      expect(await fixture.repo.removeJobs({ notNames: ['d'] })).toBe(1);
+      const remaining = (await fixture.repo.queryJobs()).jobs.map((job) => job.data);
       expect(remaining).toEqual([{ tenant: 't2', n: 2 }]);
     });
 
     it('deletes nothing without a criterion', async () => {
       await save();
-      expect(await repo.removeJobs({})).toBe(0);
-      expect(await repo.removeJobs({ names: [], data: {} })).toBe(0);
-      expect((await repo.queryJobs()).total).toBe(1);
+      expect(await fixture.repo.removeJobs({})).toBe(0);
+      expect(await fixture.repo.removeJobs({ names: [], data: {} })).toBe(0);
+      expect((await fixture.repo.queryJobs()).total).toBe(1);
     });
 
     it('returns 0 when nothing matches', async () => {
-      expect(await repo.removeJobs({ name: 'missing' })).toBe(0);
+      expect(await fixture.repo.removeJobs({ name: 'missing' })).toBe(0);
     });
   });
 
@@ -882,18 +862,18 @@ describe('SQLite Agenda job repository', () => {
       await save({ name: 'a', disabled: true });
       await save({ name: 'b' });
 
-      expect(await repo.disableJobs({ name: 'a' })).toBe(1);
-      expect(await repo.disableJobs({ name: 'a' })).toBe(0);
-      expect(await repo.enableJobs({ names: ['a', 'b'] })).toBe(3);
-      expect(await repo.enableJobs({ names: ['a', 'b'] })).toBe(0);
-      expect((await repo.queryJobs({ includeDisabled: false })).total).toBe(3);
+      expect(await fixture.repo.disableJobs({ name: 'a' })).toBe(1);
+      expect(await fixture.repo.disableJobs({ name: 'a' })).toBe(0);
+      expect(await fixture.repo.enableJobs({ names: ['a', 'b'] })).toBe(3);
+      expect(await fixture.repo.enableJobs({ names: ['a', 'b'] })).toBe(0);
+      expect((await fixture.repo.queryJobs({ includeDisabled: false })).total).toBe(3);
     });
 
     it('changes nothing without a criterion', async () => {
       await save();
-      expect(await repo.disableJobs({})).toBe(0);
-      expect(await repo.enableJobs({})).toBe(0);
-      expect((await repo.queryJobs({ includeDisabled: false })).total).toBe(1);
+      expect(await fixture.repo.disableJobs({})).toBe(0);
+      expect(await fixture.repo.enableJobs({})).toBe(0);
+      expect((await fixture.repo.queryJobs({ includeDisabled: false })).total).toBe(1);
     });
   });
 
@@ -901,8 +881,8 @@ describe('SQLite Agenda job repository', () => {
     it('deletes every job', async () => {
       await save({ name: 'a' });
       await save({ name: 'b' });
-      expect(await repo.purgeAllJobs()).toBe(2);
-      expect((await repo.queryJobs()).total).toBe(0);
+      expect(await fixture.repo.purgeAllJobs()).toBe(2);
+      expect((await fixture.repo.queryJobs()).total).toBe(0);
     });
   });
 });
