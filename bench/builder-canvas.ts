@@ -5,8 +5,8 @@
  * dragged, and while 200 node-status events per second arrive on the run's WebSocket. It also
  * counts the node components that render per drag step and per status batch.
  *
- * The studio runs inside this process, and the status events are published on its event bus for
- * the run that the page started, so they travel the path that the executor's events take: the
+ * The studio runs inside this process, which publishes the status events on the studio's event bus
+ * for the run that the page started. They travel the path of the executor's own events: the
  * studio's WebSocket route, the page's `RunStream`, the run watcher and the canvas. That run's first
  * node is a one-hour `core/delay`, so the executor itself stays idle during the measurement.
  * `BENCH_CANVAS_EVENT_SOURCE=playwright` adds the events in the page instead, with Playwright's
@@ -44,9 +44,9 @@ const DISPLAY_INTERVAL_MS = 1000 / 60;
 /** Timer jitter allowed above a whole number of display intervals, in milliseconds. */
 const FRAME_TOLERANCE_MS = 0.5;
 /**
- * Where the status events come from: `bus` publishes them on the studio's event bus, and
- * `playwright` adds them to the page's WebSocket with `routeWebSocket`, which runs a mock socket in
- * the page and so spends the page's main thread on every message.
+ * Where the status events come from. `bus` publishes them on the studio's event bus. `playwright`
+ * adds them to the page's WebSocket with `routeWebSocket`, which runs a mock socket in the page
+ * and so spends the page's main thread on every message.
  */
 const EVENT_SOURCE = process.env.BENCH_CANVAS_EVENT_SOURCE ?? 'bus';
 if (EVENT_SOURCE !== 'bus' && EVENT_SOURCE !== 'playwright') {
