@@ -5,10 +5,12 @@
  * dragged, and while 200 node-status events per second arrive on the run's WebSocket. It also
  * counts the node components that render per drag step and per status batch.
  *
- * Status events travel the path that real ones take: the page's WebSocket, `RunStream`, the run
- * watcher and the canvas. Playwright's `routeWebSocket` passes the studio's own messages through
- * and adds the synthetic `task.*` events for the run that the page started. That run's first node
- * is a one-hour `core/delay`, so the studio itself stays idle during the measurement.
+ * The studio runs inside this process, which publishes the status events on the studio's event bus
+ * for the run that the page started. They travel the path of the executor's own events: the
+ * studio's WebSocket route, the page's `RunStream`, the run watcher and the canvas. That run's first
+ * node is a one-hour `core/delay`, so the executor itself stays idle during the measurement.
+ * `BENCH_CANVAS_EVENT_SOURCE=playwright` adds the events in the page instead, with Playwright's
+ * `routeWebSocket`, as earlier versions of this benchmark did.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +20,8 @@ import { chromium, type CDPSession, type Page, type WebSocketRoute } from 'playw
 import { build } from 'vite';
 import { openApp, FIRST_USER } from '../builder/e2e/support/app.js';
 import { createDataDir } from './lib/data-dir.js';
-import { REPO_ROOT, startStudioProcess, type ServerProcess } from './lib/processes.js';
+import { startInProcessStudio, type InProcessStudio } from './lib/in-process-studio.js';
+import { REPO_ROOT } from './lib/processes.js';
 import { runBenchmark, type AimCheck, type BenchmarkOutput, type TableRow } from './lib/report.js';
 import { formatNumber, percentile } from './lib/stats.js';
 
@@ -30,7 +33,25 @@ const STATUS_EVENTS_PER_SECOND = 200;
 const DRAG_STEP_MS = 16;
 const COLUMNS = 50;
 const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const AIMS_MS: Record<number, number> = { 500: 16.7, 1000: 33 };
+/**
+ * p95 aims in display frames per graph size: one frame meets the 16.7 ms aim at 500 nodes and two
+ * the 33 ms aim at 1,000. `requestAnimationFrame` deltas are whole multiples of the display
+ * interval, so a delta of 16.72 ms is one frame, not a miss of a 16.7 ms limit.
+ */
+const AIM_FRAMES: Record<number, number> = { 500: 1, 1000: 2 };
+/** The display interval of headless Chromium, which paces animation frames at 60 Hz. */
+const DISPLAY_INTERVAL_MS = 1000 / 60;
+/** Timer jitter allowed above a whole number of display intervals, in milliseconds. */
+const FRAME_TOLERANCE_MS = 0.5;
+/**
+ * Where the status events come from. `bus` publishes them on the studio's event bus. `playwright`
+ * adds them to the page's WebSocket with `routeWebSocket`, which runs a mock socket in the page
+ * and so spends the page's main thread on every message.
+ */
+const EVENT_SOURCE = process.env.BENCH_CANVAS_EVENT_SOURCE ?? 'bus';
+if (EVENT_SOURCE !== 'bus' && EVENT_SOURCE !== 'playwright') {
+  throw new Error(`BENCH_CANVAS_EVENT_SOURCE must be "bus" or "playwright", got "${EVENT_SOURCE}"`);
+}
 /**
  * Folder for a Chromium CPU profile and trace of each measured phase and of the opening
  * (`<nodes>-<phase>.cpuprofile`, `<nodes>-<phase>.trace.json`); unset records none.
@@ -46,11 +67,14 @@ interface FrameStats {
   max: number;
 }
 
-/** A run WebSocket of the page and the run it subscribed to. */
+/** A run WebSocket of the page, routed through Playwright, and the run it subscribed to. */
 interface RunSocket {
   socket: WebSocketRoute;
   runId: string | null;
 }
+
+/** Sends one node-status event of a run to the page. */
+type StatusEventSender = (runId: string, nodeId: string, type: 'task.started' | 'task.completed') => void;
 
 interface SizeResult {
   nodes: number;
@@ -83,7 +107,7 @@ function makeGraph(count: number): GraphDocument {
   return { name: `Canvas bench ${count}`, nodes, edges };
 }
 
-async function api<T>(studio: ServerProcess, token: string | null, method: string, route: string, body?: unknown): Promise<T> {
+async function api<T>(studio: { url: string }, token: string | null, method: string, route: string, body?: unknown): Promise<T> {
   const response = await fetch(`${studio.url}${route}`, {
     method,
     headers: {
@@ -203,7 +227,47 @@ function sum(counts: Record<string, number>): number {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function measureSize(studio: ServerProcess, token: string, builderPage: Page, count: number, sockets: RunSocket[]): Promise<SizeResult> {
+/** Publishes status events on the studio's event bus, as the executor publishes its own. */
+function busSender(studio: InProcessStudio, graphId: string): StatusEventSender {
+  return (runId, nodeId, type) => {
+    const data = type === 'task.started' ? { attempt: 1, nodeType: 'core/noop@1' } : {};
+    studio.studio.ctx.events.publish(runId, graphId, { type, taskId: `bench-${nodeId}`, nodeId, data });
+  };
+}
+
+/** Adds status events to the page's last run WebSocket through Playwright's `routeWebSocket`. */
+function playwrightSender(sockets: RunSocket[]): StatusEventSender {
+  const entry = sockets[sockets.length - 1];
+  if (entry?.runId == null) throw new Error('the page subscribed to no run');
+  // Numbers far above the run's own events, which the page would otherwise take for replays.
+  let seq = 100_000;
+  return (runId, nodeId, type) => {
+    seq += 1;
+    const event = { runId, seq, type, at: new Date().toISOString(), taskId: `bench-${nodeId}`, nodeId, data: {} };
+    entry.socket.send(JSON.stringify({ type: 'event', event }));
+  };
+}
+
+/** Routes the page's WebSockets through Playwright and records each one in the returned list. */
+async function routeRunSockets(page: Page): Promise<RunSocket[]> {
+  const sockets: RunSocket[] = [];
+  await page.routeWebSocket(/\/v1\/ws/, (socket) => {
+    const server = socket.connectToServer();
+    const entry: RunSocket = { socket, runId: null };
+    // A handler of the page's messages replaces the default forwarding, so it forwards them.
+    socket.onMessage((message) => {
+      if (typeof message === 'string') {
+        const parsed = JSON.parse(message) as { type?: string; runId?: string };
+        if (parsed.type === 'subscribe' && typeof parsed.runId === 'string') entry.runId = parsed.runId;
+      }
+      server.send(message);
+    });
+    sockets.push(entry);
+  });
+  return sockets;
+}
+
+async function measureSize(studio: InProcessStudio, token: string, builderPage: Page, count: number, sockets: RunSocket[] | null): Promise<SizeResult> {
   const page = builderPage;
   const created = await api<{ id: string }>(studio, token, 'POST', '/v1/graphs', makeGraph(count));
   const openRecording = await startRecording(page);
@@ -253,27 +317,26 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   await sleep(500);
   if ((await wrapper.getAttribute('style')) === styleBefore) throw new Error(`the drag did not move node ${dragged}; it started on ${target}`);
 
-  // A real run whose first node keeps it running. Status events are added to its WebSocket.
-  const socketsBefore = sockets.length;
+  // A real run whose first node keeps it running. Status events for its other nodes follow.
+  let runId: string | null = null;
+  const stopWatching = studio.studio.ctx.events.subscribeGraph(created.id, (event) => {
+    runId ??= event.runId;
+  });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await page.locator('dialog[open]').getByRole('button', { name: 'Start run' }).click();
   await page.waitForSelector('[data-testid="run-bar"][data-run-status="running"]', { timeout: 60_000 });
-  const entry = sockets[sockets.length - 1];
-  if (sockets.length === socketsBefore || entry?.runId == null) throw new Error('the page subscribed to no run');
-  const { socket, runId } = entry;
+  stopWatching();
+  if (runId === null) throw new Error('the run that the page started published no event');
+  const sender = sockets === null ? busSender(studio, created.id) : playwrightSender(sockets);
   await sleep(300);
   await takeRenderCounts(page);
 
-  let seq = 100_000;
   let statusEvents = 0;
-  const send = (nodeIndex: number, type: string) => {
-    seq += 1;
+  // Events start at the middle row, which the view shows at every graph size.
+  const middleRowStart = Math.floor((count - 1) / COLUMNS / 2) * COLUMNS;
+  const send = (nodeIndex: number, type: 'task.started' | 'task.completed') => {
     statusEvents += 1;
-    // Events start at the middle row, which the view shows at every graph size.
-    const middleRowStart = Math.floor((count - 1) / COLUMNS / 2) * COLUMNS;
-    const nodeId = `n${(middleRowStart + nodeIndex) % (count - 1)}`;
-    const event = { runId, seq, type, at: new Date().toISOString(), taskId: `bench-${nodeId}`, nodeId, data: {} };
-    socket.send(JSON.stringify({ type: 'event', event }));
+    sender(runId!, `n${(middleRowStart + nodeIndex) % (count - 1)}`, type);
   };
   const status = await measureFrames(page, `${count}-status`, async () => {
     const started = Date.now();
@@ -286,7 +349,7 @@ async function measureSize(studio: ServerProcess, token: string, builderPage: Pa
   });
   await sleep(300);
   const statusCounts = await takeRenderCounts(page);
-  await api(studio, token, 'POST', `/v1/runs/${encodeURIComponent(runId)}/cancel`, {});
+  await api(studio, token, 'POST', `/v1/runs/${encodeURIComponent(runId!)}/cancel`, {});
   await page.getByRole('button', { name: 'Close', exact: true }).click().catch(() => undefined);
 
   return {
@@ -319,7 +382,7 @@ async function measure(): Promise<BenchmarkOutput> {
   const prebuilt = process.env.BENCH_CANVAS_BUILDER_DIR;
   const builderDir = prebuilt ?? (await buildBuilder());
   const dataDir = createDataDir('canvas');
-  const studio = await startStudioProcess({ DATA_DIR: dataDir.path, BUILDER_DIR: builderDir, SANDBOX_POOL_SIZE: '1', API_BODY_LIMIT_BYTES: String(16 * 1024 * 1024) }, 120_000);
+  const studio = await startInProcessStudio({ DATA_DIR: dataDir.path, BUILDER_DIR: builderDir, SANDBOX_POOL_SIZE: '1', API_BODY_LIMIT_BYTES: String(16 * 1024 * 1024) });
   const profile = mkdtempSync(path.join(os.tmpdir(), 'gestorlead-bench-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
@@ -332,20 +395,7 @@ async function measure(): Promise<BenchmarkOutput> {
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     await page.addInitScript(PAGE_PROBE);
-    const sockets: RunSocket[] = [];
-    await page.routeWebSocket(/\/v1\/ws/, (socket) => {
-      const server = socket.connectToServer();
-      const entry: RunSocket = { socket, runId: null };
-      // A handler of the page's messages replaces the default forwarding, so it forwards them.
-      socket.onMessage((message) => {
-        if (typeof message === 'string') {
-          const parsed = JSON.parse(message) as { type?: string; runId?: string };
-          if (parsed.type === 'subscribe' && typeof parsed.runId === 'string') entry.runId = parsed.runId;
-        }
-        server.send(message);
-      });
-      sockets.push(entry);
-    });
+    const sockets = EVENT_SOURCE === 'playwright' ? await routeRunSockets(page) : null;
     await openApp(page, studio.url);
     const session = await api<{ accessToken: string }>(studio, null, 'POST', '/v1/auth/login', { email: FIRST_USER.email, password: FIRST_USER.password });
     for (const count of NODE_COUNTS) {
@@ -377,10 +427,15 @@ async function measure(): Promise<BenchmarkOutput> {
   }));
   const aims: AimCheck[] = [];
   for (const result of results) {
-    const limit = AIMS_MS[result.nodes];
-    if (limit === undefined) continue;
+    const aimFrames = AIM_FRAMES[result.nodes];
+    if (aimFrames === undefined) continue;
+    const limitMs = aimFrames * DISPLAY_INTERVAL_MS;
     for (const [phase, stats] of [['drag', result.drag], ['status events', result.status]] as const) {
-      aims.push({ aim: `${phase} p95 ≤ ${limit} ms at ${result.nodes} nodes`, measured: `${stats.p95.toFixed(1)} ms`, met: stats.p95 <= limit });
+      aims.push({
+        aim: `${phase} p95 ≤ ${aimFrames} frame(s) (${limitMs.toFixed(1)} ms) at ${result.nodes} nodes`,
+        measured: `${stats.p95.toFixed(1)} ms (${formatNumber(stats.p95 / DISPLAY_INTERVAL_MS, 2)} frames)`,
+        met: stats.p95 <= limitMs + FRAME_TOLERANCE_MS,
+      });
     }
     aims.push({
       aim: `only the dragged node renders at ${result.nodes} nodes`,
@@ -389,7 +444,7 @@ async function measure(): Promise<BenchmarkOutput> {
     });
   }
   return {
-    settings: { nodeCounts: NODE_COUNTS, phaseMs: PHASE_MS, statusEventsPerSecond: STATUS_EVENTS_PER_SECOND, dragStepMs: DRAG_STEP_MS, viewport: '1280x800' },
+    settings: { eventSource: EVENT_SOURCE, nodeCounts: NODE_COUNTS, phaseMs: PHASE_MS, statusEventsPerSecond: STATUS_EVENTS_PER_SECOND, dragStepMs: DRAG_STEP_MS, viewport: '1280x800' },
     tables: [
       { title: 'Frame times (requestAnimationFrame deltas)', rows: frames },
       { title: 'Node renders', rows: renders },

@@ -6,7 +6,7 @@ import type { RunEvent } from '../api/types';
 import { findProblems } from '../graph/problems';
 import { I18nProvider } from '../i18n/i18n';
 import { createEditorStore, type EditorStore } from '../store/editor-store';
-import { applyRunEvent, newRunView } from '../store/run-state';
+import { applyRunEvent, applyRunEvents, newRunView } from '../store/run-state';
 import { createRunStore, RunStoreContext, type RunStore } from '../store/run-store';
 import { testCatalog } from '../test-support/node-types';
 import { Canvas } from './canvas';
@@ -21,13 +21,21 @@ const DOCUMENT: GraphDocument = {
   ],
 };
 
+/** Six unconnected nodes, `s0` to `s5`. */
+const SIX_NODES: GraphDocument = {
+  id: 'g6',
+  name: 'Six nodes',
+  nodes: Array.from({ length: 6 }, (_, index) => ({ id: `s${index}`, type: 'core/noop@1', position: { x: (index % 3) * 250, y: Math.floor(index / 3) * 150 }, config: {} })),
+  edges: [],
+};
+
 function taskEvent(seq: number, nodeId: string, type: string): RunEvent {
   return { runId: 'r1', seq, type, at: '2026-12-04T10:00:00.000Z', taskId: `t-${nodeId}`, nodeId, data: {} };
 }
 
-function renderCanvas(): { store: EditorStore; runStore: RunStore } {
+function renderCanvas(document: GraphDocument = DOCUMENT): { store: EditorStore; runStore: RunStore } {
   const store = createEditorStore({ nodeTypes: testCatalog() });
-  store.getState().load(DOCUMENT, 'g1');
+  store.getState().load(document, document.id!);
   const runStore = createRunStore();
   const problems = findProblems(store.getState().toDocument(), store.getState().nodeTypes);
   render(
@@ -81,6 +89,41 @@ describe('canvas renders', () => {
     expect(rendered['node:c']).toBeUndefined();
     expect(document.querySelector('[data-testid="node-a"]')?.getAttribute('data-status')).toBe('running');
     expect(document.querySelector('[data-testid="node-b"]')?.getAttribute('data-status')).toBe('queued');
+  });
+
+  it('status batch renders only its nodes', () => {
+    const { runStore } = renderCanvas(SIX_NODES);
+    act(() => runStore.setState({ view: { ...newRunView('r1'), status: 'running' } }));
+    resetCounts();
+
+    const batch = [
+      taskEvent(1, 's0', 'task.started'),
+      taskEvent(2, 's2', 'task.started'),
+      taskEvent(3, 's0', 'task.completed'),
+      taskEvent(4, 's4', 'task.started'),
+    ];
+    act(() => runStore.setState({ view: applyRunEvents(runStore.getState().view!, batch) }));
+
+    expect(counts()).toEqual({ 'node:s0': 1, 'node:s2': 1, 'node:s4': 1 });
+    const statusOf = (id: string) => document.querySelector(`[data-testid="node-${id}"]`)?.getAttribute('data-status');
+    expect(statusOf('s0')).toBe('succeeded');
+    expect(statusOf('s2')).toBe('running');
+    expect(statusOf('s4')).toBe('running');
+    expect(statusOf('s1')).toBe('queued');
+  });
+
+  it('run finish renders every node once', () => {
+    const { runStore } = renderCanvas(SIX_NODES);
+    act(() => runStore.setState({ view: { ...newRunView('r1'), status: 'running' } }));
+    resetCounts();
+
+    const finished: RunEvent = { ...taskEvent(1, 's0', 'run.finished'), taskId: null, nodeId: null, data: { status: 'succeeded' } };
+    act(() => runStore.setState({ view: applyRunEvent(runStore.getState().view!, finished) }));
+
+    const rendered = counts();
+    expect(Object.keys(rendered)).toHaveLength(6);
+    expect(Object.values(rendered).every((renders) => renders === 1)).toBe(true);
+    expect(document.querySelector('[data-testid="node-s1"]')?.getAttribute('data-status')).toBe('');
   });
 
   it('drag step re-renders only the dragged node', () => {

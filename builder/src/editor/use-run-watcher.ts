@@ -3,7 +3,7 @@ import { requestBalanceRefresh } from '../account/balance';
 import { RunStream, webSocketUrl, type StreamState } from '../api/run-stream';
 import type { StudioApi } from '../api/studio-api';
 import type { RunEvent } from '../api/types';
-import { applyRunEvent, newRunView } from '../store/run-state';
+import { applyRunEvents, newRunView } from '../store/run-state';
 import { createRunStore, useRunSummary, type RunStore, type RunSummary } from '../store/run-store';
 
 export interface RunWatcher {
@@ -81,7 +81,7 @@ export function useRunWatcher(api: StudioApi, graphId: string): RunWatcher {
     () =>
       new EventBatcher((events) => {
         const current = store.getState().view;
-        if (current !== null) store.setState({ view: events.reduce(applyRunEvent, current) });
+        if (current !== null) store.setState({ view: applyRunEvents(current, events) });
       }),
   );
 

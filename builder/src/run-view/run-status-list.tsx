@@ -9,8 +9,7 @@ import { countRender } from '../components/render-count';
 import { useMediaQuery } from '../components/use-media-query';
 import { useI18n } from '../i18n/i18n';
 import type { EditorStore } from '../store/editor-store';
-import { nodeStatusOf } from '../store/run-state';
-import { useRunId, type RunStore } from '../store/run-store';
+import { useNodeStatusIn, useRunId, type RunStore } from '../store/run-store';
 
 /** Widths at which the list shows; `phone.css` uses the same query. */
 export const STATUS_LIST_MEDIA_QUERY = '(max-width: 600px)';
@@ -68,7 +67,7 @@ interface StatusRowProps {
 
 const StatusRow = memo(function StatusRow({ nodeId, name, pressed, runStore, onOpen }: StatusRowProps) {
   const { t } = useI18n();
-  const status = useStore(runStore, (state) => nodeStatusOf(state.view, nodeId));
+  const status = useNodeStatusIn(runStore, nodeId);
   countRender(`status-row:${nodeId}`);
   return (
     <li>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../api/types';
-import { applyRunEvent, isRunActive, newRunView, nodeStatusOf } from './run-state';
+import { applyRunEvent, applyRunEvents, isRunActive, newRunView, nodeStatusOf } from './run-state';
 
 let seq = 0;
 function event(type: string, fields: Partial<RunEvent> = {}): RunEvent {
@@ -109,6 +109,54 @@ describe('run state', () => {
     expect(resumed.status).toBe('running');
     expect(resumed.error).toBeNull();
     expect(nodeStatusOf(resumed, 'a')).toBe('running');
+  });
+
+  it('batch equals events one by one', () => {
+    seq = 0;
+    const events = [
+      event('run.started'),
+      task('task.started', 'a', { attempt: 1 }),
+      task('task.log', 'a', { level: 'info', message: 'model output', data: { text: 'Hel' } }),
+      task('task.log', 'a', { level: 'info', message: 'model output', data: { text: 'lo' } }),
+      task('task.completed', 'a'),
+      task('task.started', 'b', { attempt: 2 }),
+      task('task.failed', 'b'),
+    ];
+
+    const batched = applyRunEvents(newRunView('run_1'), events);
+
+    expect(batched).toEqual(events.reduce(applyRunEvent, newRunView('run_1')));
+    expect(batched.streams).toEqual({ a: 'Hello' });
+    expect(batched.nodes.b).toEqual({ status: 'failed', taskId: 'task_b', attempt: 2 });
+  });
+
+  it('batch leaves its input unchanged', () => {
+    seq = 0;
+    const before = applyRunEvents(newRunView('run_1'), [
+      event('run.started'),
+      task('task.started', 'a'),
+      task('task.log', 'a', { message: 'model output', data: { text: 'x' } }),
+    ]);
+    const nodes = before.nodes;
+    const streams = before.streams;
+
+    const after = applyRunEvents(before, [task('task.started', 'a', { attempt: 2 }), task('task.started', 'b')]);
+
+    expect(before.nodes).toBe(nodes);
+    expect(before.streams).toBe(streams);
+    expect(before.nodes).toEqual({ a: { status: 'running', taskId: 'task_a', attempt: 1 } });
+    expect(before.streams).toEqual({ a: 'x' });
+    expect(after.streams).toEqual({});
+    expect(after.nodes.a?.attempt).toBe(2);
+  });
+
+  it('replayed batch returns the same view', () => {
+    seq = 0;
+    const events = [event('run.started'), task('task.started', 'a')];
+    const view = applyRunEvents(newRunView('run_1'), events);
+
+    expect(applyRunEvents(view, events)).toBe(view);
+    expect(applyRunEvents(view, [{ ...task('task.started', 'b'), runId: 'other' }])).toBe(view);
   });
 
   it('no run means no status', () => {

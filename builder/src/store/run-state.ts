@@ -52,30 +52,60 @@ function readObject(value: unknown): Record<string, unknown> {
  * reconnect repeats them) and leave the view unchanged.
  */
 export function applyRunEvent(view: RunView, event: RunEvent): RunView {
-  if (event.runId !== view.runId || event.seq <= view.lastSeq) return view;
-  const next: RunView = { ...view, lastSeq: event.seq };
-  const data = readObject(event.data);
+  return applyRunEvents(view, [event]);
+}
 
-  const nodeStatus = TASK_STATUS_OF_EVENT[event.type];
-  if (nodeStatus !== undefined && event.nodeId !== null && event.taskId !== null) {
-    const previous = view.nodes[event.nodeId];
-    const attempt = typeof data.attempt === 'number' ? data.attempt : (previous?.attempt ?? 1);
-    next.nodes = { ...view.nodes, [event.nodeId]: { status: nodeStatus, taskId: event.taskId, attempt } };
-    // A new attempt streams its text from the start.
-    if (nodeStatus === 'running' || nodeStatus === 'retrying') {
-      const { [event.nodeId]: _previous, ...streams } = view.streams;
-      next.streams = streams;
+/**
+ * Applies a batch of events in order, as `applyRunEvent` applies each. The result copies `nodes`
+ * and `streams` at most once per batch, not once per event, and returns `view` itself when every
+ * event was applied before.
+ */
+export function applyRunEvents(view: RunView, events: readonly RunEvent[]): RunView {
+  let next: RunView | null = null;
+  let ownsNodes = false;
+  let ownsStreams = false;
+  const writableStreams = (target: RunView): Record<string, string> => {
+    if (!ownsStreams) target.streams = { ...target.streams };
+    ownsStreams = true;
+    return target.streams;
+  };
+
+  for (const event of events) {
+    if (event.runId !== view.runId || event.seq <= (next ?? view).lastSeq) continue;
+    next ??= { ...view };
+    next.lastSeq = event.seq;
+    const data = readObject(event.data);
+
+    const nodeStatus = TASK_STATUS_OF_EVENT[event.type];
+    if (nodeStatus !== undefined && event.nodeId !== null && event.taskId !== null) {
+      if (!ownsNodes) next.nodes = { ...next.nodes };
+      ownsNodes = true;
+      const previous = next.nodes[event.nodeId];
+      const attempt = typeof data.attempt === 'number' ? data.attempt : (previous?.attempt ?? 1);
+      next.nodes[event.nodeId] = { status: nodeStatus, taskId: event.taskId, attempt };
+      // A new attempt streams its text from the start.
+      const restarts = nodeStatus === 'running' || nodeStatus === 'retrying';
+      if (restarts && event.nodeId in next.streams) delete writableStreams(next)[event.nodeId];
+      continue;
     }
-    return next;
-  }
 
-  if (event.type === 'task.log' && event.nodeId !== null && data.message === MODEL_OUTPUT_MESSAGE) {
-    const text = readObject(data.data).text;
-    if (typeof text === 'string') next.streams = { ...view.streams, [event.nodeId]: (view.streams[event.nodeId] ?? '') + text };
-    return next;
-  }
+    if (event.type === 'task.log' && event.nodeId !== null && data.message === MODEL_OUTPUT_MESSAGE) {
+      const text = readObject(data.data).text;
+      if (typeof text === 'string') {
+        const streams = writableStreams(next);
+        streams[event.nodeId] = (streams[event.nodeId] ?? '') + text;
+      }
+      continue;
+    }
 
-  switch (event.type) {
+    applyRunLevelEvent(next, event.type, data);
+  }
+  return next ?? view;
+}
+
+/** Applies an event about the run as a whole to `next`, a copy that the caller owns. */
+function applyRunLevelEvent(next: RunView, type: string, data: Record<string, unknown>): void {
+  switch (type) {
     case 'run.queued':
       next.status = 'queued';
       break;
@@ -95,7 +125,6 @@ export function applyRunEvent(view: RunView, event: RunEvent): RunView {
     default:
       break;
   }
-  return next;
 }
 
 /**
