@@ -313,8 +313,12 @@ export interface TaskRepository {
   applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean>;
 }
 
-/** One write of `TaskRepository.applyLeased`: a task or attempt inserted, or a patch of one. */
+/**
+ * One write of `TaskRepository.applyLeased`: a task or attempt inserted, a patch of one, or a
+ * patch of the leased run itself (which also sets its `updatedAt`).
+ */
 export type TaskWrite =
+  | { kind: 'updateRun'; patch: RunPatch }
   | { kind: 'createTask'; task: TaskRecord }
   | { kind: 'updateTask'; id: string; patch: TaskPatch }
   | { kind: 'createAttempt'; attempt: AttemptRecord }
