@@ -561,14 +561,22 @@ describe('executor lease fencing', () => {
     return runId;
   }
 
-  /** Makes another process claim the run's lease the next time the executor calls `method`. */
-  function claimBefore(method: 'listAttempts' | 'getVersion', runId: string): void {
-    const repository = method === 'listAttempts' ? test.storage.tasks : test.storage.graphs;
-    const original = (repository[method as keyof typeof repository] as (...args: unknown[]) => Promise<unknown>).bind(repository);
-    vi.spyOn(repository, method as never).mockImplementationOnce((async (...args: unknown[]) => {
+  /** Makes another process claim the run's lease the next time the executor lists attempts. */
+  function claimBeforeListAttempts(runId: string): void {
+    const listAttempts = test.storage.tasks.listAttempts.bind(test.storage.tasks);
+    vi.spyOn(test.storage.tasks, 'listAttempts').mockImplementationOnce(async (taskId) => {
       await test.storage.runs.claimLease(runId);
-      return original(...args);
-    }) as never);
+      return listAttempts(taskId);
+    });
+  }
+
+  /** Makes another process claim the run's lease the next time the executor reads a version. */
+  function claimBeforeGetVersion(runId: string): void {
+    const getVersion = test.storage.graphs.getVersion.bind(test.storage.graphs);
+    vi.spyOn(test.storage.graphs, 'getVersion').mockImplementationOnce(async (graphId, version) => {
+      await test.storage.runs.claimLease(runId);
+      return getVersion(graphId, version);
+    });
   }
 
   it('marks open attempts interrupted under lease', async () => {
@@ -581,7 +589,7 @@ describe('executor lease fencing', () => {
 
   it('claim before interrupted marking writes nothing', async () => {
     const runId = await storeRunWithOpenAttempt('running');
-    claimBefore('listAttempts', runId);
+    claimBeforeListAttempts(runId);
 
     expect(await test.studio.ctx.executor.execute(runId)).toBe(LEASE_LOST);
 
@@ -613,7 +621,7 @@ describe('executor lease fencing', () => {
 
   it('claim before missing version ends nothing', async () => {
     const runId = await storeRunWithOpenAttempt('queued', 7);
-    claimBefore('getVersion', runId);
+    claimBeforeGetVersion(runId);
 
     expect(await test.studio.ctx.executor.execute(runId)).toBe(LEASE_LOST);
 

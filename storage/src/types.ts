@@ -818,6 +818,25 @@ export class AgendaJobNotFoundError extends Error {
 }
 
 /**
+ * A job state update (Agenda's `saveJobState`) from a process whose lock on the job is gone:
+ * another process locked the job since, so this process's state write was dropped.
+ */
+export class AgendaJobLockLostError extends Error {
+  readonly code = 'STORAGE_AGENDA_JOB_LOCK_LOST';
+  readonly jobId: string;
+  readonly jobName: string;
+  constructor(jobId: string, jobName: string) {
+    super(
+      `Cannot update the state of Agenda job ${jobId} (name "${jobName}"): another process ` +
+        'locked it after this process did, so the job now belongs to that process.',
+    );
+    this.name = 'AgendaJobLockLostError';
+    this.jobId = jobId;
+    this.jobName = jobName;
+  }
+}
+
+/**
  * An Agenda `unique` query with a MongoDB query operator or a field that is not stored, which
  * the SQLite job store cannot run. It supports equality on stored fields and on paths under
  * `data` only.
