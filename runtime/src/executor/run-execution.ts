@@ -613,7 +613,7 @@ export class RunExecution {
    */
   async #settleCredits(): Promise<void> {
     const credits = this.#deps.credits;
-    // A new run reserves credits only through its own charges, so without one it holds none.
+    // A new run reserves credits only through its own charges, so without one it has no reservation.
     if (credits === undefined || !this.#mayHoldCredits) return;
     const unfinished: string[] = [];
     for (const [nodeId, task] of this.#tasks) {

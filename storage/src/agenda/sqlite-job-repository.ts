@@ -299,7 +299,7 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
     this.#recordLock(id, job.lockedAt);
   }
 
-  /** Records the lock time this repository wrote for job `id`, or forgets the job when unlocked. */
+  /** Records the lock time this repository wrote for job `id`, or removes the entry when unlocked. */
   #recordLock(id: string, lockedAt: Date | number | null | undefined): void {
     if (lockedAt === null || lockedAt === undefined) this.#heldLocks.delete(id);
     else this.#heldLocks.set(id, typeof lockedAt === 'number' ? lockedAt : lockedAt.getTime());

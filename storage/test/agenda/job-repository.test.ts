@@ -660,15 +660,15 @@ describe('SQLite Agenda job repository', () => {
       const stale = (await repo.getNextJobToRun('run', new Date(), new Date(0), new Date(lockedAt), { lastModifiedBy: 'first' }))!;
       // The first lock is older than the deadline, so the other connection takes the job over.
       const window = scan();
-      const taken = (await other.getNextJobToRun('run', window.nextScanAt, window.lockDeadline, window.now, { lastModifiedBy: 'second' }))!;
-      expect(taken._id).toBe(stale._id);
+      const takenOver = (await other.getNextJobToRun('run', window.nextScanAt, window.lockDeadline, window.now, { lastModifiedBy: 'second' }))!;
+      expect(takenOver._id).toBe(stale._id);
 
       const unlock = repo.saveJobState({ ...stale, lockedAt: undefined, lastFinishedAt: new Date() }, { lastModifiedBy: 'first' });
       await expect(unlock).rejects.toThrow(AgendaJobLockLostError);
       const touch = repo.saveJobState({ ...stale, lockedAt: new Date() }, { lastModifiedBy: 'first' });
       await expect(touch).rejects.toThrow(AgendaJobLockLostError);
 
-      const stored = (await other.getJobById(String(taken._id)))!;
+      const stored = (await other.getJobById(String(takenOver._id)))!;
       expect(stored.lockedAt).toEqual(window.now);
       expect(stored.lastModifiedBy).toBe('second');
       expect(stored.lastFinishedAt).toBeUndefined();
