@@ -818,8 +818,8 @@ export class AgendaJobNotFoundError extends Error {
 }
 
 /**
- * A job state update (Agenda's `saveJobState`) from a process whose lock on the job is gone:
- * another process locked the job since, so this process's state write was dropped.
+ * A job state update (Agenda's `saveJobState`) from a process that no longer holds the job's
+ * lock. Another process locked the job since, so this process's state write was dropped.
  */
 export class AgendaJobLockLostError extends Error {
   readonly code = 'STORAGE_AGENDA_JOB_LOCK_LOST';
