@@ -1,21 +1,28 @@
 /**
- * Run throughput of 1, 2 and 3 worker processes (ROLE=worker) on one data folder, on an
- * I/O-bound graph: one `core/http@1` node whose request a local server replies to after 50 ms. The
- * bench stores a backlog of queued runs with their Agenda jobs, as an API process would, and
+ * Run throughput of 1, 2 and 3 worker processes (ROLE=worker) on one data folder, on a graph of
+ * one `core/http@1` node whose request a local server replies to after `BENCH_WORKER_REPLY_MS`.
+ * The bench stores a backlog of queued runs with their Agenda jobs, as an API process would, and
  * times how long the workers take to finish it. The baseline is one worker, measured in the
- * same run; the ideal is `workers × RUN_CONCURRENCY / 50 ms`.
+ * same run; the ideal is `workers × RUN_CONCURRENCY / reply time`.
+ *
+ * The default reply time of 250 ms is in the range of an AI provider's reply. There one worker's
+ * ceiling is 32 runs/s, which costs its process an estimated 30 % of a core at the 9–10 ms of CPU
+ * per run measured in bench/README.md. At 50 ms one worker needs more CPU than a 2-core machine
+ * has, so that configuration measures CPU per run rather than scaling.
  */
 import { createServer } from 'node:http';
 import Database from 'better-sqlite3';
 import { createDataDir } from './lib/data-dir.js';
 import { httpCallGraph, RunEnqueuer, startRoleProcess, type RoleProcess } from './lib/roles.js';
+import { readCpuTimes } from './lib/machine.js';
+import { readChildrenCpuSeconds } from './lib/processes.js';
 import { runBenchmark, type BenchmarkOutput } from './lib/report.js';
 import { formatNumber } from './lib/stats.js';
 
 const RUNS = Number(process.env.BENCH_SCALING_RUNS ?? '1500');
 const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKER_CONCURRENCY ?? '8');
-const SERVER_DELAY_MS = 50;
-const WORKER_COUNTS = [1, 2, 3];
+const SERVER_DELAY_MS = Number(process.env.BENCH_WORKER_REPLY_MS ?? '250');
+const WORKER_COUNTS = (process.env.BENCH_WORKER_COUNTS ?? '1,2,3').split(',').map(Number);
 const SANDBOX_POOL_SIZE = Math.ceil(WORKER_CONCURRENCY / 4);
 const AIM_RATIO = 1.7;
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -49,7 +56,12 @@ interface ScalingResult {
   seconds: number;
   runsPerSecond: number;
   succeeded: number;
+  /** CPU of the worker processes themselves while they finished the backlog. */
   workerCpuSeconds: number;
+  /** CPU of the workers' sandbox processes in the same time. */
+  sandboxCpuSeconds: number;
+  /** Share of all cores busy in the same time, from every process on the machine. */
+  machineBusy: number | null;
   /** Time the bench took to store the backlog, while the workers already ran it. */
   enqueueSeconds: number;
 }
@@ -74,6 +86,8 @@ async function measureWorkers(workers: number, serverPort: number): Promise<Scal
     await enqueuer.open();
 
     const cpuBefore = processes.reduce((sum, child) => sum + child.cpuSeconds(), 0);
+    const sandboxCpuBefore = sandboxCpuSeconds(processes);
+    const machineBefore = readCpuTimes();
     const started = performance.now();
     for (let index = 0; index < RUNS; index += 1) await enqueuer.enqueue('graph_io', `run_io_${index}`, { index });
     const enqueueSeconds = (performance.now() - started) / 1000;
@@ -85,9 +99,24 @@ async function measureWorkers(workers: number, serverPort: number): Promise<Scal
     }
     const seconds = (performance.now() - started) / 1000;
     const workerCpuSeconds = processes.reduce((sum, child) => sum + child.cpuSeconds(), 0) - cpuBefore;
+    const sandboxCpu = sandboxCpuSeconds(processes) - sandboxCpuBefore;
+    const machineAfter = readCpuTimes();
+    const machineBusy =
+      machineBefore && machineAfter && machineAfter.total > machineBefore.total
+        ? (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total)
+        : null;
     const notSucceeded = counter.prepare("select count(*) from runs where status <> 'succeeded'").pluck().get() as number;
     if (notSucceeded > 0) throw new Error(`${notSucceeded} runs did not succeed with ${workers} workers`);
-    return { workers, seconds, runsPerSecond: RUNS / seconds, succeeded: RUNS, workerCpuSeconds, enqueueSeconds };
+    return {
+      workers,
+      seconds,
+      runsPerSecond: RUNS / seconds,
+      succeeded: RUNS,
+      workerCpuSeconds,
+      sandboxCpuSeconds: sandboxCpu,
+      machineBusy,
+      enqueueSeconds,
+    };
   } finally {
     counter.close();
     for (const child of processes) await child.stop();
@@ -95,6 +124,10 @@ async function measureWorkers(workers: number, serverPort: number): Promise<Scal
     await storage.close();
     dataDir.remove();
   }
+}
+
+function sandboxCpuSeconds(processes: RoleProcess[]): number {
+  return processes.reduce((sum, child) => sum + readChildrenCpuSeconds(child.child.pid!), 0);
 }
 
 async function measure(): Promise<BenchmarkOutput> {
@@ -110,14 +143,19 @@ async function measure(): Promise<BenchmarkOutput> {
       'ideal runs/s': formatNumber((result.workers * WORKER_CONCURRENCY * 1000) / SERVER_DELAY_MS),
       'seconds for the backlog': result.seconds.toFixed(2),
       'worker CPU s': result.workerCpuSeconds.toFixed(1),
+      'worker CPU ms per run': ((result.workerCpuSeconds * 1000) / RUNS).toFixed(2),
+      'sandbox CPU s': result.sandboxCpuSeconds.toFixed(1),
+      'machine busy': result.machineBusy === null ? '–' : `${(result.machineBusy * 100).toFixed(0)} %`,
       'enqueue s': result.enqueueSeconds.toFixed(2),
     }));
-    const three = results.find((result) => result.workers === 3)!;
-    const ratio = three.runsPerSecond / baseline;
+    const largest = results[results.length - 1];
+    const ratio = largest.runsPerSecond / baseline;
     return {
       settings: { runs: RUNS, workerConcurrency: WORKER_CONCURRENCY, serverDelayMs: SERVER_DELAY_MS, sandboxPoolSize: SANDBOX_POOL_SIZE },
       tables: [{ title: `${RUNS} queued runs of one core/http@1 node (${SERVER_DELAY_MS} ms server)`, rows }],
-      aims: [{ aim: `≥ ${AIM_RATIO}× runs/s with 3 workers vs 1`, measured: `${ratio.toFixed(2)}×`, met: ratio >= AIM_RATIO }],
+      aims: [
+        { aim: `≥ ${AIM_RATIO}× runs/s with ${largest.workers} workers vs ${results[0].workers}`, measured: `${ratio.toFixed(2)}×`, met: ratio >= AIM_RATIO },
+      ],
       notes: [`HTTP requests served: ${formatNumber(server.requests())} for ${formatNumber(RUNS * WORKER_COUNTS.length)} runs`],
       raw: { results },
     };

@@ -47,7 +47,8 @@ function readSqliteVersions(): { sqlite: string; driver: string } {
   }
 }
 
-function readCpuTimes(): { busy: number; total: number } | null {
+/** Reads the busy and total clock ticks of all cores from `/proc/stat` (Linux only, else null). */
+export function readCpuTimes(): { busy: number; total: number } | null {
   try {
     const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0];
     const ticks = line.trim().split(/\s+/).slice(1).map(Number);

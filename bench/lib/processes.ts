@@ -54,6 +54,28 @@ export function readProcessCpuSeconds(pid: number): number {
   return (userTicks + systemTicks) / CLOCK_TICKS_PER_SECOND;
 }
 
+/**
+ * Returns the CPU seconds of the direct children of process `pid` that are alive now, such as a
+ * worker's sandbox processes (Linux only; 0 when `/proc` cannot be read).
+ */
+export function readChildrenCpuSeconds(pid: number): number {
+  let children: string[];
+  try {
+    children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ').filter(Boolean);
+  } catch {
+    return 0;
+  }
+  let seconds = 0;
+  for (const child of children) {
+    try {
+      seconds += readProcessCpuSeconds(Number(child));
+    } catch {
+      // The child exited between the two reads.
+    }
+  }
+  return seconds;
+}
+
 /** Polls `GET url` until the response status is 200, or throws after `timeoutMs`. */
 export async function waitForHttpOk(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,6 @@
 import type { TaskRecord } from '@gestorlead/storage';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { LEASE_LOST } from '../src/executor/executor.js';
 import {
   buildChain,
   buildEdge,
@@ -539,5 +540,98 @@ describe('executor recovery', () => {
     expect(run.error?.code).toBe('RUNTIME_PROCESS_RESTARTED');
     expect(tasks.get('busy')!.status).toBe('CANCELLED');
     expect(test.probe.count(runId, 'busy')).toBe(0);
+  });
+});
+
+describe('executor lease fencing', () => {
+  /** Stores a run with one PENDING task and one IN_PROGRESS task whose attempt is still open. */
+  async function storeRunWithOpenAttempt(status: 'queued' | 'running', graphVersion = 1): Promise<string> {
+    const document = buildGraph([buildNode('first'), buildNode('second')], [buildEdge('first', 'second')]);
+    const graphId = await storeGraph(test.storage, document);
+    const at = new Date().toISOString();
+    const runId = `run_fenced_${status}`;
+    await test.storage.runs.create({
+      id: runId, graphId, ownerId: null, graphVersion, status, trigger: 'manual', input: 'x', output: null,
+      error: null, response: null, deliveryId: null, createdAt: at, updatedAt: at, startedAt: at, finishedAt: null,
+    });
+    const base = { runId, input: null, output: null, error: null, createdAt: at, updatedAt: at, startedAt: at, finishedAt: null };
+    await test.storage.tasks.create({ ...base, id: 'task_first', nodeId: 'first', nodeType: 'test/echo@1', status: 'IN_PROGRESS', attempts: 1 });
+    await test.storage.tasks.create({ ...base, id: 'task_second', nodeId: 'second', nodeType: 'test/echo@1', status: 'PENDING', attempts: 0 });
+    await test.storage.tasks.createAttempt({ taskId: 'task_first', runId, attempt: 1, status: 'IN_PROGRESS', error: null, startedAt: at, finishedAt: null });
+    return runId;
+  }
+
+  /** Makes another process claim the run's lease the next time the executor lists attempts. */
+  function claimBeforeListAttempts(runId: string): void {
+    const listAttempts = test.storage.tasks.listAttempts.bind(test.storage.tasks);
+    vi.spyOn(test.storage.tasks, 'listAttempts').mockImplementationOnce(async (taskId) => {
+      await test.storage.runs.claimLease(runId);
+      return listAttempts(taskId);
+    });
+  }
+
+  /** Makes another process claim the run's lease the next time the executor reads a version. */
+  function claimBeforeGetVersion(runId: string): void {
+    const getVersion = test.storage.graphs.getVersion.bind(test.storage.graphs);
+    vi.spyOn(test.storage.graphs, 'getVersion').mockImplementationOnce(async (graphId, version) => {
+      await test.storage.runs.claimLease(runId);
+      return getVersion(graphId, version);
+    });
+  }
+
+  it('marks open attempts interrupted under lease', async () => {
+    const runId = await storeRunWithOpenAttempt('running');
+    expect(await test.studio.ctx.executor.execute(runId)).toBe('succeeded');
+    const attempts = await attemptsOf('task_first');
+    expect(attempts.map((attempt) => attempt.status)).toEqual(['INTERRUPTED', 'COMPLETED']);
+    expect(attempts[0].error?.code).toBe('RUNTIME_PROCESS_RESTARTED');
+  });
+
+  it('claim before interrupted marking writes nothing', async () => {
+    const runId = await storeRunWithOpenAttempt('running');
+    claimBeforeListAttempts(runId);
+
+    expect(await test.studio.ctx.executor.execute(runId)).toBe(LEASE_LOST);
+
+    const attempts = await attemptsOf('task_first');
+    expect(attempts.map((attempt) => attempt.status)).toEqual(['IN_PROGRESS']);
+    expect(attempts[0].finishedAt).toBeNull();
+    expect((await test.storage.runs.get(runId))?.status).toBe('running');
+    expect(test.probe.count(runId, 'first')).toBe(0);
+    await test.studio.ctx.events.flush();
+    expect(await test.storage.events.listByRun(runId)).toEqual([]);
+  });
+
+  it('fails run whose graph version is missing', async () => {
+    const runId = await storeRunWithOpenAttempt('queued', 7);
+
+    expect(await test.studio.ctx.executor.execute(runId)).toBe('failed');
+
+    const run = await test.storage.runs.get(runId);
+    expect(run?.status).toBe('failed');
+    expect(run?.error?.code).toBe('GRAPH_VERSION_NOT_FOUND');
+    expect(run?.error?.message).toBe('graph version 7 no longer exists');
+    expect(run?.finishedAt).not.toBeNull();
+    expect((await test.storage.tasks.get('task_first'))?.status).toBe('CANCELLED');
+    expect((await test.storage.tasks.get('task_second'))?.status).toBe('CANCELLED');
+    await test.studio.ctx.events.flush();
+    const events = await test.storage.events.listByRun(runId);
+    expect(events.map((event) => event.type)).toEqual(['run.finished']);
+  });
+
+  it('claim before missing version ends nothing', async () => {
+    const runId = await storeRunWithOpenAttempt('queued', 7);
+    claimBeforeGetVersion(runId);
+
+    expect(await test.studio.ctx.executor.execute(runId)).toBe(LEASE_LOST);
+
+    const run = await test.storage.runs.get(runId);
+    expect(run?.status).toBe('queued');
+    expect(run?.error).toBeNull();
+    expect(run?.finishedAt).toBeNull();
+    expect((await test.storage.tasks.get('task_first'))?.status).toBe('IN_PROGRESS');
+    expect((await test.storage.tasks.get('task_second'))?.status).toBe('PENDING');
+    await test.studio.ctx.events.flush();
+    expect(await test.storage.events.listByRun(runId)).toEqual([]);
   });
 });

@@ -313,8 +313,12 @@ export interface TaskRepository {
   applyLeased(runId: string, leaseToken: number, writes: readonly TaskWrite[]): Promise<boolean>;
 }
 
-/** One write of `TaskRepository.applyLeased`: a task or attempt inserted, or a patch of one. */
+/**
+ * One write of `TaskRepository.applyLeased`: a task or attempt inserted, a patch of one, or a
+ * patch of the leased run itself (which also sets its `updatedAt`).
+ */
 export type TaskWrite =
+  | { kind: 'updateRun'; patch: RunPatch }
   | { kind: 'createTask'; task: TaskRecord }
   | { kind: 'updateTask'; id: string; patch: TaskPatch }
   | { kind: 'createAttempt'; attempt: AttemptRecord }
@@ -808,6 +812,25 @@ export class AgendaJobNotFoundError extends Error {
         'and name. It was probably removed while it ran.',
     );
     this.name = 'AgendaJobNotFoundError';
+    this.jobId = jobId;
+    this.jobName = jobName;
+  }
+}
+
+/**
+ * A job state update (Agenda's `saveJobState`) from a process that no longer holds the job's
+ * lock. Another process locked the job since, so this process's state write was dropped.
+ */
+export class AgendaJobLockLostError extends Error {
+  readonly code = 'STORAGE_AGENDA_JOB_LOCK_LOST';
+  readonly jobId: string;
+  readonly jobName: string;
+  constructor(jobId: string, jobName: string) {
+    super(
+      `Cannot update the state of Agenda job ${jobId} (name "${jobName}"): another process ` +
+        'locked it after this process did, so the job now belongs to that process.',
+    );
+    this.name = 'AgendaJobLockLostError';
     this.jobId = jobId;
     this.jobName = jobName;
   }

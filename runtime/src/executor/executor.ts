@@ -6,6 +6,7 @@ import {
   type RunStatus,
   type Storage,
   type TaskRecord,
+  type TaskWrite,
   type TriggerKind,
 } from '@gestorlead/storage';
 import type { Logger } from 'pino';
@@ -108,6 +109,8 @@ export function newRunId(): string {
 }
 
 const PLAN_CACHE_SIZE = 256;
+/** The error of an attempt whose process stopped before the attempt ended. */
+const INTERRUPTED_ERROR = { code: 'RUNTIME_PROCESS_RESTARTED', message: 'the process running this attempt stopped', retryable: true };
 const DEFAULT_TASK_CONCURRENCY = 32;
 /** Time `cancel` waits for another process to cancel a run it executes, in ms. */
 export const REMOTE_CANCEL_WAIT_MS = 10_000;
@@ -215,11 +218,13 @@ export class Executor {
 
     const plan = await this.#planOf(run);
     if (!plan) {
-      await this.#failUnstartable(run, 'GRAPH_VERSION_NOT_FOUND', `graph version ${run.graphVersion} no longer exists`, 'failed', lease.token);
-      return 'failed';
+      const message = `graph version ${run.graphVersion} no longer exists`;
+      const failed = await this.#failUnstartable(run, 'GRAPH_VERSION_NOT_FOUND', message, 'failed', lease.token);
+      return failed ? 'failed' : LEASE_LOST;
     }
     const tasks = await storage.tasks.listByRun(runId);
-    const interrupted = await this.#markInterrupted(tasks);
+    const interrupted = await this.#markInterrupted(runId, tasks, lease.token);
+    if (interrupted === LEASE_LOST) return LEASE_LOST;
     await this.#options.events.openRun(runId);
 
     const execution = new RunExecution(
@@ -419,35 +424,35 @@ export class Executor {
     return plan;
   }
 
-  /** Marks the open attempt of each task a dead process was running; returns counts per task. */
-  async #markInterrupted(tasks: TaskRecord[]): Promise<Map<string, number>> {
+  /**
+   * Marks the open attempt of each task a dead process was running as `INTERRUPTED`, in one
+   * transaction that requires `leaseToken`. Returns the interrupted attempts per task, or
+   * `LEASE_LOST` without writing when another process has claimed the run since.
+   */
+  async #markInterrupted(runId: string, tasks: TaskRecord[], leaseToken: number): Promise<Map<string, number> | typeof LEASE_LOST> {
     const counts = new Map<string, number>();
-    const storage = this.#options.storage;
+    const writes: TaskWrite[] = [];
+    const finishedAt = new Date().toISOString();
     for (const task of tasks) {
       if (task.status !== 'IN_PROGRESS' && task.status !== 'PENDING') continue;
-      const attempts = await storage.tasks.listAttempts(task.id);
       let interrupted = 0;
-      for (const attempt of attempts) {
+      for (const attempt of await this.#options.storage.tasks.listAttempts(task.id)) {
         if (attempt.status === 'IN_PROGRESS') {
-          await storage.tasks.updateAttempt(task.id, attempt.attempt, {
-            status: 'INTERRUPTED',
-            finishedAt: new Date().toISOString(),
-            error: { code: 'RUNTIME_PROCESS_RESTARTED', message: 'the process running this attempt stopped', retryable: true },
-          });
-          interrupted += 1;
-        } else if (attempt.status === 'INTERRUPTED') {
-          interrupted += 1;
+          writes.push({ kind: 'updateAttempt', taskId: task.id, attempt: attempt.attempt, patch: { status: 'INTERRUPTED', finishedAt, error: INTERRUPTED_ERROR } });
         }
+        if (attempt.status === 'IN_PROGRESS' || attempt.status === 'INTERRUPTED') interrupted += 1;
       }
       if (interrupted > 0) counts.set(task.id, interrupted);
     }
+    if (writes.length > 0 && !(await this.#options.storage.tasks.applyLeased(runId, leaseToken, writes))) return LEASE_LOST;
     return counts;
   }
 
   /**
-   * Ends a run that does not execute here as failed or cancelled. With `leaseToken`, the final
-   * run write requires that token, and the call returns false without publishing when another
-   * process has claimed the run since.
+   * Ends a run that does not execute here as failed or cancelled: its open tasks become
+   * `CANCELLED` and the run gets its final status. With `leaseToken`, both are one transaction
+   * that requires that token, and the call returns false without writing or publishing when
+   * another process has claimed the run since. Credits are settled after the run is final.
    */
   async #failUnstartable(
     run: RunRecord,
@@ -460,24 +465,44 @@ export class Executor {
     const error = { code, message, retryable: false };
     const finishedAt = new Date().toISOString();
     const unfinished: string[] = [];
+    const writes: TaskWrite[] = [];
     for (const task of await storage.tasks.listByRun(run.id)) {
       if (task.attempts > 0 && task.status !== 'COMPLETED') unfinished.push(task.id);
       if (task.status === 'IN_PROGRESS' || task.status === 'PENDING') {
-        await storage.tasks.update(task.id, { status: 'CANCELLED', error, finishedAt });
+        writes.push({ kind: 'updateTask', id: task.id, patch: { status: 'CANCELLED', error, finishedAt } });
       }
+    }
+    writes.push({ kind: 'updateRun', patch: { status, error, finishedAt } });
+    if (leaseToken !== undefined) {
+      if (!(await storage.tasks.applyLeased(run.id, leaseToken, writes))) return false;
+    } else if (!(await this.#applyUnfenced(run.id, writes))) {
+      return false;
     }
     try {
       await this.#options.credits?.settleRun(run.id, unfinished);
     } catch (settleError) {
-      // The run still ends, and the next start-up releases the reservations left open.
+      // The run has ended, and the next start-up releases the reservations left open.
       this.#log.error({ err: settleError, runId: run.id }, 'credits of the run could not be settled');
     }
-    if (!(await storage.runs.update(run.id, { status, error, finishedAt }, leaseToken))) return false;
     await this.#options.events.openRun(run.id);
     this.#options.events.publish(run.id, run.graphId, { type: 'run.finished', data: { status, error } });
     this.#options.events.closeRun(run.id);
     this.#notifyReply(run.id, { kind: 'finished', run: (await storage.runs.get(run.id))! });
     return true;
+  }
+
+  /**
+   * Applies the task patches and the run patch of `#failUnstartable` one by one, without a
+   * lease. Returns false when the run does not exist.
+   */
+  async #applyUnfenced(runId: string, writes: TaskWrite[]): Promise<boolean> {
+    const storage = this.#options.storage;
+    let runFound = true;
+    for (const write of writes) {
+      if (write.kind === 'updateTask') await storage.tasks.update(write.id, write.patch);
+      else if (write.kind === 'updateRun') runFound = await storage.runs.update(runId, write.patch);
+    }
+    return runFound;
   }
 
   #notifyReply(runId: string, reply: RunReply): void {

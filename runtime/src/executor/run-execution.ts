@@ -103,6 +103,11 @@ export class RunExecution {
   #runTimer: NodeJS.Timeout | undefined;
   #leaseTimer: NodeJS.Timeout | undefined;
   #leaseLost = false;
+  /**
+   * Whether the run may hold credit reservations that `#settleCredits` must release: it resumes
+   * an earlier execution, or one of its tasks has a charge.
+   */
+  #mayHoldCredits = false;
   /** Task writes queued behind the write in progress, stored together by `#writeTask`. */
   #openBatch: TaskWrite[] | null = null;
   #resolveDone!: (status: RunStatus | typeof LEASE_LOST) => void;
@@ -148,6 +153,7 @@ export class RunExecution {
   async start(resumed: boolean, cancelRequested = false): Promise<RunStatus | typeof LEASE_LOST> {
     const startedAt = this.#run.startedAt ?? now();
     const { storage, leaseToken, leaseCheckMs } = this.#deps;
+    this.#mayHoldCredits = resumed;
     if (!(await storage.runs.update(this.runId, { status: 'running', startedAt }, leaseToken))) {
       this.#loseLease();
       return this.done;
@@ -312,6 +318,7 @@ export class RunExecution {
     const charge =
       this.#deps.credits?.forTask({ run: this.#run, taskId: task.id, node, nodeType, publish: (event) => this.#publish(event) }) ??
       null;
+    if (charge !== null) this.#mayHoldCredits = true;
 
     for (;;) {
       // The attempt is the side effect: it starts only while this execution owns the run.
@@ -606,7 +613,8 @@ export class RunExecution {
    */
   async #settleCredits(): Promise<void> {
     const credits = this.#deps.credits;
-    if (credits === undefined) return;
+    // A new run reserves credits only through its own charges, so without one it has no reservation.
+    if (credits === undefined || !this.#mayHoldCredits) return;
     const unfinished: string[] = [];
     for (const [nodeId, task] of this.#tasks) {
       if (task.attempts > 0 && this.#states.get(nodeId)?.status !== 'COMPLETED') unfinished.push(task.id);

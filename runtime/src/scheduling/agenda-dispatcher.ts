@@ -208,8 +208,11 @@ export class AgendaDispatcher implements RunDispatcher {
     try {
       if ((await execution) === LEASE_LOST) {
         // Agenda removes a job whose handler succeeds, and the process that took the run over
-        // still executes this job. A failed job stays stored, and that process removes it.
-        // NOTE: Agenda still saves this job unlocked, until the new owner's next touch locks it again.
+        // still executes this job. A failed job stays stored, and that process removes it. On
+        // SQLite the job store rejects Agenda's unlocking save of this job, because the new
+        // owner's lock replaced this process's lock.
+        // NOTE: the MongoDB job store has no such fence, so there the job is saved unlocked
+        // until the new owner's next touch locks it again.
         throw new Error(`run "${runId}" was taken over by another process; its job stays with that process`);
       }
     } finally {

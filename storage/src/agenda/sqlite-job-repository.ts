@@ -12,7 +12,7 @@ import {
   type RemoveJobsOptions,
 } from 'agenda';
 import { openConnection } from '../sqlite/connection.js';
-import { AgendaJobNotFoundError } from '../types.js';
+import { AgendaJobLockLostError, AgendaJobNotFoundError } from '../types.js';
 import { LOWER_FUNCTION, buildJobsFilter, buildOrderBy, buildQueryFilter } from './job-filter.js';
 import {
   encodeValue,
@@ -91,6 +91,12 @@ const NEXT_JOB_SQL = `
 export class SqliteJobRepository implements JobRepository, JobBatchRepository {
   readonly #location: SqliteJobStoreLocation;
   #statements: StatementCache | null = null;
+  /**
+   * `locked_at` (epoch ms) of each job this repository locked and has not unlocked yet. A state
+   * write of such a job requires the stored `locked_at` to still equal it, so a process whose
+   * lock expired and was taken by another process cannot unlock or overwrite the job.
+   */
+  readonly #heldLocks = new Map<string, number>();
 
   constructor(location: SqliteJobStoreLocation) {
     this.#location = location;
@@ -264,22 +270,39 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
   }
 
   /**
-   * Writes the run state (lock, run times, progress, failure) of a job. Throws
-   * AgendaJobNotFoundError when no job has that id and name.
+   * Writes the run state (lock, run times, progress, failure) of a job. For a job this
+   * repository locked, the write applies only while the stored lock time is still this
+   * repository's. Throws AgendaJobLockLostError when another process has locked the job since,
+   * and AgendaJobNotFoundError when no job has that id and name.
    */
   async saveJobState(job: JobParameters, options: JobRepositoryOptions | undefined): Promise<void> {
     if (!job._id) {
       throw new TypeError(`Cannot save the state of Agenda job "${job.name}": it has no _id.`);
     }
+    const id = String(job._id);
     const values = STATE_COLUMNS.map((column) => encodeValue(column, job[column.property]));
     const assignments = STATE_COLUMNS.map((column) => `${column.column} = ?`).join(', ');
+    const heldLock = this.#heldLocks.get(id);
+    const fence = heldLock === undefined ? '' : ' and locked_at is ?';
     const sql =
-      `update agenda_jobs set ${assignments}, last_modified_by = ? ` + 'where id = ? and name = ?';
+      `update agenda_jobs set ${assignments}, last_modified_by = ? ` + `where id = ? and name = ?${fence}`;
+    const parameters = [...values, options?.lastModifiedBy ?? null, job._id, job.name];
+    if (heldLock !== undefined) parameters.push(heldLock);
 
-    const changes = this.#run(sql, [...values, options?.lastModifiedBy ?? null, job._id, job.name]);
-    if (changes !== 1) {
-      throw new AgendaJobNotFoundError(job._id, job.name);
+    if (this.#run(sql, parameters) !== 1) {
+      if (heldLock !== undefined && this.#count('select count(*) from agenda_jobs where id = ? and name = ?', [id, job.name]) === 1) {
+        // The entry stays, so later writes of the same stale execution are rejected as well.
+        throw new AgendaJobLockLostError(id, job.name);
+      }
+      throw new AgendaJobNotFoundError(id, job.name);
     }
+    this.#recordLock(id, job.lockedAt);
+  }
+
+  /** Records the lock time this repository wrote for job `id`, or removes the entry when unlocked. */
+  #recordLock(id: string, lockedAt: Date | number | null | undefined): void {
+    if (lockedAt === null || lockedAt === undefined) this.#heldLocks.delete(id);
+    else this.#heldLocks.set(id, typeof lockedAt === 'number' ? lockedAt : lockedAt.getTime());
   }
 
   /**
@@ -302,8 +325,12 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
          where id = ? and name = ? and locked_at is null and next_run_at is ? and disabled is not 1
          returning *`,
       )
-      .get(Date.now(), options?.lastModifiedBy ?? null, job._id, job.name, nextRunAt);
-    return row === undefined ? undefined : rowToJob(row as JobRow);
+      .get(Date.now(), options?.lastModifiedBy ?? null, job._id, job.name, nextRunAt) as JobRow | undefined;
+    if (row === undefined) {
+      return undefined;
+    }
+    this.#recordLock(String(job._id), row.locked_at as number | null);
+    return rowToJob(row);
   }
 
   /** Unlocks a job unless it is running a one-time run (`nextRunAt` is null). */
@@ -311,9 +338,12 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
     if (!job._id) {
       return;
     }
-    this.#store()
+    const { changes } = this.#store()
       .prepare('update agenda_jobs set locked_at = null where id = ? and next_run_at is not null')
       .run(job._id);
+    if (changes > 0) {
+      this.#heldLocks.delete(String(job._id));
+    }
   }
 
   /** Unlocks the jobs with these ids, whatever their `nextRunAt` (Agenda's stop() calls it). */
@@ -324,6 +354,9 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
     const sql =
       'update agenda_jobs set locked_at = null where id in (select value from json_each(?))';
     this.#store().prepare(sql).run(JSON.stringify(jobIds.map(String)));
+    for (const id of jobIds) {
+      this.#heldLocks.delete(String(id));
+    }
   }
 
   /**
@@ -356,7 +389,11 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
     });
 
     const row = lockNext.immediate();
-    return row === undefined ? undefined : rowToJob(row);
+    if (row === undefined) {
+      return undefined;
+    }
+    this.#recordLock(String(row.id), lockedAt);
+    return rowToJob(row);
   }
 
   /** Sets `disabled` on the matching jobs and returns how many changed (0 with no criterion). */

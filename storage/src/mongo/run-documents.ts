@@ -8,6 +8,7 @@
 import type { GraphDocument } from '@gestorlead/sdk-plugin';
 import type { PluginManifest } from '@gestorlead/sdk-plugin/plugin';
 import { fromJsonText, toJsonText } from '../sqlite/json-columns.js';
+import { definedSet } from './patch.js';
 import type {
   AttemptRecord,
   DeliveryRecord,
@@ -17,6 +18,7 @@ import type {
   PluginRecord,
   PluginVersionSummary,
   RunEventRecord,
+  RunPatch,
   RunRecord,
   RunResponse,
   TaskRecord,
@@ -136,6 +138,20 @@ export interface PluginDoc {
   code: string;
   sha256: string;
   installedAt: string;
+}
+
+/** Returns the `$set` fields of a run patch, with `updatedAt` set to now. */
+export function runPatchSet(patch: RunPatch): Record<string, unknown> {
+  const set = definedSet(patch, {
+    status: (value) => value,
+    output: toJsonText,
+    error: toJsonText,
+    response: toJsonText,
+    startedAt: (value) => value,
+    finishedAt: (value) => value,
+  });
+  set.updatedAt = new Date().toISOString();
+  return set;
 }
 
 /** Converts a graph document to its stored form. */

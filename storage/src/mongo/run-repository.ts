@@ -10,12 +10,10 @@ import type {
   RunRepository,
   RunStatus,
 } from '../types.js';
-import { toJsonText } from '../sqlite/json-columns.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
 import { inTransaction, type MongoModels } from './models.js';
 import { beforeClause } from './filters.js';
-import { fromRunDoc, toDeliveryDoc, toRunDoc, type RunDoc } from './run-documents.js';
-import { definedSet } from './patch.js';
+import { fromRunDoc, runPatchSet, toDeliveryDoc, toRunDoc, type RunDoc } from './run-documents.js';
 
 /** Statuses of a run that `claimLease` and `requestCancel` accept. */
 const OPEN_STATUSES: RunStatus[] = ['queued', 'running'];
@@ -95,15 +93,7 @@ export class MongoRunRepository implements RunRepository {
   }
 
   async update(id: string, patch: RunPatch, leaseToken?: number): Promise<boolean> {
-    const set = definedSet(patch, {
-      status: (value) => value,
-      output: toJsonText,
-      error: toJsonText,
-      response: toJsonText,
-      startedAt: (value) => value,
-      finishedAt: (value) => value,
-    });
-    set.updatedAt = new Date().toISOString();
+    const set = runPatchSet(patch);
     // A run stored before leases existed has no leaseToken field, which counts as token 0.
     const filter = leaseToken === undefined ? { _id: id } : { _id: id, leaseToken: leaseToken === 0 ? { $in: [0, null] } : leaseToken };
     const result = await this.#models.runs.updateOne(filter, { $set: set });

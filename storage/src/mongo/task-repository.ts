@@ -4,7 +4,7 @@ import type { AttemptRecord, TaskPatch, TaskRecord, TaskRepository, TaskWrite } 
 import { translateConflict } from './conflict.js';
 import { inTransaction, type MongoModels } from './models.js';
 import { definedSet } from './patch.js';
-import { fromAttemptDoc, fromTaskDoc, toAttemptDoc, toTaskDoc } from './run-documents.js';
+import { fromAttemptDoc, fromTaskDoc, runPatchSet, toAttemptDoc, toTaskDoc } from './run-documents.js';
 
 /** Fields of an attempt that `updateAttempt` may change. */
 type AttemptPatch = Partial<Pick<AttemptRecord, 'status' | 'error' | 'finishedAt'>>;
@@ -79,13 +79,16 @@ export class MongoTaskRepository implements TaskRepository {
         { session },
       );
       if (fenced.matchedCount === 0) return false;
-      for (const write of writes) await this.#applyWrite(write, session);
+      for (const write of writes) await this.#applyWrite(runId, write, session);
       return true;
     });
   }
 
-  async #applyWrite(write: TaskWrite, session: ClientSession): Promise<void> {
+  async #applyWrite(runId: string, write: TaskWrite, session: ClientSession): Promise<void> {
     switch (write.kind) {
+      case 'updateRun':
+        await this.#models.runs.updateOne({ _id: runId }, { $set: runPatchSet(write.patch) }, { session });
+        return;
       case 'createTask':
         return this.create(write.task, session);
       case 'updateTask':

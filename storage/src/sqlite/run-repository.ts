@@ -106,6 +106,16 @@ interface RunListParameters {
   limit: number;
 }
 
+/** Columns of the `runs` table that a `RunPatch` sets. */
+export const RUN_PATCH_COLUMNS = [
+  { field: 'status', column: 'status' },
+  { field: 'output', column: 'output', toColumn: toJsonText },
+  { field: 'error', column: 'error', toColumn: toJsonText },
+  { field: 'response', column: 'response', toColumn: toJsonText },
+  { field: 'startedAt', column: 'started_at' },
+  { field: 'finishedAt', column: 'finished_at' },
+] as const;
+
 /** Runs in the `runs` table. */
 export class SqliteRunRepository implements RunRepository {
   private readonly db: Database.Database;
@@ -158,16 +168,8 @@ export class SqliteRunRepository implements RunRepository {
        group by day
        order by day`,
     );
-    const patchColumns = [
-      { field: 'status', column: 'status' },
-      { field: 'output', column: 'output', toColumn: toJsonText },
-      { field: 'error', column: 'error', toColumn: toJsonText },
-      { field: 'response', column: 'response', toColumn: toJsonText },
-      { field: 'startedAt', column: 'started_at' },
-      { field: 'finishedAt', column: 'finished_at' },
-    ] as const;
-    this.patchRow = new PatchUpdate<RunPatch>(db, 'runs', ['id'], patchColumns, 'updated_at');
-    this.patchLeasedRow = new PatchUpdate<RunPatch>(db, 'runs', ['id', 'lease_token'], patchColumns, 'updated_at');
+    this.patchRow = new PatchUpdate<RunPatch>(db, 'runs', ['id'], RUN_PATCH_COLUMNS, 'updated_at');
+    this.patchLeasedRow = new PatchUpdate<RunPatch>(db, 'runs', ['id', 'lease_token'], RUN_PATCH_COLUMNS, 'updated_at');
     this.incrementLease = db.prepare(
       `update runs set lease_token = lease_token + 1
        where id = ? and status in ${OPEN_STATUSES_SQL}

@@ -3,6 +3,7 @@ import type {
   AttemptRecord,
   AttemptStatus,
   ErrorData,
+  RunPatch,
   TaskPatch,
   TaskRecord,
   TaskRepository,
@@ -12,6 +13,7 @@ import type {
 import { translateConflict } from './conflict.js';
 import { fromJsonText, toJsonText } from './json-columns.js';
 import { PatchUpdate } from './patch-update.js';
+import { RUN_PATCH_COLUMNS } from './run-repository.js';
 
 interface TaskRow {
   id: string;
@@ -86,6 +88,7 @@ export class SqliteTaskRepository implements TaskRepository {
   private readonly insertAttempt: Database.Statement<[AttemptRow]>;
   private readonly selectAttempts: Database.Statement<[string], AttemptRow>;
   private readonly patchAttempt: PatchUpdate<AttemptPatch>;
+  private readonly patchRun: PatchUpdate<RunPatch>;
   private readonly selectLeaseToken: Database.Statement<[string], number>;
   private readonly applyLeasedTransaction: Database.Transaction<(runId: string, leaseToken: number, writes: readonly TaskWrite[]) => boolean>;
 
@@ -126,10 +129,11 @@ export class SqliteTaskRepository implements TaskRepository {
       { field: 'error', column: 'error', toColumn: toJsonText },
       { field: 'finishedAt', column: 'finished_at' },
     ]);
+    this.patchRun = new PatchUpdate<RunPatch>(db, 'runs', ['id'], RUN_PATCH_COLUMNS, 'updated_at');
     this.selectLeaseToken = db.prepare<[string], number>('select lease_token from runs where id = ?').pluck();
     this.applyLeasedTransaction = db.transaction((runId: string, leaseToken: number, writes: readonly TaskWrite[]) => {
       if (this.selectLeaseToken.get(runId) !== leaseToken) return false;
-      for (const write of writes) this.applyWrite(write);
+      for (const write of writes) this.applyWrite(runId, write);
       return true;
     });
   }
@@ -204,8 +208,11 @@ export class SqliteTaskRepository implements TaskRepository {
     return this.applyLeasedTransaction.immediate(runId, leaseToken, writes);
   }
 
-  private applyWrite(write: TaskWrite): void {
+  private applyWrite(runId: string, write: TaskWrite): void {
     switch (write.kind) {
+      case 'updateRun':
+        this.patchRun.run({ id: runId }, write.patch);
+        return;
       case 'createTask':
         this.insertTaskRow(write.task);
         return;

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   AGENDA_MIGRATIONS,
   AGENDA_VERSION_TABLE,
+  AgendaJobLockLostError,
   AgendaJobNotFoundError,
   AgendaQueryUnsupportedError,
   StorageConflictError,
@@ -630,6 +631,39 @@ describe('SQLite Agenda job repository', () => {
 
       expect(ids).toHaveLength(10);
       expect(new Set(ids).size).toBe(10);
+    });
+
+    it('fences the state write of a lost lock', async () => {
+      const other = pool.open(temp.path).repository;
+      await save({ name: 'run', nextRunAt: new Date(Date.now() - 3 * MINUTE_MS) });
+      const lockedAt = Date.now() - 2 * MINUTE_MS;
+      const stale = (await repo.getNextJobToRun('run', new Date(), new Date(0), new Date(lockedAt), { lastModifiedBy: 'first' }))!;
+      // The first lock is older than the deadline, so the other connection takes the job over.
+      const window = scan();
+      const takenOver = (await other.getNextJobToRun('run', window.nextScanAt, window.lockDeadline, window.now, { lastModifiedBy: 'second' }))!;
+      expect(takenOver._id).toBe(stale._id);
+
+      const unlock = repo.saveJobState({ ...stale, lockedAt: undefined, lastFinishedAt: new Date() }, { lastModifiedBy: 'first' });
+      await expect(unlock).rejects.toThrow(AgendaJobLockLostError);
+      const touch = repo.saveJobState({ ...stale, lockedAt: new Date() }, { lastModifiedBy: 'first' });
+      await expect(touch).rejects.toThrow(AgendaJobLockLostError);
+
+      const stored = (await other.getJobById(String(takenOver._id)))!;
+      expect(stored.lockedAt).toEqual(window.now);
+      expect(stored.lastModifiedBy).toBe('second');
+      expect(stored.lastFinishedAt).toBeUndefined();
+    });
+
+    it('lets the lock owner touch and unlock', async () => {
+      await save({ name: 'run', nextRunAt: new Date(Date.now() - 3 * MINUTE_MS) });
+      const job = (await next('run'))!;
+      const touchedAt = new Date(Date.now() + 5);
+
+      await repo.saveJobState({ ...job, lockedAt: touchedAt }, { lastModifiedBy: 'scanner' });
+      expect((await repo.getJobById(String(job._id)))!.lockedAt).toEqual(touchedAt);
+      await repo.saveJobState({ ...job, lockedAt: undefined }, { lastModifiedBy: 'scanner' });
+
+      expect((await repo.getJobById(String(job._id)))!.lockedAt).toBeUndefined();
     });
 
     it('uses an index for each branch', () => {

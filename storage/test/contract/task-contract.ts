@@ -66,6 +66,44 @@ export function defineTaskContract(context: ContractContext): void {
       expect(await context.storage().tasks.applyLeased('missing', 0, [{ kind: 'createTask', task }])).toBe(false);
     });
 
+    it('applyLeased ends run with its tasks', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      const { token } = (await context.storage().runs.claimLease(run.id))!;
+      const task = buildTask({ runId: run.id, status: 'PENDING' });
+      await context.storage().tasks.create(task);
+      const error = { code: 'GRAPH_VERSION_NOT_FOUND', message: 'graph version 1 no longer exists', retryable: false };
+
+      const applied = await context.storage().tasks.applyLeased(run.id, token, [
+        { kind: 'updateTask', id: task.id, patch: { status: 'CANCELLED', error, finishedAt: isoAt(70) } },
+        { kind: 'updateRun', patch: { status: 'failed', error, finishedAt: isoAt(70) } },
+      ]);
+
+      expect(applied).toBe(true);
+      const storedRun = await context.storage().runs.get(run.id);
+      expect(storedRun?.status).toBe('failed');
+      expect(storedRun?.error).toEqual(error);
+      expect(storedRun?.finishedAt).toBe(isoAt(70));
+      expect(storedRun?.updatedAt).not.toBe(run.updatedAt);
+      expect((await context.storage().tasks.get(task.id))?.status).toBe('CANCELLED');
+    });
+
+    it('applyLeased with stale token leaves run', async () => {
+      const run = buildRun({ status: 'running' });
+      await context.storage().runs.create(run);
+      const stale = (await context.storage().runs.claimLease(run.id))!.token;
+      await context.storage().runs.claimLease(run.id);
+
+      const applied = await context.storage().tasks.applyLeased(run.id, stale, [
+        { kind: 'updateRun', patch: { status: 'failed', finishedAt: isoAt(70) } },
+      ]);
+
+      expect(applied).toBe(false);
+      const storedRun = await context.storage().runs.get(run.id);
+      expect(storedRun?.status).toBe('running');
+      expect(storedRun?.finishedAt).toBeNull();
+    });
+
     it('applyLeased rolls back on conflict', async () => {
       const run = buildRun({ status: 'running' });
       await context.storage().runs.create(run);
