@@ -634,18 +634,18 @@ describe('SQLite Agenda job repository', () => {
     });
 
     it('fences the state write of a lost lock', async () => {
-      const other = pool.open(temp.path).repository;
+      const other = fixture.pool.open(fixture.temp.path).repository;
       await save({ name: 'run', nextRunAt: new Date(Date.now() - 3 * MINUTE_MS) });
       const lockedAt = Date.now() - 2 * MINUTE_MS;
-      const stale = (await repo.getNextJobToRun('run', new Date(), new Date(0), new Date(lockedAt), { lastModifiedBy: 'first' }))!;
+      const stale = (await fixture.repo.getNextJobToRun('run', new Date(), new Date(0), new Date(lockedAt), { lastModifiedBy: 'first' }))!;
       // The first lock is older than the deadline, so the other connection takes the job over.
       const window = scan();
       const takenOver = (await other.getNextJobToRun('run', window.nextScanAt, window.lockDeadline, window.now, { lastModifiedBy: 'second' }))!;
       expect(takenOver._id).toBe(stale._id);
 
-      const unlock = repo.saveJobState({ ...stale, lockedAt: undefined, lastFinishedAt: new Date() }, { lastModifiedBy: 'first' });
+      const unlock = fixture.repo.saveJobState({ ...stale, lockedAt: undefined, lastFinishedAt: new Date() }, { lastModifiedBy: 'first' });
       await expect(unlock).rejects.toThrow(AgendaJobLockLostError);
-      const touch = repo.saveJobState({ ...stale, lockedAt: new Date() }, { lastModifiedBy: 'first' });
+      const touch = fixture.repo.saveJobState({ ...stale, lockedAt: new Date() }, { lastModifiedBy: 'first' });
       await expect(touch).rejects.toThrow(AgendaJobLockLostError);
 
       const stored = (await other.getJobById(String(takenOver._id)))!;
@@ -659,11 +659,11 @@ describe('SQLite Agenda job repository', () => {
       const job = (await next('run'))!;
       const touchedAt = new Date(Date.now() + 5);
 
-      await repo.saveJobState({ ...job, lockedAt: touchedAt }, { lastModifiedBy: 'scanner' });
-      expect((await repo.getJobById(String(job._id)))!.lockedAt).toEqual(touchedAt);
-      await repo.saveJobState({ ...job, lockedAt: undefined }, { lastModifiedBy: 'scanner' });
+      await fixture.repo.saveJobState({ ...job, lockedAt: touchedAt }, { lastModifiedBy: 'scanner' });
+      expect((await fixture.repo.getJobById(String(job._id)))!.lockedAt).toEqual(touchedAt);
+      await fixture.repo.saveJobState({ ...job, lockedAt: undefined }, { lastModifiedBy: 'scanner' });
 
-      expect((await repo.getJobById(String(job._id)))!.lockedAt).toBeUndefined();
+      expect((await fixture.repo.getJobById(String(job._id)))!.lockedAt).toBeUndefined();
     });
 
     it('uses an index for each branch', () => {
