@@ -295,14 +295,13 @@ describe('privilege escalation', () => {
     const reply = await request(owner, { method: 'PATCH', url: `/v1/admin/users/${owner.user!.id}`, payload: { admin: false }, token: other.accessToken });
 
     expect(interleaved).toBe(true);
-    expectError(reply, { status: 409, code: 'USER_LAST_ADMIN', pointer: '/body/admin' });
+    // `other` passed the admin check on its principal, but is no admin when its update is written.
+    expectError(reply, { status: 403, code: 'FORBIDDEN' });
     const admins = (await owner.storage.users.list()).filter((user) => user.admin && user.active);
     expect(admins.map((user) => user.id)).toEqual([owner.user!.id]);
   });
 
-  // NOTE: skipped because one clean-clone run on a loaded machine ended the `active` round with
-  // no active admin. The cause is not found yet, although the storage check runs in one transaction.
-  it.skip('concurrent demotions keep one admin', async () => {
+  it('concurrent demotions keep one admin', async () => {
     const owner = await studio();
     const other = await registerTestUser(owner);
     for (const flag of ['admin', 'active'] as const) {
