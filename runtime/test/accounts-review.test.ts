@@ -295,7 +295,7 @@ describe('privilege escalation', () => {
     const reply = await request(owner, { method: 'PATCH', url: `/v1/admin/users/${owner.user!.id}`, payload: { admin: false }, token: other.accessToken });
 
     expect(interleaved).toBe(true);
-    // `other` passed the admin check on its principal, but is no admin when its update is written.
+    // `other` passed the admin check on its principal, but is no longer an admin at the write.
     expectError(reply, { status: 403, code: 'FORBIDDEN' });
     const admins = (await owner.storage.users.list()).filter((user) => user.admin && user.active);
     expect(admins.map((user) => user.id)).toEqual([owner.user!.id]);

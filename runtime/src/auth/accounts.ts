@@ -174,8 +174,8 @@ export class Accounts {
     await this.#get(userId);
     let updated: UserRecord | null;
     try {
-      // The acting admin's own flags are read again in the update's transaction: the request's
-      // principal was loaded before, and a concurrent request may have demoted it since.
+      // The store reads the acting admin's flags again in the update's transaction, because the
+      // request's principal was loaded earlier and a concurrent request may have demoted it since.
       updated = await this.#storage.users.update(userId, change, { keepActiveAdmin: true, actorId: admin.userId });
     } catch (error) {
       if (error instanceof ActorNotAdminError) {

@@ -28,7 +28,7 @@ function redirectUriOf(request: FastifyRequest, ctx: StudioContext): string {
   return ctx.config.oauth2.redirectUrl ?? `${request.protocol}://${request.host}${OAUTH2_CALLBACK_PATH}`;
 }
 
-/** Prefix of the cookie that binds a pending authorization to a browser; the state follows. */
+/** Prefix of the cookie that binds a pending authorization to a browser. The state completes the name. */
 export const OAUTH2_BROWSER_COOKIE_PREFIX = 'gl_oauth2_';
 
 /**
