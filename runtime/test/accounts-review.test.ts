@@ -599,6 +599,16 @@ describe('oauth2 connections', () => {
     expect(await vault.storage.credentials.listByOwner(vault.user!.id)).toEqual([]);
   });
 
+  it('state unfit for a cookie name is rejected', async () => {
+    const vault = await oauthStudio();
+    for (const state of ['a;b', 'a=b', 'a b', 'x'.repeat(200)]) {
+      const page = await callBack(vault, `?state=${encodeURIComponent(state)}&code=c`);
+      expect(page.statusCode, state).toBe(400);
+      expect(page.body, state).toContain('CREDENTIAL_OAUTH2_STATE_INVALID');
+      expect(page.cookies, state).toEqual([]);
+    }
+  });
+
   it('expired state is rejected', async () => {
     const vault = await oauthStudio();
     const started = await start(vault, {});

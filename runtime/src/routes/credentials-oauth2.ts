@@ -31,17 +31,21 @@ function redirectUriOf(request: FastifyRequest, ctx: StudioContext): string {
 /** Prefix of the cookie that binds a pending authorization to a browser. The state completes the name. */
 export const OAUTH2_BROWSER_COOKIE_PREFIX = 'gl_oauth2_';
 
+/** The states that `start` issues: base64url, whose characters are all valid in a cookie name. */
+const STATE_PATTERN = /^[\w-]{1,128}$/;
+
 /**
  * Names the browser cookie of one state, so two connections started in one browser at once keep
- * their own cookies. A state is base64url, which is valid in a cookie name (RFC 6265).
+ * their own cookies. Returns null for a callback state that `start` cannot have issued.
  */
-function browserCookieName(state: string): string {
+function browserCookieName(state: string | null): string | null {
+  if (state === null || !STATE_PATTERN.test(state)) return null;
   return `${OAUTH2_BROWSER_COOKIE_PREFIX}${state}`;
 }
 
-/** Sets the cookie that the callback of `state` requires, scoped to the callback's path. */
-function setBrowserCookie(reply: FastifyReply, request: FastifyRequest, redirectUri: string, state: string, nonce: string): void {
-  reply.setCookie(browserCookieName(state), nonce, {
+/** Sets the cookie that the callback requires, scoped to the callback's path. */
+function setBrowserCookie(reply: FastifyReply, request: FastifyRequest, redirectUri: string, name: string, nonce: string): void {
+  reply.setCookie(name, nonce, {
     path: new URL(redirectUri).pathname,
     maxAge: Math.floor(OAUTH2_STATE_TTL_MS / 1000),
     httpOnly: true,
@@ -96,7 +100,7 @@ export async function credentialOAuth2Routes(app: FastifyInstance, ctx: StudioCo
       redirectUri,
       openerOrigin,
     });
-    setBrowserCookie(reply, request, redirectUri, started.state, browserNonce);
+    setBrowserCookie(reply, request, redirectUri, browserCookieName(started.state)!, browserNonce);
     return started;
   });
 
@@ -114,8 +118,7 @@ export async function credentialOAuth2Routes(app: FastifyInstance, ctx: StudioCo
     let message: OAuth2CallbackMessage;
     let targetOrigin = fallbackOrigin;
     let status = 200;
-    const state = parameters.get('state');
-    const cookieName = state === null || state === '' ? null : browserCookieName(state);
+    const cookieName = browserCookieName(parameters.get('state'));
     // The cookie serves one callback, whatever its outcome.
     if (cookieName !== null) reply.clearCookie(cookieName, { path: new URL(redirectUriOf(request, ctx)).pathname });
     try {
