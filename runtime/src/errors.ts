@@ -121,6 +121,7 @@ export const ERROR_CATALOGUE = {
   CREDENTIAL_DECRYPT_FAILED: { status: 500, retryable: false },
   CREDENTIAL_OAUTH2_NOT_CONFIGURED: { status: 501, retryable: false },
   CREDENTIAL_OAUTH2_STATE_INVALID: { status: 400, retryable: false },
+  CREDENTIAL_OAUTH2_BROWSER_MISMATCH: { status: 400, retryable: false },
   CREDENTIAL_OAUTH2_DENIED: { status: 400, retryable: false },
   CREDENTIAL_OAUTH2_EXCHANGE_FAILED: { status: 502, retryable: false },
   CREDENTIAL_OAUTH2_REFRESH_FAILED: { status: 401, retryable: false },

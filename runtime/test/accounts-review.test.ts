@@ -4,11 +4,12 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, UnsecuredJWT } from 'jose';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../src/auth/tokens.js';
 import { estimateRun } from '../src/credits/estimate.js';
 import { MAX_REPORTED_PROBLEMS } from '../src/errors.js';
 import { WS_CLOSE_USER_INACTIVE } from '../src/routes/ws.js';
+import { OAUTH2_STATE_TTL_MS } from '../src/vault/oauth2/flow.js';
 import { seedExamples } from '../src/seed-examples.js';
 import { expectError, request, startRun, type JsonReply } from './support/http.js';
 import {
@@ -27,7 +28,7 @@ import { buildTestPackage } from './plugins/support/packages.js';
 import { callConfig, FIXED_COST, providerCalls, startCreditStudio, startProvider } from './credits/support.js';
 import { acmePlugin } from './vault/fixtures.js';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from './vault/oauth-server.js';
-import { startVaultStudio, type VaultTestStudio } from './vault/support.js';
+import { cookiesOf, startVaultStudio, type VaultTestStudio } from './vault/support.js';
 
 let test: TestStudio | null = null;
 let server: LocalServer | null = null;
@@ -294,14 +295,13 @@ describe('privilege escalation', () => {
     const reply = await request(owner, { method: 'PATCH', url: `/v1/admin/users/${owner.user!.id}`, payload: { admin: false }, token: other.accessToken });
 
     expect(interleaved).toBe(true);
-    expectError(reply, { status: 409, code: 'USER_LAST_ADMIN', pointer: '/body/admin' });
+    // `other` passed the admin check on its principal, but is no longer an admin at the write.
+    expectError(reply, { status: 403, code: 'FORBIDDEN' });
     const admins = (await owner.storage.users.list()).filter((user) => user.admin && user.active);
     expect(admins.map((user) => user.id)).toEqual([owner.user!.id]);
   });
 
-  // NOTE: skipped because one clean-clone run on a loaded machine ended the `active` round with
-  // no active admin. The cause is not found yet, although the storage check runs in one transaction.
-  it.skip('concurrent demotions keep one admin', async () => {
+  it('concurrent demotions keep one admin', async () => {
     const owner = await studio();
     const other = await registerTestUser(owner);
     for (const flag of ['admin', 'active'] as const) {
@@ -504,15 +504,47 @@ describe('oauth2 connections', () => {
     return JSON.parse(match[1]) as string;
   }
 
+  function callBack(vault: TestStudio, search: string, cookies: Record<string, string> = {}) {
+    return vault.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}`, cookies });
+  }
+
   it('state works once', async () => {
     const vault = await oauthStudio();
     const started = await start(vault, {});
     const search = await consent(started.body.authorizationUrl);
-    const first = await vault.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}` });
-    const second = await vault.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}` });
+    const first = await callBack(vault, search, cookiesOf(started));
+    const second = await callBack(vault, search, cookiesOf(started));
     expect(first.statusCode).toBe(200);
     expect(second.statusCode).toBe(400);
     expect(second.body).toContain('CREDENTIAL_OAUTH2_STATE_INVALID');
+    expect(await vault.storage.credentials.listByOwner(vault.user!.id)).toHaveLength(1);
+  });
+
+  it('start sets a browser cookie', async () => {
+    const vault = await oauthStudio();
+    const started = await start(vault, {});
+    const cookies = started.raw.cookies;
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0].name).toBe(`gl_oauth2_${started.body.state}`);
+    expect(cookies[0].value).toMatch(/^[\w-]{43}$/);
+    expect(cookies[0].httpOnly).toBe(true);
+    expect(cookies[0].sameSite).toBe('Lax');
+    expect(cookies[0].secure).toBeUndefined();
+    expect(cookies[0].path).toBe('/v1/credentials/oauth2/callback');
+    expect(cookies[0].maxAge).toBe(600);
+    expect(started.raw.body).not.toContain(cookies[0].value);
+  });
+
+  it('callback clears the browser cookie', async () => {
+    const vault = await oauthStudio();
+    const started = await start(vault, {});
+    const page = await callBack(vault, await consent(started.body.authorizationUrl), cookiesOf(started));
+    expect(page.statusCode, page.body).toBe(200);
+    expect(page.cookies).toHaveLength(1);
+    expect(page.cookies[0].name).toBe(`gl_oauth2_${started.body.state}`);
+    expect(page.cookies[0].value).toBe('');
+    expect(page.cookies[0].path).toBe('/v1/credentials/oauth2/callback');
+    expect(page.cookies[0].expires?.getTime()).toBe(0);
   });
 
   it('configured redirect URL ignores the Host header', async () => {
@@ -527,15 +559,12 @@ describe('oauth2 connections', () => {
     for (const origin of ['null', 'javascript:alert(1)', 'data:text/html,x', '*']) {
       const started = await start(vault, { origin, referer: origin });
       const search = await consent(started.body.authorizationUrl);
-      const page = await vault.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}` });
+      const page = await callBack(vault, search, cookiesOf(started));
       expect(postedOrigin(page.body), origin).toBe('https://studio.example.com');
     }
   });
 
-  // NOTE: the state is bound to the user who started the flow, not to their browser. Another
-  // user who sends the authorization URL to a victim gets the victim's provider tokens stored
-  // as their own credential. The fix is a cookie set by start and checked by the callback.
-  it.skip('callback from another browser is rejected', async () => {
+  it('callback from another browser is rejected', async () => {
     const vault = await oauthStudio();
     const mallory = await registerTestUser(vault);
     const started = await start(vault, {}, mallory.accessToken);
@@ -544,6 +573,56 @@ describe('oauth2 connections', () => {
     const page = await vault.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}` });
     expect(page.statusCode).toBe(400);
     expect(await vault.storage.credentials.listByOwner(mallory.id)).toEqual([]);
+    expect(page.body).toContain('CREDENTIAL_OAUTH2_BROWSER_MISMATCH');
+    // The rejected state is used up, so Mallory cannot replay the victim's code.
+    const replay = await callBack(vault, search, cookiesOf(started));
+    expect(replay.statusCode).toBe(400);
+    expect(replay.body).toContain('CREDENTIAL_OAUTH2_STATE_INVALID');
+    expect(await vault.storage.credentials.listByOwner(mallory.id)).toEqual([]);
+  });
+
+  it('wrong browser cookie is rejected', async () => {
+    const vault = await oauthStudio();
+    const other = await start(vault, {});
+    const otherNonce = cookiesOf(other)[`gl_oauth2_${other.body.state}`];
+    const cases: Array<{ name: string; cookies: (state: string) => Record<string, string> }> = [
+      { name: 'nonce of another state', cookies: (state) => ({ [`gl_oauth2_${state}`]: otherNonce }) },
+      { name: 'empty nonce', cookies: (state) => ({ [`gl_oauth2_${state}`]: '' }) },
+      { name: 'cookie of another state', cookies: () => cookiesOf(other) },
+    ];
+    for (const entry of cases) {
+      const started = await start(vault, {});
+      const page = await callBack(vault, await consent(started.body.authorizationUrl), entry.cookies(started.body.state));
+      expect(page.statusCode, entry.name).toBe(400);
+      expect(page.body, entry.name).toContain('CREDENTIAL_OAUTH2_BROWSER_MISMATCH');
+    }
+    expect(await vault.storage.credentials.listByOwner(vault.user!.id)).toEqual([]);
+  });
+
+  it('state unfit for a cookie name is rejected', async () => {
+    const vault = await oauthStudio();
+    for (const state of ['a;b', 'a=b', 'a b', 'x'.repeat(200)]) {
+      const page = await callBack(vault, `?state=${encodeURIComponent(state)}&code=c`);
+      expect(page.statusCode, state).toBe(400);
+      expect(page.body, state).toContain('CREDENTIAL_OAUTH2_STATE_INVALID');
+      expect(page.cookies, state).toEqual([]);
+    }
+  });
+
+  it('expired state is rejected', async () => {
+    const vault = await oauthStudio();
+    const started = await start(vault, {});
+    const search = await consent(started.body.authorizationUrl);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + OAUTH2_STATE_TTL_MS + 1_000);
+      const page = await callBack(vault, search, cookiesOf(started));
+      expect(page.statusCode).toBe(400);
+      expect(page.body).toContain('CREDENTIAL_OAUTH2_STATE_INVALID');
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await vault.storage.credentials.listByOwner(vault.user!.id)).toEqual([]);
   });
 });
 

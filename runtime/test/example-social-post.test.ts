@@ -19,6 +19,7 @@ import { openaiImageBytes, startFakeOpenAiMedia, type FakeOpenAiMedia } from './
 import { request } from './support/http.js';
 import { addFirstUser, startTestStudio, waitForRun } from './support/studio.js';
 import { allowPrivatePorts, startOpenAiRouter, type OpenAiRouter } from './tasks/support/provider-plugins.js';
+import { authorizeInBrowser } from './vault/support.js';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from './vault/oauth-server.js';
 
 const EXAMPLE = JSON.parse(readFileSync(new URL('../../examples/social-post.json', import.meta.url), 'utf8'));
@@ -87,8 +88,7 @@ async function connectLinkedIn(): Promise<string> {
     payload: { type: 'social/linkedinOAuth', name: 'LinkedIn', values: { apiBaseUrl: `http://api.linkedin.com:${linkedin.port}` } },
   });
   expect(started.status, started.raw.body).toBe(200);
-  const consent = await fetch(started.body.authorizationUrl, { redirect: 'manual' });
-  const page = await test.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${new URL(consent.headers.get('location')!).search}` });
+  const page = await authorizeInBrowser(test, started);
   const match = /var message=(.*?);var origin=/.exec(page.body);
   expect(match, page.body).not.toBeNull();
   return JSON.parse(match![1]).credential.id;

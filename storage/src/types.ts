@@ -473,9 +473,11 @@ export interface UserRepository {
    * Applies `patch` (a new email trimmed and lowercased), sets `updatedAt`, returns the new record
    * or null when the user does not exist. Throws `StorageConflictError` when the new email or
    * Google id belongs to another user. With `keepActiveAdmin`, throws `LastAdminError` when the
-   * patch would leave no user both active and admin, checked in the same transaction as the update.
+   * patch would leave no user both active and admin. With `actorId`, throws `ActorNotAdminError`
+   * unless that user exists and is both active and admin. Both checks run in the same transaction
+   * as the update, so a concurrent demotion of the actor cannot slip between check and write.
    */
-  update(id: string, patch: UserPatch, options?: { keepActiveAdmin?: boolean }): Promise<UserRecord | null>;
+  update(id: string, patch: UserPatch, options?: UserUpdateOptions): Promise<UserRecord | null>;
 }
 
 /**
@@ -726,6 +728,25 @@ export interface ArtifactRepository {
   listExpired(before: string, limit?: number): Promise<ArtifactRecord[]>;
   /** Deletes a record. Returns false when it did not exist. */
   delete(id: string): Promise<boolean>;
+}
+
+/** Checks that `UserRepository.update` runs in the transaction of its write. */
+export interface UserUpdateOptions {
+  /** Rejects an update that would leave no user both active and admin. */
+  keepActiveAdmin?: boolean;
+  /** The user who makes the change; the update is rejected unless that user is an active admin. */
+  actorId?: string;
+}
+
+/** A user update requested by a user who is no longer an active admin when it would be written. */
+export class ActorNotAdminError extends Error {
+  readonly code = 'STORAGE_ACTOR_NOT_ADMIN';
+  readonly actorId: string;
+  constructor(actorId: string) {
+    super(`Cannot apply the update of user "${actorId}": that user is no longer an active admin.`);
+    this.name = 'ActorNotAdminError';
+    this.actorId = actorId;
+  }
 }
 
 /** A user update that would leave the store without any active admin. */

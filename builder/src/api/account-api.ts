@@ -235,7 +235,12 @@ export class AccountApi {
     return this.client.request(`/v1/credentials/${path(id)}/test`, { method: 'POST', body: {} });
   }
 
+  /**
+   * Starts an OAuth2 connection. The reply sets a cookie that the browser sends back to the
+   * callback in the pop-up. The runtime sends no CORS headers for this route, so the builder
+   * reaches it on its own origin: served by the runtime, or through the dev server's proxy.
+   */
   startOAuth2(input: { type: string; name: string; values?: unknown }): Promise<{ authorizationUrl: string; state: string }> {
-    return this.client.request('/v1/credentials/oauth2/start', { method: 'POST', body: input });
+    return this.client.request('/v1/credentials/oauth2/start', { method: 'POST', body: input, credentials: 'include' });
   }
 }

@@ -30,6 +30,8 @@ export interface RequestOptions {
   /** False for the public sign-in routes, which must not send or refresh a token. */
   auth?: boolean;
   signal?: AbortSignal;
+  /** Whether the browser sends and stores cookies; `fetch` defaults to same-origin only. */
+  credentials?: RequestCredentials;
 }
 
 function browserLock<T>(name: string, task: () => Promise<T>): Promise<T> {
@@ -94,6 +96,7 @@ export class ApiClient {
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         signal: options.signal,
+        ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
       });
     } catch (error) {
       throw toApiError(error);

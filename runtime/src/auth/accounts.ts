@@ -3,7 +3,7 @@
  * admin changes. The first account becomes admin and takes over the graphs stored before any
  * account existed.
  */
-import { LastAdminError, StorageConflictError, type Storage, type UserPatch, type UserRecord, type UserTier } from '@gestorlead/storage';
+import { ActorNotAdminError, LastAdminError, StorageConflictError, type Storage, type UserPatch, type UserRecord, type UserTier } from '@gestorlead/storage';
 import type { Logger } from 'pino';
 import { StudioError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -174,8 +174,13 @@ export class Accounts {
     await this.#get(userId);
     let updated: UserRecord | null;
     try {
-      updated = await this.#storage.users.update(userId, change, { keepActiveAdmin: true });
+      // The store reads the acting admin's flags again in the update's transaction, because the
+      // request's principal was loaded earlier and a concurrent request may have demoted it since.
+      updated = await this.#storage.users.update(userId, change, { keepActiveAdmin: true, actorId: admin.userId });
     } catch (error) {
+      if (error instanceof ActorNotAdminError) {
+        throw new StudioError('FORBIDDEN', 'only an admin may use this route; your admin flag was removed or your account deactivated', { cause: error });
+      }
       if (!(error instanceof LastAdminError)) throw error;
       throw new StudioError('USER_LAST_ADMIN', `user "${userId}" is the last active admin; make another user an admin first`, {
         problems: [{ pointer, message: 'cannot be false for the last active admin' }],

@@ -14,6 +14,7 @@ import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from '..
 import { buildTestPackage } from './support/packages.js';
 import { startPluginStudio, type PluginTestStudio } from './support/plugin-studio.js';
 import { IG_USER_ID, LINKEDIN_AUTHOR, PAGE_ID, PAGE_TOKEN, startSocialServer, type SocialServer } from './support/social-server.js';
+import { authorizeInBrowser } from '../vault/support.js';
 
 const SOCIAL_DIR = fileURLToPath(new URL('../../../plugins/social/', import.meta.url));
 const log = createLogger('silent');
@@ -69,8 +70,7 @@ async function connect(type: 'social/metaOAuth' | 'social/linkedinOAuth'): Promi
     payload: { type, name: type, values: { apiBaseUrl: `http://${host}:${server.port}` } },
   });
   expect(started.status, started.raw.body).toBe(200);
-  const consent = await fetch(started.body.authorizationUrl, { redirect: 'manual' });
-  const page = await test.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${new URL(consent.headers.get('location')!).search}` });
+  const page = await authorizeInBrowser(test, started);
   const match = /var message=(.*?);var origin=/.exec(page.body);
   expect(match, page.body).not.toBeNull();
   return JSON.parse(match![1]).credential.id;

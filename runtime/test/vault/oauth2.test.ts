@@ -5,7 +5,7 @@ import { expectError, request, startRun, type JsonReply } from '../support/http.
 import { buildGraph, buildNode, registerTestUser, waitForRun } from '../support/studio.js';
 import { acmePlugin } from './fixtures.js';
 import { CLIENT_ID, CLIENT_SECRET, startOAuthServer, type OAuthServer } from './oauth-server.js';
-import { createCredential, installPlugin, startVaultStudio, type VaultTestStudio } from './support.js';
+import { authorizeInBrowser, cookiesOf, createCredential, installPlugin, startVaultStudio, type VaultTestStudio } from './support.js';
 
 const BUILDER_ORIGIN = 'http://builder.test:5173';
 
@@ -70,15 +70,8 @@ async function startConnection(body: Record<string, unknown> = {}, token?: strin
   });
 }
 
-/** Follows the authorization URL as a browser would and returns the studio's callback reply. */
-async function authorizeAndCallBack(authorizationUrl: string) {
-  const consent = await fetch(authorizationUrl, { redirect: 'manual' });
-  const location = new URL(consent.headers.get('location')!);
-  return callBack(location.search);
-}
-
-function callBack(search: string) {
-  return test.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}` });
+function callBack(search: string, cookies: Record<string, string> = {}) {
+  return test.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}`, cookies });
 }
 
 /** Returns the message the callback page posts to its opener, and the origin it posts to. */
@@ -91,7 +84,7 @@ function postedMessage(html: string): { message: Record<string, any>; origin: st
 async function connect(): Promise<string> {
   const started = await startConnection();
   expect(started.status, started.raw.body).toBe(200);
-  const page = await authorizeAndCallBack(started.body.authorizationUrl);
+  const page = await authorizeInBrowser(test, started);
   expect(page.statusCode, page.body).toBe(200);
   return postedMessage(page.body).message.credential.id;
 }
@@ -154,7 +147,7 @@ describe('oauth2 callback', () => {
     test = await startOAuthStudio();
     const started = await startConnection({ values: { workspace: 'team-1' } });
 
-    const page = await authorizeAndCallBack(started.body.authorizationUrl);
+    const page = await authorizeInBrowser(test, started);
     const { message, origin } = postedMessage(page.body);
     const record = await test.storage.credentials.get(message.credential.id);
     const metadata = await request(test, { method: 'GET', url: `/v1/credentials/${message.credential.id}` });
@@ -196,8 +189,8 @@ describe('oauth2 callback', () => {
     const consent = await fetch(started.body.authorizationUrl, { redirect: 'manual' });
     const search = new URL(consent.headers.get('location')!).search;
 
-    const first = await callBack(search);
-    const second = await callBack(search);
+    const first = await callBack(search, cookiesOf(started));
+    const second = await callBack(search, cookiesOf(started));
     const unknown = await callBack('?state=nope&code=x');
 
     expect(first.statusCode).toBe(200);
@@ -213,7 +206,7 @@ describe('oauth2 callback', () => {
     server.behaviour.deny = true;
     const started = await startConnection();
 
-    const page = await authorizeAndCallBack(started.body.authorizationUrl);
+    const page = await authorizeInBrowser(test, started);
     const { message, origin } = postedMessage(page.body);
 
     expect(page.statusCode).toBe(400);
@@ -228,7 +221,7 @@ describe('oauth2 callback', () => {
     server.behaviour.corruptChallenge = true;
     const started = await startConnection();
 
-    const page = await authorizeAndCallBack(started.body.authorizationUrl);
+    const page = await authorizeInBrowser(test, started);
 
     expect(page.statusCode).toBe(502);
     expect(postedMessage(page.body).message).toMatchObject({ ok: false, error: { code: 'CREDENTIAL_OAUTH2_EXCHANGE_FAILED' } });
@@ -243,7 +236,7 @@ describe('oauth2 callback', () => {
 
     const foreign = await startConnection({ credentialId }, stranger.accessToken);
     const started = await startConnection({ credentialId });
-    const page = await authorizeAndCallBack(started.body.authorizationUrl);
+    const page = await authorizeInBrowser(test, started);
     const { message } = postedMessage(page.body);
 
     expectError(foreign, { status: 404, code: 'CREDENTIAL_NOT_FOUND', pointer: '/body/credentialId' });

@@ -13,7 +13,8 @@ import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { HostResolver } from '../../src/plugins/http-gateway.js';
 import { createLazySandbox, createSandboxPool } from '../../src/plugins/sandbox-pool.js';
-import { request } from '../support/http.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { request, type JsonReply } from '../support/http.js';
 import { addFirstUser, TEST_RATE_LIMITS, type TestStudio } from '../support/studio.js';
 import { NodeProbe, testNodeTypes } from '../support/test-node-types.js';
 
@@ -84,4 +85,20 @@ export async function createCredential(
   const reply = await request<{ id: string }>(test, { method: 'POST', url: '/v1/credentials', payload: body, token });
   expect(reply.status, reply.raw.body).toBe(201);
   return reply.body.id;
+}
+
+/** Returns the cookies a reply sets, as a browser sends them back. */
+export function cookiesOf(reply: JsonReply): Record<string, string> {
+  return Object.fromEntries(reply.raw.cookies.map((cookie) => [cookie.name, cookie.value]));
+}
+
+/**
+ * Follows the authorization URL of a `POST /v1/credentials/oauth2/start` reply as the browser
+ * that started it would: consents at the provider, then calls the studio's callback with the
+ * cookies the start reply set. Returns the callback's reply.
+ */
+export async function authorizeInBrowser(test: Pick<TestStudio, 'studio'>, started: JsonReply): Promise<LightMyRequestResponse> {
+  const consent = await fetch(started.body.authorizationUrl, { redirect: 'manual' });
+  const search = new URL(consent.headers.get('location')!).search;
+  return test.studio.app.inject({ method: 'GET', url: `/v1/credentials/oauth2/callback${search}`, cookies: cookiesOf(started) });
 }

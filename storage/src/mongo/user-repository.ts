@@ -1,7 +1,7 @@
 import type { Connection } from 'mongoose';
 import { normalizeEmail } from '../normalize-email.js';
 import { LIMITS, resolveLimit, resolveOffset } from '../query-limits.js';
-import { LastAdminError, type UserPatch, type UserRecord, type UserRepository } from '../types.js';
+import { ActorNotAdminError, LastAdminError, type UserPatch, type UserRecord, type UserRepository, type UserUpdateOptions } from '../types.js';
 import { fromUserDoc, toUserDoc } from './account-documents.js';
 import { conflictError, isDuplicateKey } from './conflict.js';
 import { escapeRegex, stringEquals } from './filters.js';
@@ -85,12 +85,20 @@ export class MongoUserRepository implements UserRepository {
   /**
    * Applies the defined fields of `patch`, with the email trimmed and lowercased. Throws
    * StorageConflictError when the new email or Google id belongs to another user, and with
-   * `keepActiveAdmin` LastAdminError when no other active admin would remain.
+   * `keepActiveAdmin` LastAdminError when no other active admin would remain. With `actorId`,
+   * throws ActorNotAdminError unless that user is an active admin.
    */
-  async update(id: string, patch: UserPatch, options: { keepActiveAdmin?: boolean } = {}): Promise<UserRecord | null> {
+  async update(id: string, patch: UserPatch, options: UserUpdateOptions = {}): Promise<UserRecord | null> {
+    const guarded = options.keepActiveAdmin === true || options.actorId !== undefined;
     try {
       return await inTransaction(this.#connection, async (session) => {
-        if (options.keepActiveAdmin === true) await takeGuard(this.#models, ACTIVE_ADMIN_GUARD, session);
+        // Every guarded update writes the guard document, so two of them conflict, and
+        // withTransaction retries the later one against the committed admin flags.
+        if (guarded) await takeGuard(this.#models, ACTIVE_ADMIN_GUARD, session);
+        if (options.actorId !== undefined) {
+          const actor = await this.#models.users.exists({ _id: options.actorId, admin: true, active: true }).session(session);
+          if (actor === null) throw new ActorNotAdminError(options.actorId);
+        }
         const current = await this.#models.users.findById(id).session(session).lean();
         if (current === null) return null;
 

@@ -1,7 +1,15 @@
 import type Database from 'better-sqlite3';
 import { normalizeEmail } from '../normalize-email.js';
 import { LIMITS, resolveLimit, resolveOffset } from '../query-limits.js';
-import { LastAdminError, type UserPatch, type UserRecord, type UserRepository, type UserTier } from '../types.js';
+import {
+  ActorNotAdminError,
+  LastAdminError,
+  type UserPatch,
+  type UserRecord,
+  type UserRepository,
+  type UserTier,
+  type UserUpdateOptions,
+} from '../types.js';
 import { translateConflict } from './conflict.js';
 
 interface UserRow {
@@ -82,7 +90,7 @@ export class SqliteUserRepository implements UserRepository {
     (user: UserRecord, firstBecomesAdmin: boolean) => UserRecord
   >;
   private readonly updateTransaction: Database.Transaction<
-    (id: string, patch: UserPatch, keepActiveAdmin: boolean) => UserRecord | null
+    (id: string, patch: UserPatch, options: UserUpdateOptions) => UserRecord | null
   >;
 
   constructor(db: Database.Database) {
@@ -124,7 +132,11 @@ export class SqliteUserRepository implements UserRepository {
       translateConflict(`user "${user.id}"`, () => this.insertRow.run(row));
       return toUserRecord(row);
     });
-    this.updateTransaction = db.transaction((id: string, patch: UserPatch, keepActiveAdmin: boolean) => {
+    this.updateTransaction = db.transaction((id: string, patch: UserPatch, options: UserUpdateOptions) => {
+      if (options.actorId !== undefined) {
+        const actor = this.selectById.get(options.actorId);
+        if (actor === undefined || actor.admin !== 1 || actor.active !== 1) throw new ActorNotAdminError(options.actorId);
+      }
       const current = this.selectById.get(id);
       if (current === undefined) {
         return null;
@@ -136,7 +148,7 @@ export class SqliteUserRepository implements UserRepository {
       };
       const row = toUserRow(updated);
       const removesActiveAdmin = current.admin === 1 && current.active === 1 && (row.admin === 0 || row.active === 0);
-      if (keepActiveAdmin && removesActiveAdmin && this.countOtherActiveAdmins.get(id) === 0) {
+      if (options.keepActiveAdmin === true && removesActiveAdmin && this.countOtherActiveAdmins.get(id) === 0) {
         throw new LastAdminError(id);
       }
       translateConflict(`user "${id}"`, () => this.updateRow.run(row));
@@ -185,9 +197,11 @@ export class SqliteUserRepository implements UserRepository {
   /**
    * Applies the defined fields of `patch`, with the email trimmed and lowercased. Throws
    * StorageConflictError when the new email or Google id belongs to another user, and with
-   * `keepActiveAdmin` LastAdminError when no other active admin would remain.
+   * `keepActiveAdmin` LastAdminError when no other active admin would remain. With `actorId`,
+   * throws ActorNotAdminError unless that user is an active admin. BEGIN IMMEDIATE takes the
+   * write lock before these reads, so no other connection changes them before the write.
    */
-  async update(id: string, patch: UserPatch, options: { keepActiveAdmin?: boolean } = {}): Promise<UserRecord | null> {
-    return this.updateTransaction.immediate(id, patch, options.keepActiveAdmin === true);
+  async update(id: string, patch: UserPatch, options: UserUpdateOptions = {}): Promise<UserRecord | null> {
+    return this.updateTransaction.immediate(id, patch, options);
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { UserRecord } from '../../src/types.js';
+import { ActorNotAdminError, LastAdminError, type UserRecord } from '../../src/types.js';
 import type { ContractContext } from './context.js';
 import { buildUser, expectConflict, isoAt } from './fixtures.js';
 
@@ -300,6 +300,44 @@ export function defineUserContract(context: ContractContext): void {
     it('update of missing user returns null', async () => {
       expect(await context.storage().users.update('missing', { fullName: 'Nobody' })).toBeNull();
       expect(await context.storage().users.count()).toBe(0);
+    });
+
+    it('update by an inactive or demoted actor is rejected', async () => {
+      const target = buildUser({ admin: true });
+      const demoted = buildUser({ admin: false });
+      const inactive = buildUser({ admin: true, active: false });
+      await createUsers([target, demoted, inactive]);
+
+      for (const actorId of [demoted.id, inactive.id, 'missing']) {
+        const attempt = context.storage().users.update(target.id, { tier: 'premium' }, { actorId });
+        await expect(attempt, actorId).rejects.toBeInstanceOf(ActorNotAdminError);
+      }
+      expect((await context.storage().users.get(target.id))?.tier).toBe(target.tier);
+    });
+
+    it('concurrent mutual demotions keep one admin', async () => {
+      const users = context.storage().users;
+      for (const flag of ['admin', 'active'] as const) {
+        const first = buildUser({ admin: true });
+        const second = buildUser({ admin: true });
+        await createUsers([first, second]);
+
+        // Each admin removes the other's flag, checked against the actor and the admin count.
+        const outcomes = await Promise.allSettled([
+          users.update(second.id, { [flag]: false }, { keepActiveAdmin: true, actorId: first.id }),
+          users.update(first.id, { [flag]: false }, { keepActiveAdmin: true, actorId: second.id }),
+        ]);
+
+        const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+        expect(outcomes.filter((outcome) => outcome.status === 'fulfilled'), flag).toHaveLength(1);
+        expect(rejected, flag).toHaveLength(1);
+        const reason = (rejected[0] as PromiseRejectedResult).reason;
+        expect(reason instanceof ActorNotAdminError || reason instanceof LastAdminError, `${flag}: ${String(reason)}`).toBe(true);
+        const pair = [await users.get(first.id), await users.get(second.id)];
+        expect(pair.filter((user) => user?.admin === true && user.active), flag).toHaveLength(1);
+        // Demote the survivor outside the guard, so the next round starts with no other admins.
+        for (const user of pair) await users.update(user!.id, { admin: false });
+      }
     });
   });
 }

@@ -5,6 +5,7 @@
  * `finish` takes that state once, checks the provider's redirect, exchanges the code and
  * stores the tokens as a new credential or into the credential being reconnected.
  */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CredentialRecord, OAuthStateRepository } from '@gestorlead/storage';
 import * as oauth from 'oauth4webapi';
 import type { Logger } from 'pino';
@@ -41,6 +42,11 @@ export interface OAuth2StartResult {
   authorizationUrl: string;
   state: string;
   expiresAt: string;
+  /**
+   * The secret that binds the authorization to the browser that started it. The start route
+   * sets it as a cookie, and `finish` requires it back; only its SHA-256 hash is stored.
+   */
+  browserNonce: string;
 }
 
 /** The result of `finish`. */
@@ -57,6 +63,8 @@ interface PendingData {
   credentialId: string | null;
   redirectUri: string;
   openerOrigin: string;
+  /** SHA-256 of the browser nonce, base64url. */
+  browserNonceHash: string;
 }
 
 /** Data kept with a pending authorization, encrypted. */
@@ -89,6 +97,26 @@ function stateInvalid(): StudioError {
     'this authorization is unknown, expired or already used; start the connection again',
     { problems: [{ pointer: '/query/state', message: 'matches no pending authorization' }] },
   );
+}
+
+function browserMismatch(): StudioError {
+  return new StudioError(
+    'CREDENTIAL_OAUTH2_BROWSER_MISMATCH',
+    'this authorization was started in another browser; start the connection again in this browser',
+    { problems: [{ pointer: '/headers/cookie', message: 'must contain the cookie set when this connection was started' }] },
+  );
+}
+
+function hashNonce(nonce: string): Buffer {
+  return createHash('sha256').update(nonce).digest();
+}
+
+/** Reports whether `nonce` is the browser nonce whose hash was stored, in constant time. */
+function nonceMatches(nonce: string | undefined, storedHash: string | undefined): boolean {
+  if (nonce === undefined || nonce === '' || typeof storedHash !== 'string') return false;
+  const expected = Buffer.from(storedHash, 'base64url');
+  const actual = hashNonce(nonce);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
 /** Builds the provider's authorization URL (RFC 6749 section 4.1.1). */
@@ -156,6 +184,7 @@ export class OAuth2Flow {
     }
 
     const state = oauth.generateRandomState();
+    const browserNonce = randomBytes(32).toString('base64url');
     const codeVerifier = provider.pkce ? oauth.generateRandomCodeVerifier() : null;
     const secret: PendingSecret = { codeVerifier, values: request.values };
     const sealed = vault.encrypt(secret, { purpose: 'oauth2-state', state, userId: request.userId });
@@ -165,6 +194,7 @@ export class OAuth2Flow {
       credentialId: request.credentialId,
       redirectUri: request.redirectUri,
       openerOrigin: request.openerOrigin,
+      browserNonceHash: hashNonce(browserNonce).toString('base64url'),
     };
     const now = Date.now();
     const expiresAt = new Date(now + OAUTH2_STATE_TTL_MS).toISOString();
@@ -179,14 +209,18 @@ export class OAuth2Flow {
       expiresAt,
     });
     this.#options.log.info({ userId: request.userId, type: entry.type, reconnect: request.credentialId !== null }, 'oauth2 connection started');
-    return { authorizationUrl: await authorizationUrlOf(provider, state, request.redirectUri, codeVerifier), state, expiresAt };
+    const authorizationUrl = await authorizationUrlOf(provider, state, request.redirectUri, codeVerifier);
+    return { authorizationUrl, state, expiresAt, browserNonce };
   }
 
   /**
-   * Finishes a connection from the provider's redirect parameters. Throws a `StudioError`; once
-   * the state is known, the error carries `details.openerOrigin` for the callback page.
+   * Finishes a connection from the provider's redirect parameters and the browser nonce that
+   * `start` returned, read back from the browser's cookie. The state is used up even when the
+   * nonce does not match, so a link sent to another browser cannot be replayed. Throws a
+   * `StudioError`; once the state is known, the error carries `details.openerOrigin` for the
+   * callback page.
    */
-  async finish(parameters: URLSearchParams): Promise<OAuth2FinishResult> {
+  async finish(parameters: URLSearchParams, browserNonce: string | undefined): Promise<OAuth2FinishResult> {
     const { states, vault, tokens } = this.#options;
     const state = parameters.get('state');
     if (state === null || state === '') throw stateInvalid();
@@ -195,6 +229,12 @@ export class OAuth2Flow {
     const data = pending.data as unknown as PendingData;
 
     try {
+      // The state must be bound to the user agent (RFC 9700, cross-site request forgery), or
+      // another user's authorization URL links the victim's provider account to that user.
+      if (!nonceMatches(browserNonce, data.browserNonceHash)) {
+        this.#options.log.info({ userId: pending.userId, type: data.type }, 'oauth2 callback from another browser rejected');
+        throw browserMismatch();
+      }
       const { value: secret } = vault.decrypt<PendingSecret>(pending.secret, { purpose: 'oauth2-state', state, userId: pending.userId });
       const provider = this.providerOf(data.type, '/query/state');
       const validated = tokens.validateRedirect(provider, parameters, state);
