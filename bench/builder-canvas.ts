@@ -206,8 +206,8 @@ async function stopRecording(recording: Recording | null, name: string): Promise
 }
 
 /**
- * Returns the number of compositor layers of the page, from the layer tree that the DevTools
- * `LayerTree` domain sends when it is enabled, or null when none arrives within 2 s.
+ * Counts the page's compositor layers in the layer tree that the DevTools `LayerTree` domain sends
+ * when it is enabled. Returns null when no tree arrives within 2 s.
  */
 async function countCompositorLayers(cdp: CDPSession): Promise<number | null> {
   const tree = new Promise<number | null>((resolve) => {
