@@ -193,6 +193,7 @@ async function startRecording(page: Page): Promise<Recording | null> {
 async function stopRecording(recording: Recording | null, name: string): Promise<void> {
   if (recording === null || PROFILE_DIR === undefined) return;
   const { cdp, traceEvents } = recording;
+  const layers = await countCompositorLayers(cdp);
   const { profile } = await cdp.send('Profiler.stop');
   const complete = new Promise<void>((resolve) => cdp.once('Tracing.tracingComplete', () => resolve()));
   await cdp.send('Tracing.end');
@@ -200,7 +201,26 @@ async function stopRecording(recording: Recording | null, name: string): Promise
   mkdirSync(PROFILE_DIR, { recursive: true });
   writeFileSync(path.join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
   writeFileSync(path.join(PROFILE_DIR, `${name}.trace.json`), JSON.stringify({ traceEvents }));
+  console.log(`${name}: ${layers ?? 'unknown number of'} compositor layers at the end of the recording`);
   await cdp.detach();
+}
+
+/**
+ * Counts the page's compositor layers in the layer tree that the DevTools `LayerTree` domain sends
+ * when it is enabled. Returns null when no tree arrives within 2 s.
+ */
+async function countCompositorLayers(cdp: CDPSession): Promise<number | null> {
+  const tree = new Promise<number | null>((resolve) => {
+    const timer = setTimeout(() => resolve(null), 2000);
+    cdp.once('LayerTree.layerTreeDidChange', ({ layers }) => {
+      clearTimeout(timer);
+      resolve(layers?.length ?? null);
+    });
+  });
+  await cdp.send('LayerTree.enable');
+  const count = await tree;
+  await cdp.send('LayerTree.disable');
+  return count;
 }
 
 /** Records frame deltas, and a recording named `profileName` when recordings are on, while `during` runs. */

@@ -1,9 +1,11 @@
 import type { GraphNode } from '@gestorlead/sdk-plugin';
 import { act, cleanup, render, screen } from '@testing-library/react';
 import { ReactFlow, ReactFlowProvider } from '@xyflow/react';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { I18nProvider } from '../i18n/i18n';
-import { applyRunEvent, newRunView } from '../store/run-state';
+import { applyRunEvent, NODE_RUN_STATUSES, newRunView } from '../store/run-state';
 import { createRunStore, RunStoreContext, type RunStore } from '../store/run-store';
 import { DELAY_TYPE } from '../test-support/node-types';
 import { NODE_COMPONENTS, type CanvasNode, type GraphNodeData } from './graph-node';
@@ -72,7 +74,8 @@ describe('graph node', () => {
     const box = renderNode(NODE);
 
     expect(box.getAttribute('data-status')).toBe('');
-    expect(screen.queryByTestId('node-status')).toBeNull();
+    expect(screen.getByTestId('node-status').getAttribute('aria-label')).toBeNull();
+    expect(screen.getByTestId('node-status').getAttribute('aria-hidden')).toBe('true');
   });
 
   it('follows its status in the run store', () => {
@@ -88,6 +91,26 @@ describe('graph node', () => {
     });
     expect(box.getAttribute('data-status')).toBe('failed');
     expect(box.classList.contains('graph-node--failed')).toBe(true);
-    expect(screen.getByTestId('node-status').textContent).toBe('failed');
+    expect(screen.getByTestId('node-status').getAttribute('aria-label')).toBe('failed');
+    expect(screen.getByTestId('node-status').getAttribute('role')).toBe('img');
+  });
+});
+
+/** CSS properties that repaint a node without changing its size or text flow. */
+const PAINT_ONLY_PROPERTIES = new Set(['background', 'background-color', 'border-color', 'color', 'outline-color']);
+
+describe('status styles', () => {
+  // Vitest does not load CSS into modules, so the test reads the file. Its root is the repository.
+  const styles = readFileSync(path.resolve('builder/src/styles.css'), 'utf8');
+  const rules = [...styles.matchAll(/([^{}]+)\{([^{}]*)\}/g)].map(([, selector, body]) => ({ selector, body }));
+
+  it.each(NODE_RUN_STATUSES)('%s sets only paint properties', (status) => {
+    const statusRules = rules.filter(({ selector }) => selector.includes(`.graph-node--${status}`));
+
+    expect(statusRules.length).toBeGreaterThan(0);
+    for (const { selector, body } of statusRules) {
+      const properties = body.split(';').map((declaration) => declaration.split(':')[0].trim()).filter(Boolean);
+      for (const property of properties) expect(PAINT_ONLY_PROPERTIES.has(property), `${property} in ${selector.trim()}`).toBe(true);
+    }
   });
 });

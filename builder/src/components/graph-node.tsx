@@ -48,6 +48,7 @@ function GraphNodeView({ data, selected }: NodeProps<CanvasNode>) {
   if (selected) classes.push('graph-node--selected');
   if (problems.length > 0) classes.push('graph-node--problem');
   if (status !== null) classes.push(`graph-node--${status}`);
+  const statusLabel = status === null ? undefined : t(`status.${status}`);
   const portLabel = (ports: NodeTypeDescriptor['inputs'] | undefined, name: string) =>
     ports?.find((port) => port.name === name)?.displayName ?? name;
 
@@ -62,11 +63,16 @@ function GraphNodeView({ data, selected }: NodeProps<CanvasNode>) {
     >
       <div className="graph-node__head">
         <span className="graph-node__title">{node.label ?? descriptor?.displayName ?? t('node.unknown')}</span>
-        {status !== null && (
-          <span className={`status status--${status}`} data-testid="node-status">
-            {t(`status.${status}`)}
-          </span>
-        )}
+        {/* A fixed-size dot whose colour comes from the node's status class: a status change
+            alters only attributes, so Chromium repaints the node without laying it out again. */}
+        <span
+          className="graph-node__status"
+          data-testid="node-status"
+          role={status === null ? undefined : 'img'}
+          aria-label={statusLabel}
+          aria-hidden={status === null ? true : undefined}
+          title={statusLabel}
+        />
       </div>
       <div className="graph-node__meta">
         <code>{node.id}</code>
