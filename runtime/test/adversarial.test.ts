@@ -432,3 +432,40 @@ describe('request errors', () => {
     expect(Object.keys(ERROR_CATALOGUE)).toContain(body.code);
   });
 });
+
+describe('lone UTF-16 surrogates in API bodies', () => {
+  /** Posts `text` unchanged as a JSON body. */
+  function postJsonText(url: string, text: string) {
+    return request(test, { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: text });
+  }
+
+  // JSON allows `\ud800` escapes, but a lone surrogate has no UTF-8 form. SQLite text columns
+  // store it as three U+FFFD characters, so the stored graph name would differ from the one sent.
+  it('graph name with lone surrogate is rejected', async () => {
+    const document = buildGraph([buildNode('n1')], []);
+    const payload = JSON.stringify({ ...document, name: 'lead\ud800' });
+
+    const reply = await postJsonText('/v1/graphs', payload);
+
+    expect(reply.status).toBe(400);
+    expect(reply.body.code).toBe('REQUEST_INVALID');
+    expect(reply.body.errors).toEqual([{ pointer: '/body/name', message: 'must be well-formed Unicode (a UTF-16 surrogate has no pair)' }]);
+  });
+
+  it('object key with lone surrogate is rejected', async () => {
+    const reply = await postJsonText('/v1/graphs/any/runs', '{"input":{"a/\\udc00":1}}');
+
+    expect(reply.status).toBe(400);
+    expect(reply.body.errors[0].pointer).toBe('/body/input/a~1\udc00');
+  });
+
+  it('paired surrogates are accepted', async () => {
+    const document = buildGraph([buildNode('n1')], []);
+
+    const reply = await request(test, { method: 'POST', url: '/v1/graphs', payload: { ...document, name: 'launch 🚀' } });
+    const stored = await request(test, { method: 'GET', url: `/v1/graphs/${reply.body.id}` });
+
+    expect(reply.status).toBe(201);
+    expect(stored.body.name).toBe('launch 🚀');
+  });
+});

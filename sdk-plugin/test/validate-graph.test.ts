@@ -518,8 +518,8 @@ describe('validateGraph config cost', () => {
 
     expect(problems).toEqual([
       {
-        pointer: '/nodes/4/config/rows',
-        message: 'must NOT have duplicate items (items ## 7 and 20000 are identical)',
+        pointer: '/nodes/4/config/rows/20000',
+        message: 'is a duplicate of item 7',
         code: 'GRAPH_CONFIG_INVALID',
       },
     ]);

@@ -123,7 +123,7 @@ export async function creditRoutes(app: FastifyInstance, ctx: StudioContext): Pr
         additionalProperties: false,
         required: ['amount', 'reason', 'idempotencyKey'],
         properties: {
-          amount: { type: 'integer', minimum: -1e12, maximum: 1e12, not: { const: 0 } },
+          amount: { type: 'integer', minimum: -1e12, maximum: 1e12 },
           reason: { type: 'string', minLength: 1, maxLength: MAX_REASON_LENGTH, pattern: '\\S' },
           idempotencyKey: { type: 'string', minLength: 1, maxLength: MAX_KEY_LENGTH },
           kind: { type: 'string', enum: ['adjustment', 'refund'], default: 'adjustment' },
@@ -147,6 +147,12 @@ export async function creditRoutes(app: FastifyInstance, ctx: StudioContext): Pr
     if (body.runId !== undefined && !isOwnedBy((await ctx.storage.runs.get(body.runId))?.ownerId ?? null, id)) {
       throw new StudioError('RUN_NOT_FOUND', `user "${id}" has no run "${body.runId}"`, {
         problems: [{ pointer: '/body/runId', message: 'matches no run of this user' }],
+      });
+    }
+    // Checked here rather than with `not: { const: 0 }`, whose Ajv message is "must NOT be valid".
+    if (body.amount === 0) {
+      throw new StudioError('REQUEST_INVALID', 'request is invalid: /body/amount must not be 0; send a positive amount to add credits or a negative one to take them', {
+        problems: [{ pointer: '/body/amount', message: 'must not be 0' }],
       });
     }
     if (body.kind === 'refund' && body.amount < 0) {

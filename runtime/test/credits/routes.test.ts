@@ -268,6 +268,15 @@ describe('POST /v1/admin/users/:id/credits', () => {
     expect(await test.storage.ledger.list(test.user!.id)).toEqual([]);
   });
 
+  it('names a zero amount plainly', async () => {
+    test = await startCreditStudio(provider);
+
+    const reply = await request(test, { method: 'POST', url: url(), payload: { amount: 0, reason: 'zero', idempotencyKey: 'k' } });
+
+    expectError(reply, { status: 400, code: 'REQUEST_INVALID', pointer: '/body/amount', problemMessage: /^must not be 0/ });
+    expect(reply.body.message).not.toMatch(/must NOT be valid/);
+  });
+
   it('requires an admin and an existing user', async () => {
     test = await startCreditStudio(provider);
     const member = await registerTestUser(test);

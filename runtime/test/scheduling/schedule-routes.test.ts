@@ -52,13 +52,15 @@ function schedulerAt(now: Date, missedAfterMs = 60_000): CronScheduler {
 }
 
 describe('schedule validation', () => {
-  const cases: [string, Record<string, unknown>, Record<string, unknown>, string][] = [
+  const cases: [string, Record<string, unknown> | undefined, Record<string, unknown>, string][] = [
     ['unparsable cron', { cron: '61 * * * *' }, {}, '/settings/schedule/cron'],
     ['four fields', { cron: '* * * *' }, {}, '/settings/schedule/cron'],
     ['seven fields', { cron: '0 0 0 * * * *' }, {}, '/settings/schedule/cron'],
     ['alias', { cron: '@daily' }, {}, '/settings/schedule/cron'],
     ['unknown zone', { cron: '0 9 * * *', timezone: 'Mars/Olympus_Mons' }, {}, '/settings/schedule/timezone'],
     ['unknown graph zone', { cron: '0 9 * * *' }, { timezone: 'Nowhere/City' }, '/settings/timezone'],
+    ['unknown graph zone without schedule', undefined, { timezone: 'Nowhere/City' }, '/settings/timezone'],
+    ['unknown graph zone beside own zone', { cron: '0 9 * * *', timezone: 'UTC' }, { timezone: 'Nowhere/City' }, '/settings/timezone'],
   ];
 
   for (const [name, schedule, settings, pointer] of cases) {

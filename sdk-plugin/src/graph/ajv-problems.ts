@@ -92,7 +92,7 @@ export function describeAjvError(error: ErrorObject): string {
     case 'maxItems':
       return `must have at most ${plural(Number(params.limit), 'item')}`;
     case 'uniqueItems':
-      return `is a duplicate of item ${params.i}`;
+      return `is a duplicate of item ${Math.min(Number(params.i), Number(params.j))}`;
     default:
       return error.message ?? `is invalid (${error.keyword})`;
   }
@@ -112,9 +112,10 @@ function pointerOfAjvError(error: ErrorObject, basePointer: string): string {
   if (error.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
     return joinPointer(pointer, params.additionalProperty);
   }
-  // Ajv 8 names the later of two equal items `j` and the earlier one `i`.
-  if (error.keyword === 'uniqueItems' && typeof params.j === 'number') {
-    return joinPointer(pointer, String(params.j));
+  // Ajv 8.20 names the later of two equal items `j` in arrays of one primitive item type but `i`
+  // in other arrays (as does the linear keyword of plugin schemas), so the larger index is used.
+  if (error.keyword === 'uniqueItems' && typeof params.i === 'number' && typeof params.j === 'number') {
+    return joinPointer(pointer, String(Math.max(params.i, params.j)));
   }
   return pointer;
 }

@@ -42,13 +42,28 @@ export function describeCronError(expression: string): string | null {
   }
 }
 
+/** Adds a problem at `pointer` when `zone` is a string that is no known time zone. */
+function checkTimeZone(zone: unknown, pointer: string, problems: GraphProblem[]): void {
+  if (typeof zone !== 'string' || isKnownTimeZone(zone)) return;
+  problems.push({
+    pointer,
+    message: `"${zone}" is not a known IANA time zone, such as "America/New_York" or "UTC"`,
+    code: 'GRAPH_SCHEDULE_INVALID',
+  });
+}
+
 /**
  * Reports an invalid cron expression at `/settings/schedule/cron` and an unknown time zone at
- * `/settings/schedule/timezone`, or at `/settings/timezone` when the schedule takes the graph's
- * zone. Values of the wrong type are left to the JSON Schema.
+ * `/settings/schedule/timezone` or `/settings/timezone`. The graph's zone is checked even
+ * without a schedule, because a schedule added later and the preview route read it. Values of
+ * the wrong type are left to the JSON Schema.
  */
 export function checkSchedule(settings: unknown, problems: GraphProblem[]): void {
-  if (!isRecord(settings) || !isRecord(settings.schedule)) {
+  if (!isRecord(settings)) {
+    return;
+  }
+  checkTimeZone(settings.timezone, '/settings/timezone', problems);
+  if (!isRecord(settings.schedule)) {
     return;
   }
   const { schedule } = settings;
@@ -58,14 +73,5 @@ export function checkSchedule(settings: unknown, problems: GraphProblem[]): void
       problems.push({ pointer: '/settings/schedule/cron', message: error, code: 'GRAPH_SCHEDULE_INVALID' });
     }
   }
-
-  const ownZone = typeof schedule.timezone === 'string';
-  const zone = ownZone ? schedule.timezone : settings.timezone;
-  if (typeof zone === 'string' && !isKnownTimeZone(zone)) {
-    problems.push({
-      pointer: ownZone ? '/settings/schedule/timezone' : '/settings/timezone',
-      message: `"${zone}" is not a known IANA time zone, such as "America/New_York" or "UTC"`,
-      code: 'GRAPH_SCHEDULE_INVALID',
-    });
-  }
+  checkTimeZone(schedule.timezone, '/settings/schedule/timezone', problems);
 }
