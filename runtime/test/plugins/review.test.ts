@@ -172,8 +172,8 @@ describe('plugin config schemas', () => {
     expectError(reply, {
       status: 400,
       code: 'GRAPH_INVALID',
-      pointer: '/nodes/0/config/rows',
-      problemMessage: /^must NOT have duplicate items \(items ## 3 and 20000 are identical\)$/,
+      pointer: '/nodes/0/config/rows/20000',
+      problemMessage: /^is a duplicate of item 3$/,
     });
   });
 });
