@@ -32,6 +32,12 @@ function pointerToken(key: string): string {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
+ * Matches a `\uD800`–`\uDFFF` escape in JSON text. A body decoded from UTF-8 contains no lone
+ * surrogate, so only a body with such an escape needs the walk of `findLoneSurrogate`.
+ */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/**
  * Finds the first string or object key with a lone UTF-16 surrogate (`"\ud800"` in JSON), without
  * recursion. Such a string has no UTF-8 form, so SQLite text columns would store U+FFFD in its
  * place and the stored value would differ from the one sent.
@@ -83,7 +89,7 @@ export function parseJsonBody(_request: FastifyRequest, text: string, done: (err
     }));
     return;
   }
-  const malformed = findLoneSurrogate(value);
+  const malformed = SURROGATE_ESCAPE.test(text) ? findLoneSurrogate(value) : null;
   if (malformed !== null) {
     done(new StudioError('REQUEST_INVALID', `body has a string that is not well-formed Unicode at ${malformed}; pair or remove its surrogate escape`, {
       problems: [{ pointer: malformed, message: 'must be well-formed Unicode (a UTF-16 surrogate has no pair)' }],
