@@ -294,6 +294,8 @@ export class SqliteJobRepository implements JobRepository, JobBatchRepository {
         // The entry stays, so later writes of the same stale execution are rejected as well.
         throw new AgendaJobLockLostError(id, job.name);
       }
+      // A removed job has nothing left to fence.
+      this.#heldLocks.delete(id);
       throw new AgendaJobNotFoundError(id, job.name);
     }
     this.#recordLock(id, job.lockedAt);
