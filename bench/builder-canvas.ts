@@ -44,7 +44,7 @@ const DISPLAY_INTERVAL_MS = 1000 / 60;
 /** Timer jitter allowed above a whole number of display intervals, in milliseconds. */
 const FRAME_TOLERANCE_MS = 0.5;
 /**
- * Where the status events come from. `bus` publishes them on the studio's event bus. `playwright`
+ * Source of the status events. `bus` publishes them on the studio's event bus. `playwright`
  * adds them to the page's WebSocket with `routeWebSocket`, which runs a mock socket in the page
  * and so spends the page's main thread on every message.
  */

@@ -7,7 +7,7 @@ import { useI18n } from '../i18n/i18n';
 import type { GenerationStore } from '../store/generation';
 import { GenerationResult } from './generation-result';
 
-/** Shows streamed model text under a caption that tells whether more text is arriving. */
+/** Shows streamed model text under a caption that shows whether more text is arriving. */
 function StreamedText({ text, streaming }: { text: string; streaming: boolean }) {
   const { t } = useI18n();
   return (

@@ -7,7 +7,7 @@ function taskEvent(seq: number, nodeId: string, type: string): RunEvent {
   return { runId: 'r1', seq, type, at: '2026-12-05T10:00:00.000Z', taskId: `t-${nodeId}`, nodeId, data: {} };
 }
 
-/** A running run store with a feed listener on nodes a to d that records each call. */
+/** Creates a running run store with a feed listener on nodes a to d that records each call. */
 function watchedStore() {
   const store = createRunStore();
   store.setState({ view: { ...newRunView('r1'), status: 'running' } });
